@@ -1,0 +1,123 @@
+"""Fixtures: a real SQLite file per test (or PostgreSQL when TEST_DATABASE_URL is set)."""
+
+import os
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from xobito_tickets import create_app
+from xobito_tickets.db import metadata, session
+from xobito_tickets.models import Role
+from xobito_tickets.services import create_department, create_tenant, create_user
+
+PASSWORD = "correct horse battery"
+
+
+def _database_url(tmp_path):
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        return "sqlite:///" + str(tmp_path / "tickets.sqlite")
+    return base
+
+
+@pytest.fixture
+def app_config(tmp_path):
+    """The test configuration; tests may change it before ``app`` is built."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path),
+        "TICKETS_STORAGE_ROOT": str(tmp_path / "storage"),
+        "WTF_CSRF_ENABLED": False,
+        "MAIL_SUPPRESS_SEND": True,
+        "TICKETS_BASE_URL": "http://helpdesk.test",
+    }
+
+
+@pytest.fixture
+def app(app_config, tmp_path):
+    """A fresh app over an empty database with the full schema."""
+    app = create_app(app_config)
+    with app.app_context():
+        engine = app.extensions["sqlalchemy"].engine
+        metadata.drop_all(engine)
+        metadata.create_all(engine)
+    yield app
+    with app.app_context():
+        session.remove()
+        if os.environ.get("TEST_DATABASE_URL"):
+            metadata.drop_all(app.extensions["sqlalchemy"].engine)
+        app.extensions["sqlalchemy"].engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class World:
+    """Two tenants with people and departments, made through the services."""
+
+    def __init__(self, app):
+        self.app = app
+        with app.app_context():
+            self.acme = create_tenant("acme", "Acme Inc")
+            self.globex = create_tenant("globex", "Globex")
+            self.customer = create_user(self.acme, "carla@acme.test", "Carla Customer", Role.CUSTOMER, PASSWORD)
+            self.other_customer = create_user(self.acme, "oscar@acme.test", "Oscar Other", Role.CUSTOMER, PASSWORD)
+            self.staff = create_user(self.acme, "sam@acme.test", "Sam Support", Role.STAFF, PASSWORD)
+            self.billing_staff = create_user(self.acme, "bea@acme.test", "Bea Billing", Role.STAFF, PASSWORD)
+            self.admin = create_user(self.acme, "ada@acme.test", "Ada Admin", Role.ADMIN, PASSWORD)
+            self.support = create_department(self.acme, "Support", "Help", members=[self.staff])
+            self.billing = create_department(self.acme, "Billing", "Money", members=[self.billing_staff])
+            self.legacy = create_department(self.acme, "Legacy", "Old", active=False)
+            self.globex_customer = create_user(self.globex, "gina@globex.test", "Gina", Role.CUSTOMER, PASSWORD)
+            self.globex_admin = create_user(self.globex, "gary@globex.test", "Gary", Role.ADMIN, PASSWORD)
+            self.globex_support = create_department(self.globex, "Support", "Help")
+            # Keep plain ids: rows are reloaded in each test's own app context.
+            for name in list(vars(self)):
+                value = getattr(self, name)
+                if hasattr(value, "id") and name != "app":
+                    setattr(self, name + "_id", value.id)
+
+
+@pytest.fixture
+def world(app):
+    return World(app)
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email, password=PASSWORD, tenant="acme"):
+        return self._client.post(f"/{tenant}/login", data={"email": email, "password": password})
+
+    def logout(self, tenant="acme"):
+        return self._client.post(f"/{tenant}/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+def csrf_token_from(html):
+    """Return the first CSRF token in an HTML page."""
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def count_rows(app, model):
+    """Return the number of rows of ``model``."""
+    with app.app_context():
+        return session.scalar(sa.select(sa.func.count()).select_from(model))

@@ -1,0 +1,3 @@
+from xobito_tickets import create_app
+
+app = create_app()

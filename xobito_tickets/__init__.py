@@ -1,0 +1,9 @@
+"""xobito_tickets: a multi-tenant support-ticket module for Flask."""
+
+from . import signals
+from .app import create_app
+from .extension import Tickets
+from .tenancy import current_tenant
+from .users import current_ticket_user
+
+__all__ = ["Tickets", "create_app", "current_tenant", "current_ticket_user", "signals"]

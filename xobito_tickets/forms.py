@@ -1,0 +1,167 @@
+"""WTForms classes; the validators here carry the text and attachment rules (SPEC §5–§6)."""
+
+from flask import current_app
+from flask_wtf import FlaskForm
+from wtforms import EmailField, MultipleFileField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
+
+from .models import Priority
+from .services import UploadedFile
+from .uploads import UploadRejected, check_content, clean_filename, extension_of, stream_size
+
+
+def normalize_text(value):
+    """Strip surrounding whitespace and turn CRLF and CR into LF (one character per line break)."""
+    if value is None:
+        return None
+    return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def single_line(value):
+    """Strip and collapse a one-line field; line breaks become spaces."""
+    if value is None:
+        return None
+    return " ".join(str(value).split())
+
+
+class TextLength:
+    """Require between ``min_key`` and ``max_key`` characters (config keys), counted as a browser does."""
+
+    def __init__(self, min_key, max_key, what="This"):
+        self.min_key = min_key
+        self.max_key = max_key
+        self.what = what
+
+    def __call__(self, form, field):
+        low = current_app.config[self.min_key]
+        high = current_app.config[self.max_key]
+        count = len(field.data or "")
+        if count < low:
+            if count == 0:
+                raise ValidationError(f"{self.what} is required.")
+            raise ValidationError(f"{self.what} must be at least {low} characters (it has {count}).")
+        if count > high:
+            raise ValidationError(f"{self.what} can be at most {high} characters (it has {count}).")
+
+
+class SubjectLength:
+    """A subject of one line, 1 to TICKETS_SUBJECT_MAX characters."""
+
+    def __call__(self, form, field):
+        high = current_app.config["TICKETS_SUBJECT_MAX"]
+        count = len(field.data or "")
+        if count == 0:
+            raise ValidationError("Subject is required.")
+        if count > high:
+            raise ValidationError(f"Subject can be at most {high} characters (it has {count}).")
+
+
+class Attachments:
+    """Check the uploaded files; on success ``field.uploads`` holds them as UploadedFile."""
+
+    def __call__(self, form, field):
+        config = current_app.config
+        files = [f for f in (field.data or []) if getattr(f, "filename", None)]
+        field.uploads = []
+        if len(files) > config["TICKETS_MAX_FILES"]:
+            raise ValidationError(
+                f"You can attach at most {config['TICKETS_MAX_FILES']} files at once (you chose {len(files)})."
+            )
+        allowed = tuple(config["TICKETS_ALLOWED_EXTENSIONS"])
+        max_size = config["TICKETS_MAX_FILE_SIZE"]
+        errors = []
+        uploads = []
+        for storage in files:
+            name = clean_filename(storage.filename)
+            ext = extension_of(name)
+            if ext not in allowed:
+                errors.append(f"{name}: this type of file is not allowed. Allowed: {', '.join(allowed)}.")
+                continue
+            size = stream_size(storage.stream)
+            if size > max_size:
+                errors.append(f"{name} is larger than {max_size // (1024 * 1024)} MB.")
+                continue
+            if size == 0:
+                errors.append(f"{name} is empty.")
+                continue
+            try:
+                content_type = check_content(ext, storage.stream)
+            except UploadRejected as exc:
+                errors.append(f"{name} {exc}")
+                continue
+            uploads.append(UploadedFile(filename=name, content_type=content_type, stream=storage.stream, size=size))
+        if errors:
+            field.errors[:] = []
+            raise ValidationError(" ".join(errors))
+        field.uploads = uploads
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+PRIORITY_CHOICES = [SelectChoice(p.key, p.label) for p in Priority]
+
+
+class TicketCreateForm(FlaskForm):
+    subject = StringField("Subject", filters=[single_line], validators=[SubjectLength()])
+    department = SelectField("Department", coerce=_int_or_none, validate_choice=False)
+    priority = SelectField("Priority", choices=PRIORITY_CHOICES, default=Priority.MEDIUM.key, validate_choice=False)
+    body = TextAreaField(
+        "Describe the problem",
+        filters=[normalize_text],
+        validators=[TextLength("TICKETS_BODY_MIN", "TICKETS_BODY_MAX", "The description")],
+    )
+    attachments = MultipleFileField("Attachments", validators=[Attachments()])
+
+    def validate_department(self, field):
+        if field.data is None or field.data not in {choice.value for choice in field.choices}:
+            raise ValidationError("Choose one of the listed departments.")
+
+    def validate_priority(self, field):
+        if Priority.from_key(field.data) is None:
+            raise ValidationError("Choose Low, Medium, High or Urgent.")
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField(
+        "Your reply",
+        filters=[normalize_text],
+        validators=[TextLength("TICKETS_REPLY_MIN", "TICKETS_REPLY_MAX", "The reply")],
+    )
+    attachments = MultipleFileField("Attachments", validators=[Attachments()])
+
+
+class ActionForm(FlaskForm):
+    """A button that posts only a CSRF token (close, reopen, logout)."""
+
+
+class LoginForm(FlaskForm):
+    email = StringField("Email", filters=[single_line], validators=[DataRequired("Enter your email address.")])
+    password = PasswordField("Password", validators=[InputRequired("Enter your password.")])
+
+
+class RegisterForm(FlaskForm):
+    name = StringField(
+        "Your name", filters=[single_line], validators=[DataRequired("Enter your name."), Length(max=200)]
+    )
+    email = EmailField(
+        "Email",
+        filters=[single_line],
+        validators=[
+            DataRequired("Enter your email address."),
+            Length(max=254),
+            Email("Enter a valid email address.", check_deliverability=False),
+        ],
+    )
+    password = PasswordField(
+        "Password",
+        validators=[InputRequired("Choose a password."), Length(min=8, max=200, message="Use 8 to 200 characters.")],
+    )
+
+
+__all__ = ["ActionForm", "LoginForm", "RegisterForm", "ReplyForm", "TicketCreateForm"]

@@ -1,0 +1,181 @@
+"""Ticket list queries: filters from the URL and keyset (cursor) pagination.
+
+Keyset paging keeps a deep page as fast as the first: the database seeks to the
+cursor in the sort index instead of counting past ``OFFSET`` rows.
+"""
+
+import base64
+import binascii
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from .db import session
+from .models import Priority, Ticket, TicketStatus
+
+#: sort key -> the columns it orders by, all descending; ``id`` always breaks ties.
+SORTS = {
+    "activity": (Ticket.last_reply_at, Ticket.id),
+    "priority": (Ticket.priority, Ticket.last_reply_at, Ticket.id),
+    "created": (Ticket.created_at, Ticket.id),
+}
+SORT_LABELS = {"activity": "Last activity", "priority": "Priority", "created": "Created"}
+
+
+@dataclass
+class TicketFilters:
+    """The list filters of SPEC §10, parsed leniently: what is not understood is ignored."""
+
+    statuses: list = field(default_factory=list)
+    priorities: list = field(default_factory=list)
+    department_id: int | None = None
+    assignee: str | None = None  # "me", "none" or a user id (staff queue only)
+    q: str = ""
+    sort: str = "activity"
+
+    @classmethod
+    def from_args(cls, args, departments=(), staff=(), allow_staff_filters=False):
+        """Build filters from request args; unknown values are dropped."""
+        statuses = []
+        for value in args.getlist("status"):
+            if value in TicketStatus._value2member_map_ and value not in statuses:
+                statuses.append(value)
+        priorities = []
+        for value in args.getlist("priority"):
+            priority = Priority.from_key(value)
+            if priority is not None and priority not in priorities:
+                priorities.append(priority)
+        department_id = None
+        raw = args.get("department", "")
+        if raw.isdigit() and int(raw) in {d.id for d in departments}:
+            department_id = int(raw)
+        filters = cls(statuses=statuses, priorities=priorities, department_id=department_id)
+        if allow_staff_filters:
+            raw = args.get("assignee", "")
+            if raw in ("me", "none") or (raw.isdigit() and int(raw) in {u.id for u in staff}):
+                filters.assignee = raw
+            filters.q = " ".join(args.get("q", "").split())[:200]
+            sort = args.get("sort", "activity")
+            filters.sort = sort if sort in SORTS else "activity"
+        return filters
+
+    def conditions(self, user=None):
+        """Return the SQL conditions of these filters."""
+        conds = []
+        if self.statuses:
+            conds.append(Ticket.status.in_(self.statuses))
+        if self.priorities:
+            conds.append(Ticket.priority.in_([int(p) for p in self.priorities]))
+        if self.department_id is not None:
+            conds.append(Ticket.department_id == self.department_id)
+        if self.assignee == "me" and user is not None:
+            conds.append(Ticket.assignee_id == user.id)
+        elif self.assignee == "none":
+            conds.append(Ticket.assignee_id.is_(None))
+        elif self.assignee and self.assignee.isdigit():
+            conds.append(Ticket.assignee_id == int(self.assignee))
+        return conds
+
+    def is_active(self):
+        return bool(self.statuses or self.priorities or self.department_id or self.assignee or self.q)
+
+    def query_args(self, **overrides):
+        """Return the filters as URL query arguments (for links that keep them)."""
+        args = {
+            "status": list(self.statuses),
+            "priority": [p.key for p in self.priorities],
+        }
+        if self.department_id is not None:
+            args["department"] = self.department_id
+        if self.assignee:
+            args["assignee"] = self.assignee
+        if self.q:
+            args["q"] = self.q
+        if self.sort != "activity":
+            args["sort"] = self.sort
+        args.update(overrides)
+        return {k: v for k, v in args.items() if v not in (None, "", [])}
+
+
+def _encode_value(value):
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return "t" + str(int(value.timestamp() * 1_000_000))
+    return "i" + str(int(value))
+
+
+def _decode_value(text):
+    kind, digits = text[:1], text[1:]
+    if not digits.lstrip("-").isdigit() or len(digits) > 20:
+        raise ValueError(text)
+    number = int(digits)
+    if kind == "t":
+        return datetime.fromtimestamp(number / 1_000_000, UTC).replace(tzinfo=None)
+    if kind == "i":
+        if abs(number) >= 2**63:
+            raise ValueError(text)
+        return number
+    raise ValueError(text)
+
+
+def encode_cursor(ticket, sort):
+    """Return the opaque cursor that points at ``ticket`` in ``sort`` order."""
+    values = [getattr(ticket, column.key) for column in SORTS[sort]]
+    raw = "~".join(_encode_value(v) for v in values)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor, sort):
+    """Return the values of ``cursor``, or None if it is not one of ours."""
+    if not cursor or len(cursor) > 200:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        values = [_decode_value(part) for part in raw.split("~")]
+    except (ValueError, binascii.Error, UnicodeDecodeError, OverflowError, OSError):
+        return None
+    if len(values) != len(SORTS[sort]):
+        return None
+    return values
+
+
+@dataclass
+class Page:
+    items: list
+    next_cursor: str | None
+    prev_cursor: str | None
+    is_first: bool
+
+
+def paginate_tickets(visibility, filters, cursor=None, before=None, per_page=25, user=None, extra=(), options=None):
+    """Return one page of tickets matching ``visibility``, the filters and ``extra`` conditions."""
+    sort = filters.sort if filters.sort in SORTS else "activity"
+    columns = SORTS[sort]
+    stmt = sa.select(Ticket).where(visibility, *filters.conditions(user), *extra)
+    stmt = stmt.options(*(options or (joinedload(Ticket.department),)))
+    going_back = False
+    values = decode_cursor(before, sort) if before else None
+    if values is not None:
+        going_back = True
+        stmt = stmt.where(sa.tuple_(*columns) > sa.tuple_(*values)).order_by(*[c.asc() for c in columns])
+    else:
+        values = decode_cursor(cursor, sort) if cursor else None
+        if values is not None:
+            stmt = stmt.where(sa.tuple_(*columns) < sa.tuple_(*values))
+        stmt = stmt.order_by(*[c.desc() for c in columns])
+    rows = session.scalars(stmt.limit(per_page + 1)).unique().all()
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    if going_back:
+        rows.reverse()
+        next_cursor = encode_cursor(rows[-1], sort) if rows else None
+        prev_cursor = encode_cursor(rows[0], sort) if rows and more else None
+        is_first = not more
+    else:
+        next_cursor = encode_cursor(rows[-1], sort) if rows and more else None
+        is_first = values is None
+        prev_cursor = encode_cursor(rows[0], sort) if rows and not is_first else None
+    return Page(items=rows, next_cursor=next_cursor, prev_cursor=prev_cursor, is_first=is_first)

@@ -1,0 +1,35 @@
+"""Blinker signals sent by the services for each lifecycle event.
+
+Every signal is sent with the Flask app as sender (``current_app._get_current_object()``)
+*inside* the database transaction of the change, after the change is flushed and
+before it is committed. A receiver may add rows to ``xobito_tickets.db.session``:
+they are committed with the change, or rolled back with it. A receiver that acts
+outside the database should do so idempotently or from an outbox of its own.
+
+Keyword arguments common to all: ``ticket`` (the :class:`~xobito_tickets.models.Ticket`),
+``actor`` (the :class:`~xobito_tickets.models.User` who acted, or None for the system).
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: A customer opened a ticket. Extra: ``attachments`` (list of Attachment).
+ticket_created = _signals.signal("ticket-created")
+
+#: A reply was added. Extra: ``reply`` (the Reply), ``attachments``,
+#: ``old_status`` and ``new_status`` (TicketStatus; equal when unchanged).
+reply_posted = _signals.signal("reply-posted")
+
+#: The ticket was closed. Extra: ``old_status``.
+ticket_closed = _signals.signal("ticket-closed")
+
+#: A closed ticket was reopened (back to Open).
+ticket_reopened = _signals.signal("ticket-reopened")
+
+#: Department and/or assignee changed. Extra: ``old_department``, ``old_assignee``
+#: (the previous Department / User or None); the new ones are on ``ticket``.
+ticket_assigned = _signals.signal("ticket-assigned")
+
+#: The priority changed. Extra: ``old_priority`` and ``new_priority`` (Priority).
+priority_changed = _signals.signal("priority-changed")

@@ -1,0 +1,1 @@
+"""The module's blueprints: portal (customers), admin (staff), auth (standalone login)."""

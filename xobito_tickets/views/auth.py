@@ -1,0 +1,127 @@
+"""Standalone login, logout and customer sign-up, one tenant at a time."""
+
+import secrets
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask_login import login_user, logout_user
+from werkzeug.exceptions import TooManyRequests
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .. import loginlimit
+from ..db import session as db_session
+from ..forms import LoginForm, RegisterForm
+from ..models import LoginSession, Role, User
+from ..services import ServiceError, create_user, normalize_email
+from ..tenancy import current_tenant
+from ..users import get_current_user
+
+bp = Blueprint("auth", __name__)
+
+# Compared against when the email is unknown, so both failures take the same time.
+_DUMMY_HASH = generate_password_hash("xobito-tickets-timing-equaliser")
+
+
+@bp.before_request
+def _standalone_only():
+    if current_app.config.get("TICKETS_AUTH", "standalone") != "standalone":
+        abort(404)
+
+
+def safe_next(target):
+    """Return ``target`` if it is a path on this site, else None (no open redirects)."""
+    if not target or not isinstance(target, str):
+        return None
+    if not target.startswith("/") or target.startswith("//") or target.startswith("/\\"):
+        return None
+    if any(c in target for c in "\\\r\n\t\x00") or any(ord(c) < 32 for c in target):
+        return None
+    return target
+
+
+def _home_for(user):
+    if user.is_staff and "tickets.admin.ticket_queue" in current_app.view_functions:
+        return url_for("tickets.admin.ticket_queue")
+    return url_for("tickets.portal.ticket_list")
+
+
+def start_session(user):
+    """Log ``user`` in with a fresh session and a server-side session record."""
+    session.clear()
+    sid = secrets.token_urlsafe(32)
+    db_session.add(LoginSession(id=sid, user_id=user.id))
+    db_session.commit()
+    session["tickets_sid"] = sid
+    login_user(user)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Show the login form and log the user in."""
+    form = LoginForm()
+    next_path = safe_next(request.values.get("next"))
+    if get_current_user() is not None and request.method == "GET":
+        return redirect(next_path or _home_for(get_current_user()))
+    if form.validate_on_submit():
+        email = normalize_email(form.email.data)
+        wait = loginlimit.is_locked_out(current_tenant, email)
+        if wait:
+            exc = TooManyRequests()
+            exc.retry_after = wait
+            raise exc
+        user = db_session.scalar(sa.select(User).where(User.tenant_id == current_tenant.id, User.email == email))
+        password_ok = check_password_hash(
+            user.password_hash if user is not None and user.password_hash else _DUMMY_HASH, form.password.data
+        )
+        if user is not None and user.password_hash and password_ok and user.active:
+            loginlimit.clear_failures(current_tenant, email)
+            start_session(user)
+            return redirect(next_path or _home_for(user))
+        loginlimit.record_failure(current_tenant, email)
+        form.password.errors.append("Wrong email or password.")
+        return render_template("xobito_tickets/auth/login.html", form=form, next=next_path), 422
+    status = 422 if request.method == "POST" else 200
+    return render_template("xobito_tickets/auth/login.html", form=form, next=next_path), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """End the session, on the server too."""
+    sid = session.get("tickets_sid")
+    if sid:
+        db_session.execute(sa.delete(LoginSession).where(LoginSession.id == sid))
+        db_session.commit()
+    logout_user()
+    session.clear()
+    return redirect(url_for("tickets.auth.login"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    """Let a customer create an account, if the workspace allows it."""
+    if not current_tenant.allow_signup:
+        abort(404)
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = create_user(current_tenant, form.email.data, form.name.data, Role.CUSTOMER, form.password.data)
+        except ServiceError as exc:
+            getattr(form, exc.field or "email").errors.append(exc.message)
+        else:
+            start_session(user)
+            return redirect(url_for("tickets.portal.ticket_list"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("xobito_tickets/auth/register.html", form=form), status
+
+
+def load_standalone_user(user_id):
+    """Flask-Login user loader: the user of a live server-side session, or None."""
+    sid = session.get("tickets_sid")
+    if not sid or not str(user_id).isdigit():
+        return None
+    record = db_session.scalar(
+        sa.select(LoginSession).where(LoginSession.id == sid, LoginSession.user_id == int(user_id))
+    )
+    if record is None or not record.user.active:
+        return None
+    return record.user
