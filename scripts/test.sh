@@ -1,10 +1,91 @@
 #!/usr/bin/env bash
-# Set up everything the tests need and run all of them: the suite on SQLite, then on
-# PostgreSQL, then the browser tests. Usage: bash scripts/test.sh [pytest args]
+# Set up everything the tests need and run all of them: the whole suite on SQLite, then
+# again on PostgreSQL. Usage: bash scripts/test.sh [pytest args]
+#
+# On a fresh Debian machine (as root, or with sudo) it installs the Debian packages the
+# tests need, creates .venv, and starts a PostgreSQL server of its own (data and socket
+# in a temporary directory, no TCP port; stopped on exit), so it works next to another
+# PostgreSQL and when run twice at once. With TEST_DATABASE_URL set (e.g.
+# postgresql+psycopg://user:pass@localhost/postgres) it uses that server instead; each
+# test creates and drops its own database there.
+# It fails if either run fails or if a run ran no tests at all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-. scripts/setup-env.sh
+# postgresql: the second run; chromium: the browser tests (Playwright drives Debian's build).
+DEBIAN_PACKAGES=(postgresql chromium)
 
-echo "== tests on SQLite =="
-.venv/bin/python -m pytest "$@"
+install_debian_packages() {
+    command -v dpkg-query >/dev/null || { echo "Not Debian: install ${DEBIAN_PACKAGES[*]} yourself." >&2; return 0; }
+    local missing=() pkg
+    for pkg in "${DEBIAN_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || missing+=("$pkg")
+    done
+    if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+        missing+=(python3 python3-venv)
+    fi
+    ((${#missing[@]})) || return 0
+    echo "== installing Debian packages: ${missing[*]} =="
+    local sudo=()
+    if [ "$(id -u)" != 0 ]; then
+        sudo=(sudo -n)
+    fi
+    "${sudo[@]}" apt-get update -q
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# Run pytest with the given environment; fail if it fails or runs no test.
+run_suite() {
+    local name=$1 start rc=0 ran
+    shift
+    echo "== tests on $name =="
+    start=$SECONDS
+    env "$@" .venv/bin/python -m pytest --junitxml="$XT_REPORT_DIR/$name.xml" "${PYTEST_ARGS[@]}" || rc=$?
+    ran="$(.venv/bin/python - "$XT_REPORT_DIR/$name.xml" <<'EOF' 2>/dev/null || echo 0
+import sys
+import xml.etree.ElementTree as ET
+
+root = ET.parse(sys.argv[1]).getroot()
+suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+print(sum(int(s.get("tests", 0)) - int(s.get("skipped", 0)) for s in suites))
+EOF
+)"
+    echo "== $name: pytest exit $rc, $ran tests run, $((SECONDS - start)) s =="
+    if [ "$rc" = 0 ] && [ "$ran" = 0 ]; then
+        echo "== $name: no test ran; that is a failure ==" >&2
+        rc=1
+    fi
+    return "$rc"
+}
+
+install_debian_packages
+. scripts/setup-env.sh
+. scripts/temp-postgres.sh
+
+XT_REPORT_DIR="$(mktemp -d /tmp/xt-test.XXXXXX)"
+cleanup() {
+    stop_temp_postgres
+    rm -rf "$XT_REPORT_DIR"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+PYTEST_ARGS=("$@")
+failed=()
+
+run_suite sqlite -u TEST_DATABASE_URL XT_EXPECT_DATABASE=sqlite || failed+=(SQLite)
+
+if [ -n "${TEST_DATABASE_URL:-}" ]; then
+    pg_url="$TEST_DATABASE_URL"
+else
+    start_temp_postgres
+    pg_url="$XT_PG_URL"
+fi
+run_suite postgresql TEST_DATABASE_URL="$pg_url" XT_EXPECT_DATABASE=postgresql || failed+=(PostgreSQL)
+
+if ((${#failed[@]})); then
+    echo "== FAILED on: ${failed[*]} ==" >&2
+    exit 1
+fi
+echo "== all tests passed on SQLite and PostgreSQL =="

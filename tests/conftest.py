@@ -1,4 +1,4 @@
-"""Fixtures: a real SQLite file per test (or PostgreSQL when TEST_DATABASE_URL is set)."""
+"""Fixtures: a real SQLite file per test (or, when TEST_DATABASE_URL names a PostgreSQL server, a database of its own)."""
 
 import os
 import re
@@ -11,6 +11,8 @@ from xobito_tickets.db import metadata, session
 from xobito_tickets.models import Role
 from xobito_tickets.services import create_department, create_tenant, create_user
 
+from .pgdatabases import PostgresDatabases, is_postgres
+
 PASSWORD = "correct horse battery"
 
 
@@ -21,13 +23,36 @@ def _database_url(tmp_path):
     return base
 
 
+@pytest.fixture(scope="session")
+def postgres_databases():
+    """The session's PostgreSQL test databases (TEST_DATABASE_URL names the server), or None."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not is_postgres(url):
+        yield None
+        return
+    databases = PostgresDatabases(url)
+    yield databases
+    databases.close()
+
+
 @pytest.fixture
-def app_config(tmp_path):
+def database_url(tmp_path, postgres_databases):
+    """The URL of this test's own database: a SQLite file, or a PostgreSQL database with the schema."""
+    if postgres_databases is None:
+        yield _database_url(tmp_path)
+        return
+    url = postgres_databases.create()
+    yield url
+    postgres_databases.drop(url)
+
+
+@pytest.fixture
+def app_config(tmp_path, database_url):
     """The test configuration; tests may change it before ``app`` is built."""
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
         "TICKETS_STORAGE_ROOT": str(tmp_path / "storage"),
         "WTF_CSRF_ENABLED": False,
         "MAIL_SUPPRESS_SEND": True,
@@ -36,17 +61,19 @@ def app_config(tmp_path):
 
 
 @pytest.fixture
-def app(app_config, tmp_path):
+def app(app_config, tmp_path, postgres_databases):
     """A fresh app over an empty database with the full schema."""
     app = create_app(app_config)
-    with app.app_context():
-        engine = app.extensions["sqlalchemy"].engine
-        metadata.drop_all(engine)
-        metadata.create_all(engine)
+    prepared = postgres_databases.prepared if postgres_databases is not None else ()
+    if app_config["SQLALCHEMY_DATABASE_URI"] not in prepared:
+        with app.app_context():
+            engine = app.extensions["sqlalchemy"].engine
+            metadata.drop_all(engine)
+            metadata.create_all(engine)
     yield app
     with app.app_context():
         session.remove()
-        if os.environ.get("TEST_DATABASE_URL"):
+        if os.environ.get("TEST_DATABASE_URL") and postgres_databases is None:
             metadata.drop_all(app.extensions["sqlalchemy"].engine)
         app.extensions["sqlalchemy"].engine.dispose()
 

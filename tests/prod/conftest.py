@@ -1,0 +1,90 @@
+"""Fixtures of the production suite: real processes, a real S3 endpoint, SQL counting."""
+
+import functools
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
+
+import xobito_tickets.services
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashes(monkeypatch):
+    """Hash the fixture users' passwords with a low work factor; hashing stays real."""
+    monkeypatch.setattr(
+        xobito_tickets.services,
+        "generate_password_hash",
+        functools.partial(generate_password_hash, method="pbkdf2:sha256:1"),
+    )
+
+
+def backend(app):
+    """Return the database backend of ``app``: ``"sqlite"`` or ``"postgresql"``."""
+    return sa.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name()
+
+
+def free_port():
+    """Return a TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def flask_cli(database_url, *args, env=None, check=True):
+    """Run ``flask --app wsgi ARGS`` in a subprocess against ``database_url``; return the result."""
+    environ = dict(os.environ)
+    environ.update(
+        FLASK_SQLALCHEMY_DATABASE_URI=database_url,
+        FLASK_SECRET_KEY="cli-test-secret",
+        PYTHONPATH=ROOT + os.pathsep + environ.get("PYTHONPATH", ""),
+    )
+    environ.update(env or {})
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"flask {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+class QueryCounter:
+    """Counts the SQL statements an engine runs, leaving out transaction control.
+
+    BEGIN/COMMIT are left out because drivers differ (pysqlite's BEGIN is a statement
+    here, psycopg's is not); what is counted is the work a page asks of the database.
+    """
+
+    IGNORED = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.statements = []
+
+    def _record(self, conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith(self.IGNORED):
+            self.statements.append(statement)
+
+    def __enter__(self):
+        self.statements = []
+        sa.event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc):
+        sa.event.remove(self.engine, "before_cursor_execute", self._record)
+        return False
+
+    @property
+    def count(self):
+        return len(self.statements)
