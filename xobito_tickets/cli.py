@@ -109,3 +109,13 @@ def demo(slug, base_url):
     click.echo("Logins (email / password):")
     for role, email, password in logins:
         click.echo(f"  {role:<9} {email} / {password}")
+
+
+def _add_mail_commands():
+    from .mail.commands import outbox_cli, send_mail
+
+    tickets_cli.add_command(send_mail)
+    tickets_cli.add_command(outbox_cli)
+
+
+_add_mail_commands()

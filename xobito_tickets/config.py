@@ -46,6 +46,43 @@ DEFAULTS = {
     "TICKETS_BASE_URL": "http://localhost:5000",
     #: Sender address of notification emails (falls back to MAIL_DEFAULT_SENDER).
     "TICKETS_MAIL_SENDER": None,
+    #: Write notification emails to the outbox when tickets change. False: the
+    #: module's receivers do nothing (a host may send its own from the signals).
+    #: Password reset emails are sent either way.
+    "TICKETS_NOTIFICATIONS": True,
+    #: Where the worker delivers: ``"smtp"`` (Flask-Mail, MAIL_SERVER/MAIL_PORT/…),
+    #: ``"file"`` (``.eml`` files in TICKETS_MAIL_FILE_DIR) or ``"auto"``: SMTP when
+    #: MAIL_SERVER is set, files otherwise (the no-setup demo).
+    "TICKETS_MAIL_TRANSPORT": "auto",
+    #: Folder of the file transport; relative paths are inside the instance folder.
+    "TICKETS_MAIL_FILE_DIR": "mail",
+    #: Serve the development mailbox at ``/_tickets/mail/`` (it lists every captured
+    #: email, reset links included). None: only in debug mode with the file transport.
+    "TICKETS_MAIL_DEV_PAGE": None,
+    #: Deliver the outbox from a thread of the development server. None: only in
+    #: debug mode (not testing) with the file transport. Production runs
+    #: ``flask tickets send-mail``.
+    "TICKETS_MAIL_DEV_WORKER": None,
+    #: Outbox rows a worker claims at a time.
+    "TICKETS_MAIL_BATCH_SIZE": 20,
+    #: Attempts before an email is marked failed (it stays listed and can be retried).
+    "TICKETS_MAIL_MAX_ATTEMPTS": 10,
+    #: Seconds before the first retry; doubled after each failed attempt, capped at
+    #: TICKETS_MAIL_RETRY_MAX (the defaults keep trying for about three hours).
+    "TICKETS_MAIL_RETRY_BASE": 30,
+    "TICKETS_MAIL_RETRY_MAX": 3600,
+    #: Seconds after which an email claimed by a worker that stopped answering is
+    #: queued again. Keep it well above TICKETS_MAIL_SMTP_TIMEOUT.
+    "TICKETS_MAIL_CLAIM_TIMEOUT": 600,
+    #: Socket timeout of the SMTP connection, in seconds.
+    "TICKETS_MAIL_SMTP_TIMEOUT": 30,
+    #: Seconds an idle worker waits before looking for new emails.
+    "TICKETS_MAIL_POLL_INTERVAL": 2,
+    #: How long a password reset link works, in seconds.
+    "TICKETS_PASSWORD_RESET_MAX_AGE": 3600,
+    #: Reset emails sent to one address per TICKETS_LOGIN_WINDOW at most (more
+    #: requests get the same answer but send nothing).
+    "TICKETS_PASSWORD_RESET_LIMIT": 3,
     #: Send the security headers (CSP, nosniff, frame-ancestors, Referrer-Policy,
     #: no-store for logged-in pages) on the module's responses.
     "TICKETS_SECURITY_HEADERS": True,

@@ -29,6 +29,8 @@ class _State:
         self.storage_cache = {}
         self.tenant_resolver = extension._tenant_resolver
         self.identity_loader = extension._identity_loader
+        #: The mail feature's state (:class:`xobito_tickets.mail.MailState`), set by mail.init_app.
+        self.mail = None
 
 
 class Tickets:
@@ -89,6 +91,9 @@ class Tickets:
         from . import filters
 
         filters.register(app)
+        from . import mail
+
+        mail.init_app(app, app.extensions[EXTENSION_KEY])
 
     def tenant_resolver(self, func):
         """Decorator: ``func(view_args) -> Tenant | None`` finds the tenant of a request.
@@ -183,6 +188,9 @@ def _register_children():
 
     bp.register_blueprint(auth.bp)
     bp.register_blueprint(portal.bp)
+    from .mail.views import outbox_bp
+
+    bp.register_blueprint(outbox_bp, url_prefix="/admin/outbox")
     try:
         from .views import admin
     except ImportError:  # the staff side is optional while it is being built

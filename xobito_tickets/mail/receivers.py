@@ -1,0 +1,217 @@
+"""Signal receivers that turn lifecycle events into outbox rows.
+
+They run inside the service's transaction (see :mod:`xobito_tickets.signals`), so the
+rows they add are committed with the change or rolled back with it. Each email's
+payload is built for its audience: a customer's payload is made from the customer's
+own ticket only (number, subject, status, department, the public thread text and the
+name of the person who acted), never from staff-only fields such as the assignee,
+the requester list or the history.
+"""
+
+from .. import signals
+from ..db import session
+from ..models import Tenant, TicketStatus
+from . import recipients
+from .outbox import header_text, queue_email, ticket_url
+
+CUSTOMER = "customer"
+STAFF = "staff"
+
+
+def notifications_enabled(app):
+    """Return True unless the app turned ticket notifications off (TICKETS_NOTIFICATIONS)."""
+    return bool(app.config.get("TICKETS_NOTIFICATIONS", True))
+
+
+def _tenant_name(ticket):
+    return session.get(Tenant, ticket.tenant_id).name
+
+
+def _ticket_view(ticket, audience):
+    """Return what an email may say about ``ticket`` to ``audience``."""
+    view = {
+        "number": ticket.display_number,
+        "subject": ticket.subject,
+        "status": TicketStatus(ticket.status).label,
+        "department": ticket.department.name,
+        "url": ticket_url(ticket, staff=audience == STAFF),
+    }
+    if audience == STAFF:
+        view.update(
+            priority=ticket.priority_enum.label,
+            requester=ticket.requester.name,
+            requester_email=ticket.requester.email,
+            assignee=ticket.assignee.name if ticket.assignee is not None else None,
+        )
+    return view
+
+
+def _file_names(attachments):
+    return [header_text(a.filename, 255) for a in attachments or ()]
+
+
+def _queue(kind, people, ticket, audience, subject, **details):
+    tenant_name = _tenant_name(ticket)
+    ticket_view = _ticket_view(ticket, audience)
+    for person in people:
+        payload = {
+            "audience": audience,
+            "tenant_name": tenant_name,
+            "recipient_name": person.name,
+            "ticket": ticket_view,
+            **details,
+        }
+        queue_email(kind, person, f"[{ticket.display_number}] {subject}", payload, ticket=ticket)
+
+
+def _actor_name(actor):
+    return actor.name if actor is not None else "The helpdesk"
+
+
+def _queue_by_audience(kind, people, ticket, subject_for, **details):
+    """Queue ``people``: the ticket's requester gets the customer's view (even if staff), the rest the staff view."""
+    customers = [p for p in people if p.id == ticket.requester_id]
+    staff = [p for p in people if p.id != ticket.requester_id]
+    for audience, group in ((CUSTOMER, customers), (STAFF, staff)):
+        if group:
+            _queue(kind, group, ticket, audience, subject_for(audience), **details)
+
+
+def on_ticket_created(sender, ticket, actor, attachments=(), **extra):
+    """Tell the admins and the department about a new ticket; send the customer a receipt."""
+    if not notifications_enabled(sender):
+        return
+    staff, receipt = recipients.for_ticket_created(ticket, actor)
+    files = _file_names(attachments)
+    if staff:
+        _queue(
+            "ticket_created",
+            staff,
+            ticket,
+            STAFF,
+            f"New ticket: {ticket.subject}",
+            actor_name=_actor_name(actor),
+            body=ticket.body,
+            attachments=files,
+        )
+    if receipt:
+        _queue(
+            "ticket_receipt",
+            receipt,
+            ticket,
+            CUSTOMER,
+            f"We received your ticket: {ticket.subject}",
+            body=ticket.body,
+            attachments=files,
+        )
+
+
+def on_reply_posted(sender, ticket, actor, reply, attachments=(), old_status=None, new_status=None, **extra):
+    """Tell the other side about a reply; a status change it caused is said in the same email."""
+    if not notifications_enabled(sender):
+        return
+    people = recipients.for_reply(ticket, actor)
+    old_status = TicketStatus(old_status) if old_status is not None else TicketStatus(ticket.status)
+    new_status = TicketStatus(new_status) if new_status is not None else TicketStatus(ticket.status)
+    changed = old_status != new_status
+
+    def subject_for(audience):
+        if audience == CUSTOMER and changed:
+            return f"New reply, now {new_status.label}: {ticket.subject}"
+        if audience == CUSTOMER:
+            return f"New reply: {ticket.subject}"
+        return f"New reply from {actor.name}: {ticket.subject}"
+
+    _queue_by_audience(
+        "reply_posted",
+        people,
+        ticket,
+        subject_for,
+        actor_name=_actor_name(actor),
+        actor_is_staff=actor.is_staff,
+        body=reply.body,
+        attachments=_file_names(attachments),
+        status_changed=changed,
+        old_status=old_status.label,
+        new_status=new_status.label,
+    )
+
+
+def on_ticket_closed(sender, ticket, actor, old_status=None, **extra):
+    """Tell the other party that the ticket was closed."""
+    if not notifications_enabled(sender):
+        return
+    _queue_by_audience(
+        "ticket_closed",
+        recipients.for_status_change(ticket, actor),
+        ticket,
+        lambda audience: f"Closed: {ticket.subject}",
+        actor_name=_actor_name(actor),
+        actor_is_customer=actor is not None and actor.id == ticket.requester_id,
+    )
+
+
+def on_ticket_reopened(sender, ticket, actor, **extra):
+    """Tell the other party that the ticket was reopened."""
+    if not notifications_enabled(sender):
+        return
+    _queue_by_audience(
+        "ticket_reopened",
+        recipients.for_status_change(ticket, actor),
+        ticket,
+        lambda audience: f"Reopened: {ticket.subject}",
+        actor_name=_actor_name(actor),
+        actor_is_customer=actor is not None and actor.id == ticket.requester_id,
+    )
+
+
+def on_ticket_assigned(sender, ticket, actor, old_department=None, old_assignee=None, **extra):
+    """Tell the new assignee, or the new department's members, about the assignment."""
+    if not notifications_enabled(sender):
+        return
+    department_changed = extra.get("department_changed")
+    assignee_changed = extra.get("assignee_changed")
+    if department_changed is None:
+        department_changed = old_department is not None and old_department.id != ticket.department_id
+    if assignee_changed is None:
+        assignee_changed = (old_assignee.id if old_assignee else None) != ticket.assignee_id
+    people = recipients.for_assignment(ticket, actor, assignee_changed, department_changed)
+    to_person = bool(assignee_changed and ticket.assignee_id is not None)
+    subject = (
+        f"Assigned to you: {ticket.subject}" if to_person else f"Moved to {ticket.department.name}: {ticket.subject}"
+    )
+    # Assignments are staff business: a requester who happens to be staff still gets the staff view.
+    _queue(
+        "ticket_assigned",
+        people,
+        ticket,
+        STAFF,
+        subject,
+        actor_name=_actor_name(actor),
+        assigned_to_you=to_person,
+        old_department=old_department.name if department_changed and old_department is not None else None,
+    )
+
+
+RECEIVERS = (
+    (signals.ticket_created, on_ticket_created),
+    (signals.reply_posted, on_reply_posted),
+    (signals.ticket_closed, on_ticket_closed),
+    (signals.ticket_reopened, on_ticket_reopened),
+    (signals.ticket_assigned, on_ticket_assigned),
+)
+
+_connected = False
+
+
+def connect_receivers():
+    """Subscribe the notification receivers to the lifecycle signals (once per process).
+
+    ``priority_changed`` is not subscribed: SPEC §8 sends no email for it.
+    """
+    global _connected
+    if _connected:
+        return
+    for signal, receiver in RECEIVERS:
+        signal.connect(receiver)
+    _connected = True

@@ -1,0 +1,111 @@
+"""Who is told about what: the recipient rules of SPEC §8, in one place.
+
+| event | sent to |
+|---|---|
+| ticket created | the tenant's admins + members of the ticket's department; a receipt to the customer |
+| reply by staff/admin | the customer |
+| reply by the customer | the assignee; if none, the department's members; if none, the admins |
+| status changed (close, reopen) | the other party |
+| assigned | the new assignee (person), or the new department's members |
+
+Everywhere: inactive users get nothing and nobody hears about their own action
+(the creation receipt is the one exception the table asks for). "If none" counts
+active people only: a reply to a ticket whose assignee was deactivated goes to the
+department, not into a void.
+"""
+
+import sqlalchemy as sa
+
+from ..db import session
+from ..models import Role, User, department_members
+
+
+def deliverable(people, exclude=()):
+    """Return ``people`` without duplicates, inactive users and the ids in ``exclude``, order kept."""
+    seen = set(exclude)
+    result = []
+    for person in people:
+        if person is None or person.id in seen or not person.active:
+            continue
+        seen.add(person.id)
+        result.append(person)
+    return result
+
+
+def tenant_admins(tenant_id):
+    """Return the active admins of a tenant."""
+    return session.scalars(
+        sa.select(User)
+        .where(User.tenant_id == tenant_id, User.role == Role.ADMIN.value, User.active.is_(True))
+        .order_by(User.id)
+    ).all()
+
+
+def members_of(department_id, tenant_id):
+    """Return the active staff and admins who are members of a department."""
+    return session.scalars(
+        sa.select(User)
+        .join(department_members, department_members.c.user_id == User.id)
+        .where(
+            department_members.c.department_id == department_id,
+            User.tenant_id == tenant_id,
+            User.active.is_(True),
+            User.role.in_((Role.STAFF.value, Role.ADMIN.value)),
+        )
+        .order_by(User.id)
+    ).all()
+
+
+def staff_side(ticket, exclude=()):
+    """Return who answers for ``ticket``: its assignee, else its department's members, else the admins."""
+    for candidates in (
+        lambda: [ticket.assignee] if ticket.assignee_id is not None else [],
+        lambda: members_of(ticket.department_id, ticket.tenant_id),
+        lambda: tenant_admins(ticket.tenant_id),
+    ):
+        people = deliverable(candidates())
+        if people:
+            return deliverable(people, exclude)
+    return []
+
+
+def customer_side(ticket, exclude=()):
+    """Return the customer of ``ticket`` (if active and not excluded)."""
+    return deliverable([ticket.requester], exclude)
+
+
+def for_ticket_created(ticket, actor):
+    """Return (staff to notify, customers to send a receipt to) for a new ticket."""
+    receipt = deliverable([ticket.requester])
+    staff = deliverable(
+        [*tenant_admins(ticket.tenant_id), *members_of(ticket.department_id, ticket.tenant_id)],
+        exclude={actor.id, ticket.requester_id},
+    )
+    return staff, receipt
+
+
+def for_reply(ticket, author):
+    """Return who hears about a reply by ``author``."""
+    if author.is_staff and author.id != ticket.requester_id:
+        return customer_side(ticket, exclude={author.id})
+    if author.is_staff:
+        # Staff answering their own ticket: there is nobody on the other side.
+        return []
+    return staff_side(ticket, exclude={author.id})
+
+
+def for_status_change(ticket, actor):
+    """Return "the other party" of a close or reopen by ``actor``."""
+    if actor is not None and actor.id == ticket.requester_id:
+        return staff_side(ticket, exclude={actor.id})
+    return customer_side(ticket, exclude={actor.id} if actor is not None else ())
+
+
+def for_assignment(ticket, actor, assignee_changed, department_changed):
+    """Return the people a (re)assignment is announced to: the new assignee, or the new department."""
+    exclude = {actor.id} if actor is not None else set()
+    if assignee_changed and ticket.assignee_id is not None:
+        return deliverable([ticket.assignee], exclude)
+    if department_changed:
+        return deliverable(members_of(ticket.department_id, ticket.tenant_id), exclude)
+    return []
