@@ -189,6 +189,7 @@ def _register_children():
     bp.register_blueprint(auth.bp)
     bp.register_blueprint(portal.bp)
     from .mail.views import outbox_bp
+    from .views import password  # noqa: F401  (adds the password reset routes to auth.bp)
 
     bp.register_blueprint(outbox_bp, url_prefix="/admin/outbox")
     try:
