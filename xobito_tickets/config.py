@@ -86,11 +86,18 @@ DEFAULTS = {
     #: Send the security headers (CSP, nosniff, frame-ancestors, Referrer-Policy,
     #: no-store for logged-in pages) on the module's responses.
     "TICKETS_SECURITY_HEADERS": True,
+    #: The Content-Security-Policy of the module's pages; None: the built-in strict
+    #: policy (``security.CONTENT_SECURITY_POLICY``: no inline script or style). A host
+    #: whose layout needs more sets its own, keeping ``script-src`` free of 'unsafe-inline'.
+    "TICKETS_CONTENT_SECURITY_POLICY": None,
     #: Failed logins allowed per account / per client address within the window.
     "TICKETS_LOGIN_MAX_FAILURES_ACCOUNT": 5,
     "TICKETS_LOGIN_MAX_FAILURES_ADDRESS": 20,
     #: The window for the login limits, in seconds.
     "TICKETS_LOGIN_WINDOW": 15 * 60,
+    #: Longest life of a standalone login, in seconds: a stolen session cookie stops
+    #: working after this even if its owner never logs out.
+    "TICKETS_LOGIN_SESSION_LIFETIME": 14 * 24 * 3600,
     #: Whether new tenants allow customer self sign-up (each tenant can change it).
     "TICKETS_DEFAULT_ALLOW_SIGNUP": True,
 }

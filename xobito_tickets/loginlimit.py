@@ -1,51 +1,110 @@
 """Rate limit on failed logins, per account and per client address (SPEC §13).
 
-Failures are rows in the database, so the limit holds across every worker process
-and machine that shares the database.
+Attempts are rows in the database, so the limit holds across every worker process
+and machine that shares the database. An attempt is written *before* the password
+is checked and counted with the rows already there: many parallel guesses cannot
+all slip through the check before any of them is recorded. A successful login
+removes its own rows and the account's earlier failures; a refused one removes its
+rows too, so the table holds only real failures, and rows older than the window are
+pruned on every failure.
 """
 
+import hashlib
+import ipaddress
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app, request
 
-from .db import session
+from .db import begin_write, session
 from .models import LoginFailure, utcnow
 
 
-def _keys(tenant, email):
-    return (f"acct:{tenant.id}:{email}", f"addr:{request.remote_addr or '-'}")
+def client_key(remote_addr):
+    """Return the limiter key of a client address; IPv6 counts per /64 (one host's usual share)."""
+    try:
+        address = ipaddress.ip_address(remote_addr or "")
+    except ValueError:
+        return "addr:-"
+    if address.version == 6:
+        if address.ipv4_mapped is not None:
+            return f"addr:{address.ipv4_mapped}"
+        return f"addr:{ipaddress.ip_network(f'{address}/64', strict=False).network_address}/64"
+    return f"addr:{address}"
 
 
-def is_locked_out(tenant, email):
-    """Return seconds to wait if this account or address has too many recent failures, else 0."""
+def account_key(tenant, email):
+    """Return the limiter key of an account; hashed, as the email may be anything a client sends."""
+    digest = hashlib.sha256(str(email).encode("utf-8", "surrogatepass")).hexdigest()[:40]
+    return f"acct:{int(tenant.id)}:{digest}"
+
+
+@dataclass
+class LoginAttempt:
+    """One login attempt, counted before the password is checked."""
+
+    tenant: object
+    email: str
+    #: Seconds to wait before trying again; 0 if the attempt may go ahead.
+    wait: int = 0
+    row_ids: list = field(default_factory=list)
+
+    def succeeded(self):
+        """Forget this attempt and the account's earlier failures (commit follows with the login)."""
+        begin_write()
+        session.execute(
+            sa.delete(LoginFailure).where(
+                sa.or_(LoginFailure.id.in_(self.row_ids), LoginFailure.key == account_key(self.tenant, self.email))
+            )
+        )
+
+    def failed(self):
+        """Keep this attempt as a failure and prune failures older than the window."""
+        begin_write()
+        prune_failures()
+        session.commit()
+
+
+def _limits():
     config = current_app.config
-    window = config["TICKETS_LOGIN_WINDOW"]
-    since = utcnow() - timedelta(seconds=window)
-    account_key, address_key = _keys(tenant, email)
-    limits = {
-        account_key: config["TICKETS_LOGIN_MAX_FAILURES_ACCOUNT"],
-        address_key: config["TICKETS_LOGIN_MAX_FAILURES_ADDRESS"],
+    return config["TICKETS_LOGIN_WINDOW"], {
+        "acct": config["TICKETS_LOGIN_MAX_FAILURES_ACCOUNT"],
+        "addr": config["TICKETS_LOGIN_MAX_FAILURES_ADDRESS"],
     }
-    rows = session.execute(
+
+
+def start_attempt(tenant, email):
+    """Record a login attempt for the account and the address; ``wait`` > 0 refuses it (429)."""
+    window, limits = _limits()
+    keys = [account_key(tenant, email), client_key(request.remote_addr)]
+    rows = [LoginFailure(key=key) for key in keys]
+    # Take the write lock first: on SQLite a read transaction that starts writing
+    # fails at once ("database is locked") if another process wrote in between.
+    begin_write()
+    session.add_all(rows)
+    session.flush()
+    attempt = LoginAttempt(tenant=tenant, email=email, row_ids=[row.id for row in rows])
+    session.commit()
+    now = utcnow()
+    since = now - timedelta(seconds=window)
+    counts = session.execute(
         sa.select(LoginFailure.key, sa.func.count(), sa.func.min(LoginFailure.created_at))
-        .where(LoginFailure.key.in_(list(limits)), LoginFailure.created_at >= since)
+        .where(LoginFailure.key.in_(keys), LoginFailure.created_at >= since)
         .group_by(LoginFailure.key)
     ).all()
-    for key, count, oldest in rows:
-        if count >= limits[key]:
-            return max(1, int((oldest + timedelta(seconds=window) - utcnow()).total_seconds()))
-    return 0
+    for key, count, oldest in counts:
+        # ``count`` includes this attempt: the limit is the number of failures allowed.
+        if count > limits[key.split(":", 1)[0]]:
+            attempt.wait = max(attempt.wait, max(1, int((oldest + timedelta(seconds=window) - now).total_seconds())))
+    if attempt.wait:
+        begin_write()
+        session.execute(sa.delete(LoginFailure).where(LoginFailure.id.in_(attempt.row_ids)))
+        session.commit()
+    return attempt
 
 
-def record_failure(tenant, email):
-    """Count one failed login for the account and the address."""
-    for key in _keys(tenant, email):
-        session.add(LoginFailure(key=key))
-    session.commit()
-
-
-def clear_failures(tenant, email):
-    """Forget the account's failures after a successful login."""
-    account_key, _ = _keys(tenant, email)
-    session.execute(sa.delete(LoginFailure).where(LoginFailure.key == account_key))
+def prune_failures():
+    """Delete failures older than the window: they no longer count."""
+    window, _ = _limits()
+    session.execute(sa.delete(LoginFailure).where(LoginFailure.created_at < utcnow() - timedelta(seconds=window)))

@@ -1,4 +1,9 @@
-"""Response headers of SPEC §13 and the CSRF check on every POST."""
+"""Response headers of SPEC §13 and the CSRF check on every POST.
+
+Every tenant and every staff member share one browser origin (the tenant is a path
+segment), so one stored script would reach them all: the policy below allows no
+inline script or style and nothing from other origins, and pages are never framed.
+"""
 
 from flask import current_app, g, request
 from flask_wtf.csrf import CSRFError, validate_csrf
@@ -11,21 +16,41 @@ CONTENT_SECURITY_POLICY = (
     "form-action 'self'; frame-ancestors 'none'"
 )
 
+#: "same-origin" and not "no-referrer": Flask-WTF's strict HTTPS check of the CSRF
+#: token needs the Referer of same-site form posts; other sites never see our URLs
+#: (ticket numbers, search terms).
+REFERRER_POLICY = "same-origin"
+
+
+def _is_personal(response):
+    """Return True if ``response`` may carry one person's data and must not be stored."""
+    if g.get("tickets_user") is not None:
+        return True
+    if request.method not in ("GET", "HEAD"):
+        return True
+    # Every tenant page is personal or, like the login form, carries a CSRF token bound
+    # to this browser's session. (Reading ``session.accessed`` would itself mark the
+    # session accessed.)
+    return "tickets" in request.blueprints
+
 
 def apply_security_headers(response):
     """after_request: add the security headers; no-store on pages of a logged-in user."""
     if not current_app.config.get("TICKETS_SECURITY_HEADERS", True):
         return response
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    policy = current_app.config.get("TICKETS_CONTENT_SECURITY_POLICY") or CONTENT_SECURITY_POLICY
+    headers.setdefault("Content-Security-Policy", policy)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    if g.get("tickets_user") is not None or request.method == "POST":
-        headers["Cache-Control"] = headers.get("Cache-Control") or "no-store"
-        if "no-store" not in headers["Cache-Control"]:
+    headers.setdefault("Referrer-Policy", REFERRER_POLICY)
+    # A window opened from a ticket link cannot reach back into the helpdesk's window.
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if _is_personal(response):
+        cache_control = headers.get("Cache-Control", "")
+        if "no-store" not in cache_control:
             headers["Cache-Control"] = "private, no-store"
-        headers.add_header("Vary", "Cookie")
+        response.vary.add("Cookie")
     return response
 
 

@@ -1,6 +1,7 @@
 """Standalone login, logout and customer sign-up, one tenant at a time."""
 
 import secrets
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
@@ -9,9 +10,10 @@ from werkzeug.exceptions import TooManyRequests
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import loginlimit
+from ..db import begin_write
 from ..db import session as db_session
 from ..forms import LoginForm, RegisterForm
-from ..models import LoginSession, Role, User
+from ..models import LoginSession, Role, User, utcnow
 from ..services import ServiceError, create_user, normalize_email
 from ..tenancy import current_tenant
 from ..users import get_current_user
@@ -49,6 +51,7 @@ def start_session(user):
     """Log ``user`` in with a fresh session and a server-side session record."""
     session.clear()
     sid = secrets.token_urlsafe(32)
+    begin_write()  # on SQLite, take the write lock before writing (see db.begin_write)
     db_session.add(LoginSession(id=sid, user_id=user.id))
     db_session.commit()
     session["tickets_sid"] = sid
@@ -64,20 +67,20 @@ def login():
         return redirect(next_path or _home_for(get_current_user()))
     if form.validate_on_submit():
         email = normalize_email(form.email.data)
-        wait = loginlimit.is_locked_out(current_tenant, email)
-        if wait:
+        attempt = loginlimit.start_attempt(current_tenant, email)
+        if attempt.wait:
             exc = TooManyRequests()
-            exc.retry_after = wait
+            exc.retry_after = attempt.wait
             raise exc
         user = db_session.scalar(sa.select(User).where(User.tenant_id == current_tenant.id, User.email == email))
         password_ok = check_password_hash(
             user.password_hash if user is not None and user.password_hash else _DUMMY_HASH, form.password.data
         )
         if user is not None and user.password_hash and password_ok and user.active:
-            loginlimit.clear_failures(current_tenant, email)
+            attempt.succeeded()
             start_session(user)
             return redirect(next_path or _home_for(user))
-        loginlimit.record_failure(current_tenant, email)
+        attempt.failed()
         form.password.errors.append("Wrong email or password.")
         return render_template("xobito_tickets/auth/login.html", form=form, next=next_path), 422
     status = 422 if request.method == "POST" else 200
@@ -89,6 +92,7 @@ def logout():
     """End the session, on the server too."""
     sid = session.get("tickets_sid")
     if sid:
+        begin_write()
         db_session.execute(sa.delete(LoginSession).where(LoginSession.id == sid))
         db_session.commit()
     logout_user()
@@ -123,5 +127,11 @@ def load_standalone_user(user_id):
         sa.select(LoginSession).where(LoginSession.id == sid, LoginSession.user_id == int(user_id))
     )
     if record is None or not record.user.active:
+        return None
+    lifetime = current_app.config.get("TICKETS_LOGIN_SESSION_LIFETIME")
+    if lifetime and record.created_at < utcnow() - timedelta(seconds=lifetime):
+        begin_write()
+        db_session.execute(sa.delete(LoginSession).where(LoginSession.id == sid))
+        db_session.commit()
         return None
     return record.user

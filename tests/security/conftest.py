@@ -1,0 +1,183 @@
+"""Fixtures of the security suite: tickets made through the services, and a snapshot of
+everything an attack could change (every row of every table, every stored file)."""
+
+import functools
+import io
+import os
+import re
+from types import SimpleNamespace
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
+
+import xobito_tickets.services
+import xobito_tickets.views.auth
+from xobito_tickets.db import metadata, session
+from xobito_tickets.models import Department, Priority, Tenant, Ticket, User
+from xobito_tickets.services import UploadedFile, open_ticket, post_reply
+
+from ..conftest import PASSWORD, csrf_token_from
+
+#: The smallest files that pass the content checks of their type.
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+TXT = b"plain log line\nsecond line\n"
+
+#: Classic stored-XSS probes: a script element, an event handler breaking out of an
+#: attribute, and a javascript: URL.
+XSS_PAYLOADS = (
+    "<script>alert('xss')</script>",
+    '"><img src=x onerror=alert(1)>',
+    "javascript:alert(1)//<svg/onload=alert(1)>",
+)
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashes(monkeypatch):
+    """Hash the fixture users' passwords with a low work factor; hashing stays real."""
+    monkeypatch.setattr(
+        xobito_tickets.services,
+        "generate_password_hash",
+        functools.partial(generate_password_hash, method="pbkdf2:sha256:1"),
+    )
+    # The hash an unknown email is checked against, so both failures cost the same.
+    monkeypatch.setattr(xobito_tickets.views.auth, "_DUMMY_HASH", generate_password_hash("x", method="pbkdf2:sha256:1"))
+
+
+def admin_side_exists(app):
+    """Return True once the staff side (``tickets.admin.*``) is mounted."""
+    return "tickets.admin.ticket_detail" in app.view_functions
+
+
+def require_admin_side(app):
+    """Skip the calling test until the staff side exists."""
+    if not admin_side_exists(app):
+        pytest.skip("the staff side (tickets.admin.*) is not built yet")
+
+
+def storage_files(app):
+    """Return every file below the storage root, as sorted relative paths."""
+    root = app.config["TICKETS_STORAGE_ROOT"]
+    found = []
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            found.append(os.path.relpath(os.path.join(folder, name), root))
+    return sorted(found)
+
+
+def snapshot(app, skip=("tickets_login_failures",)):
+    """Return every row of every table and every stored file, to compare before and after an attack."""
+    state = {}
+    with app.app_context():
+        for table in metadata.sorted_tables:
+            if table.name in skip:
+                continue
+            rows = session.execute(sa.select(table)).all()
+            state[table.name] = sorted(tuple(str(value) for value in row) for row in rows)
+        session.remove()
+    state["files"] = storage_files(app)
+    return state
+
+
+def upload(name, data):
+    """Return a file tuple for the test client's ``data=``."""
+    return (io.BytesIO(data), name)
+
+
+class Factory:
+    """Make tickets and replies through the services, as the portal would."""
+
+    def __init__(self, app, world):
+        self.app = app
+        self.world = world
+
+    def ticket(
+        self,
+        requester_id=None,
+        department_id=None,
+        subject="Printer is on fire",
+        body="Smoke everywhere",
+        files=(),
+        tenant="acme",
+    ):
+        """Open a ticket and return a namespace with its number, id and attachment ids."""
+        with self.app.app_context():
+            tenant_row = session.scalar(sa.select(Tenant).where(Tenant.slug == tenant))
+            requester = session.get(User, requester_id or self.world.customer_id)
+            department = session.get(Department, department_id or self.world.support_id)
+            uploads = [
+                UploadedFile(filename=name, content_type=ctype, stream=io.BytesIO(data), size=len(data))
+                for name, ctype, data in files
+            ]
+            ticket = open_ticket(tenant_row, requester, department, subject, body, Priority.MEDIUM, files=uploads)
+            result = self._describe(ticket)
+            session.remove()
+        return result
+
+    def reply(self, ticket_id, author_id, body="A reply with enough text", files=()):
+        """Post a reply; return the attachment ids of the ticket afterwards."""
+        with self.app.app_context():
+            ticket = session.get(Ticket, ticket_id)
+            author = session.get(User, author_id)
+            uploads = [
+                UploadedFile(filename=name, content_type=ctype, stream=io.BytesIO(data), size=len(data))
+                for name, ctype, data in files
+            ]
+            post_reply(ticket, author, body, files=uploads)
+            result = self._describe(session.get(Ticket, ticket_id))
+            session.remove()
+        return result
+
+    @staticmethod
+    def _describe(ticket):
+        from xobito_tickets.models import Attachment
+
+        attachment_ids = session.scalars(
+            sa.select(Attachment.id).where(Attachment.ticket_id == ticket.id).order_by(Attachment.id)
+        ).all()
+        return SimpleNamespace(
+            id=ticket.id, number=ticket.display_number, tenant_id=ticket.tenant_id, attachment_ids=list(attachment_ids)
+        )
+
+
+@pytest.fixture
+def make(app, world):
+    """Factory of tickets and replies (see :class:`Factory`)."""
+    return Factory(app, world)
+
+
+def login(client, email, password=PASSWORD, tenant="acme", next_path=None):
+    """Log in through the form, with its CSRF token when CSRF is on; return the response."""
+    page = client.get(f"/{tenant}/login")
+    data = {"email": email, "password": password}
+    match = re.search(r'name="csrf_token"', page.get_data(as_text=True))
+    if match:
+        data["csrf_token"] = csrf_token_from(page.get_data(as_text=True))
+    url = f"/{tenant}/login" + (f"?next={next_path}" if next_path else "")
+    return client.post(url, data=data)
+
+
+@pytest.fixture
+def csrf_app(app, app_config):
+    """The app as deployed: CSRF checks on (same database and storage as ``app``)."""
+    from xobito_tickets import create_app
+
+    csrf_app = create_app({**app_config, "WTF_CSRF_ENABLED": True})
+    yield csrf_app
+    with csrf_app.app_context():
+        session.remove()
+        csrf_app.extensions["sqlalchemy"].engine.dispose()
+
+
+@pytest.fixture
+def login_as(app, world):
+    """Return a function that gives a fresh test client logged in as ``email``."""
+
+    def _login_as(email, tenant="acme"):
+        client = app.test_client()
+        response = login(client, email, tenant=tenant)
+        assert response.status_code == 302, f"login of {email} failed ({response.status_code})"
+        return client
+
+    return _login_as
