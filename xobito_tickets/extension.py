@@ -170,11 +170,15 @@ def render_error(error):
     title, text = ERROR_TEXT.get(code, (getattr(error, "name", "Error"), getattr(error, "description", "")))
     if isinstance(error, CSRFError):
         text = "The form expired or came from another site. Go back, reload the page and try again."
+    retry_after = getattr(error, "retry_after", None) if code == 429 else None
+    if retry_after:
+        minutes = max(1, -(-int(retry_after) // 60))
+        text = f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
     response = current_app.make_response(
         (render_template("xobito_tickets/error.html", code=code, title=title, text=text), code)
     )
-    if isinstance(error, HTTPException) and error.code == 429 and getattr(error, "retry_after", None):
-        response.headers["Retry-After"] = str(error.retry_after)
+    if retry_after:
+        response.headers["Retry-After"] = str(int(retry_after))
     return response
 
 
