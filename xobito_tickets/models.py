@@ -252,13 +252,31 @@ class Ticket(Base):
         sa.UniqueConstraint("tenant_id", "number", name="uq_tickets_tickets_tenant_number"),
         # The list pages: newest activity first, within the tenant, per customer, per
         # department, per assignee, per status; ``id`` breaks ties for keyset paging.
-        sa.Index("ix_tickets_tickets_activity", "tenant_id", "last_reply_at", "id"),
+        # The activity index also carries every column the staff queue filters and
+        # searches on (not the body), so a filtered or searched page, and its status
+        # counts, scan this index instead of reading whole rows.
+        sa.Index(
+            "ix_tickets_tickets_activity",
+            "tenant_id",
+            "last_reply_at",
+            "id",
+            "status",
+            "priority",
+            "department_id",
+            "assignee_id",
+            "requester_id",
+            "number",
+            "subject",
+        ),
         sa.Index("ix_tickets_tickets_requester_activity", "tenant_id", "requester_id", "last_reply_at", "id"),
         sa.Index("ix_tickets_tickets_department_activity", "tenant_id", "department_id", "last_reply_at", "id"),
         sa.Index("ix_tickets_tickets_assignee_activity", "tenant_id", "assignee_id", "last_reply_at", "id"),
         sa.Index("ix_tickets_tickets_status_activity", "tenant_id", "status", "last_reply_at", "id"),
         sa.Index("ix_tickets_tickets_priority_activity", "tenant_id", "priority", "last_reply_at", "id"),
         sa.Index("ix_tickets_tickets_created", "tenant_id", "created_at", "id"),
+        # The staff queue's status counts: a staff member's departments are counted
+        # from this index alone, without reading the tickets.
+        sa.Index("ix_tickets_tickets_department_status", "tenant_id", "department_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
