@@ -1,0 +1,176 @@
+"""Judge the measurements against the targets and write bench/RESULTS.md."""
+
+import glob
+import json
+import os
+
+from bench.pages import QUERY_BUDGET, TARGETS
+
+BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
+RESULTS_DIR = os.path.join(BENCH_DIR, "results")
+RESULTS_MD = os.path.join(BENCH_DIR, "RESULTS.md")
+SCALE_LIMIT = 1.5
+
+
+def judge(run):
+    """Add ratio, target and verdicts to every page of ``run`` (in place) and return it."""
+    pages = run["pages"]
+    queue = pages.get("queue_default")
+    for page in pages.values():
+        description, kind, threshold = TARGETS[page["target"]]
+        # Against the ceiling rounds measured next to this page (see run.Loader).
+        ceiling = page.get("ceiling_rps") or run["ceiling"]["rps"]
+        page["ratio"] = page["rps"] / ceiling if ceiling else 0.0
+        if kind == "ceiling":
+            page["target_text"] = description
+            page["target_value"] = page["ratio"]
+        else:
+            page["target_text"] = description
+            page["target_value"] = page["rps"] / queue["rps"] if queue and queue["rps"] else 0.0
+        page["target_ok"] = page["target_value"] >= threshold and page["ok_requests"]
+        counts = [c for c in (page["queries"], page.get("queries_one"), page.get("queries_100")) if c is not None]
+        page["queries_ok"] = max(counts) <= QUERY_BUDGET and len(set(counts)) == 1
+    return run
+
+
+def compare_scales(small, large):
+    """Return per page: req/s at both sizes and whether the large one is within SCALE_LIMIT.
+
+    The verdict uses each page's ratio to the ceiling of its own run, so that a
+    machine that is busier during one of the two runs does not decide it.
+    """
+    rows = []
+    for key, page in large["pages"].items():
+        base = small["pages"].get(key)
+        if base is None:
+            continue
+        slowdown = base["ratio"] / page["ratio"] if page["ratio"] else float("inf")
+        raw = base["rps"] / page["rps"] if page["rps"] else float("inf")
+        rows.append(
+            {
+                "key": key,
+                "label": page["label"],
+                "small_rps": base["rps"],
+                "large_rps": page["rps"],
+                "small_p50": base["p50_ms"],
+                "large_p50": page["p50_ms"],
+                "slowdown": slowdown,
+                "raw_slowdown": raw,
+                "ok": slowdown <= SCALE_LIMIT,
+            }
+        )
+    return rows
+
+
+def verdict(ok):
+    return "PASS" if ok else "**MISS**"
+
+
+def page_table(run):
+    lines = [
+        "| page | req/s | ceiling req/s | p50 ms | p99 ms | SQL/req (1 row, 100 rows) | bytes | ratio to ceiling | "
+        "target | result | queries ≤ 8, flat |",
+        "|---|---:|---:|---:|---:|---|---:|---:|---|---|---|",
+        f"| ceiling (25-row table, 1 query), all rounds | {run['ceiling']['rps']:.0f} | | "
+        f"{run['ceiling']['p50_ms']:.1f} | {run['ceiling']['p99_ms']:.1f} | 1 | {run['ceiling']['bytes']:,} | 1.00 | "
+        "| | |",
+    ]
+    for page in run["pages"].values():
+        extra = [str(c) if c is not None else "–" for c in (page.get("queries_one"), page.get("queries_100"))]
+        target_value = f" ({page['target_value']:.2f})" if page["target"] == "deep" else ""
+        ok_note = "" if page["ok_requests"] else " (failed requests)"
+        lines.append(
+            f"| {page['label']} | {page['rps']:.0f} | {page.get('ceiling_rps', 0):.0f} | {page['p50_ms']:.1f} | "
+            f"{page['p99_ms']:.1f} | "
+            f"{page['queries']} ({', '.join(extra)}) | {page['bytes']:,} | {page['ratio']:.2f} | "
+            f"{page['target_text']}{target_value} | {verdict(page['target_ok'])}{ok_note} | "
+            f"{verdict(page['queries_ok'])} |"
+        )
+    return lines
+
+
+def run_section(run):
+    c = run["conditions"]
+    ceilings = ", ".join(f"{x:.0f}" for x in run["ceiling"]["samples"])
+    lines = [
+        f"### {run['backend_label']}, {run['tickets']:,} tickets",
+        "",
+        f"Measured {c['date']} at commit `{c['commit']}`; {c['cpus']} CPUs ({c['cpu_model']}), load average "
+        f"before the run {c['loadavg']}; {c['database']}; wrk {c['wrk']} ({run['settings']}). "
+        f"Each page is loaded in rounds alternating with the ceiling; its ratio is against those ceiling rounds "
+        f"(ceiling req/s next to each page: {ceilings}).",
+        "",
+        *page_table(run),
+        "",
+    ]
+    if run.get("missing"):
+        lines += [f"Not measured: {run['missing']}", ""]
+    return lines
+
+
+def load_runs():
+    runs = {}
+    for path in sorted(glob.glob(os.path.join(RESULTS_DIR, "*.json"))):
+        with open(path) as fh:
+            run = judge(json.load(fh))
+        runs[(run["backend"], run["tickets"])] = run
+    return runs
+
+
+def render(runs, notes=""):
+    """Return the text of RESULTS.md for the given runs."""
+    lines = [
+        "# Benchmark results",
+        "",
+        "Written by `python bench/run.py` (see the README, section Benchmark). Each table is one run:",
+        "the app and the ceiling served by gunicorn (2 sync workers) on loopback and loaded with wrk in the",
+        "same run on the same machine. SQL/req is counted in-process for one request of the page (the",
+        "page as served, then the same page showing one row, then with 100 rows per page where the page is",
+        "a list). A page whose requests did not all answer with the expected status cannot pass.",
+        "",
+    ]
+    for backend in ("sqlite", "postgresql"):
+        sizes = sorted(t for b, t in runs if b == backend)
+        if not sizes:
+            continue
+        lines += [f"## {runs[(backend, sizes[0])]['backend_label']}", ""]
+        for size in sizes:
+            lines += run_section(runs[(backend, size)])
+        if 100_000 in sizes and 1_000_000 in sizes:
+            rows = compare_scales(runs[(backend, 100_000)], runs[(backend, 1_000_000)])
+            lines += [
+                "### 1,000,000 tickets against 100,000",
+                "",
+                "Target: every page within 1.5 × its figure at 100,000. Slowdown = ratio to the ceiling at",
+                "100,000 / ratio to the ceiling at 1,000,000 (raw req/s slowdown shown too).",
+                "",
+                "| page | req/s 100k | req/s 1M | p50 ms 100k | p50 ms 1M | slowdown (raw) | result |",
+                "|---|---:|---:|---:|---:|---|---|",
+            ]
+            for row in rows:
+                lines.append(
+                    f"| {row['label']} | {row['small_rps']:.0f} | {row['large_rps']:.0f} | {row['small_p50']:.1f} | "
+                    f"{row['large_p50']:.1f} | {row['slowdown']:.2f} ({row['raw_slowdown']:.2f}) | "
+                    f"{verdict(row['ok'])} |"
+                )
+            lines.append("")
+    if notes:
+        lines += ["## Notes", "", notes.strip(), ""]
+    return "\n".join(lines)
+
+
+def write_results(run):
+    """Store ``run`` as JSON and regenerate RESULTS.md from every stored run."""
+    os.makedirs(RESULTS_DIR, exist_ok=True)
+    path = os.path.join(RESULTS_DIR, f"{run['backend']}-{run['tickets']}.json")
+    with open(path, "w") as fh:
+        json.dump(run, fh, indent=1, sort_keys=True)
+    notes_path = os.path.join(BENCH_DIR, "NOTES.md")
+    notes = open(notes_path).read() if os.path.exists(notes_path) else ""
+    with open(RESULTS_MD, "w") as fh:
+        fh.write(render(load_runs(), notes))
+
+
+def print_run(run):
+    print()
+    print("\n".join(run_section(run)))
