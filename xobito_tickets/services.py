@@ -139,18 +139,29 @@ def _check_same_tenant(ticket, *people):
 
 
 def next_ticket_number(tenant_id):
-    """Take the next ticket number of a tenant, atomically across processes."""
-    number = session.execute(
+    """Take the next ticket number of a tenant, atomically across processes.
+
+    The UPDATE locks the tenant's counter row until the transaction ends, so
+    concurrent creations wait for each other and numbers come out in commit order.
+    """
+    increment = (
         sa.update(TicketCounter)
         .where(TicketCounter.tenant_id == tenant_id)
         .values(last_number=TicketCounter.last_number + 1)
         .returning(TicketCounter.last_number)
-    ).scalar()
+    )
+    number = session.execute(increment).scalar()
     if number is None:
+        # A tenant made without create_tenant has no counter yet. Two processes may
+        # both get here: the second INSERT fails on the primary key, inside a
+        # savepoint, and that process simply increments the winner's row.
         highest = session.scalar(sa.select(sa.func.max(Ticket.number)).where(Ticket.tenant_id == tenant_id)) or 0
-        number = highest + 1
-        session.add(TicketCounter(tenant_id=tenant_id, last_number=number))
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.add(TicketCounter(tenant_id=tenant_id, last_number=highest + 1))
+            number = highest + 1
+        except sa.exc.IntegrityError:
+            number = session.execute(increment).scalar()
     return number
 
 
@@ -161,10 +172,13 @@ def open_ticket(tenant, requester, department, subject, body, priority=Priority.
     if requester.tenant_id != tenant.id:
         raise ServiceError("That person is not part of this workspace.")
     with _Transaction() as tx:
+        # Number first: on PostgreSQL it takes the counter row's lock, so the time read
+        # after it orders tickets exactly as their numbers do.
+        number = next_ticket_number(tenant.id)
         now = utcnow()
         ticket = Ticket(
             tenant_id=tenant.id,
-            number=next_ticket_number(tenant.id),
+            number=number,
             subject=subject,
             body=body,
             department_id=department.id,
