@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from email import charset, policy
+from email.mime.text import MIMEText
 from email.utils import formataddr, parseaddr
 
 from flask import current_app, render_template
@@ -44,6 +46,26 @@ class Job:
         )
 
 
+class NotificationMessage(Message):
+    """Flask-Mail's message, adjusted for notifications.
+
+    Text and HTML parts are quoted-printable: a 2000-character reply typed as one line
+    would otherwise be a 2000-byte line, past SMTP's limit of 998. Headers are folded
+    only past 998 characters: Python's folding at 78 moves a 70-character subject
+    to a continuation line, and some clients then show it with a leading space.
+    """
+
+    def _mimetext(self, text, subtype="plain"):
+        utf8 = charset.Charset("utf-8")
+        utf8.body_encoding = charset.QP
+        return MIMEText(text, _subtype=subtype, _charset=utf8)
+
+    def _message(self):
+        message = super()._message()
+        message.policy = policy.SMTP.clone(max_line_length=998)
+        return message
+
+
 class ComposeError(Exception):
     """The row cannot become an email (bad address, missing template); retrying will not help."""
 
@@ -80,7 +102,7 @@ def build_message(job):
         # Every email of a ticket points at the same root, so mail clients thread them.
         headers["In-Reply-To"] = job.thread_id
         headers["References"] = job.thread_id
-    message = Message(
+    message = NotificationMessage(
         subject=context["subject"],
         recipients=[(header_text(job.recipient_name, 200), job.recipient_email)],
         body=text,
