@@ -271,7 +271,7 @@ def assign_ticket(ticket, actor, department, assignee):
         raise ServiceError("Only staff can assign tickets.")
     if department is None or department.tenant_id != ticket.tenant_id:
         raise ServiceError("Choose one of the listed departments.", field="department")
-    if assignee is not None and (not assignee.is_staff or not assignee.active):
+    if assignee is not None and not assignee.is_staff:
         raise ServiceError("Choose an active staff member or admin.", field="assignee")
     with _Transaction():
         ticket = _lock_ticket(ticket)
@@ -279,6 +279,10 @@ def assign_ticket(ticket, actor, department, assignee):
         old_assignee = ticket.assignee
         department_changed = ticket.department_id != department.id
         assignee_changed = ticket.assignee_id != (assignee.id if assignee else None)
+        # A deactivated assignee may stay on a ticket that is only moved to another
+        # department; nobody can newly hand a ticket to them.
+        if assignee_changed and assignee is not None and not assignee.active:
+            raise ServiceError("Choose an active staff member or admin.", field="assignee")
         if department_changed and not department.active:
             raise ServiceError("That department is inactive.", field="department")
         if not (department_changed or assignee_changed):
@@ -383,8 +387,9 @@ def create_user(tenant, email, name, role=Role.CUSTOMER, password=None, external
 def create_department(tenant, name, description="", active=True, members=()):
     """Create a department; its name must be new in the tenant."""
     name = name.strip()
-    exists = session.scalar(sa.select(Department.id).where(Department.tenant_id == tenant.id, Department.name == name))
-    if exists is not None:
+    # Names differing only in case would confuse customers choosing a department.
+    taken = session.scalars(sa.select(Department.name).where(Department.tenant_id == tenant.id)).all()
+    if any(other.casefold() == name.casefold() for other in taken):
         raise ServiceError("A department with this name exists already.", field="name")
     for member in members:
         if member.tenant_id != tenant.id or not member.is_staff:
