@@ -73,14 +73,16 @@ class Mailbox:
 class SMTPServer:
     """An aiosmtpd server on 127.0.0.1 that can be stopped and started again on the same port."""
 
-    def __init__(self, port=None):
+    def __init__(self, port=None, idle_timeout=300):
         self.host = "127.0.0.1"
         self.port = port or free_port()
         self.mailbox = Mailbox()
         self.controller = None
+        #: Seconds of silence after which the server hangs up on a client.
+        self.idle_timeout = idle_timeout
 
     def start(self):
-        self.controller = Controller(self.mailbox, hostname=self.host, port=self.port)
+        self.controller = Controller(self.mailbox, hostname=self.host, port=self.port, timeout=self.idle_timeout)
         self.controller.start()
         return self
 

@@ -316,3 +316,28 @@ def test_links_use_the_configured_base_url_never_the_request_host(desk, client, 
     for email in emails:
         assert "evil.test" not in email.text and "evil.test" not in email.html
         assert "http://helpdesk.test/acme/" in email.text
+
+
+def test_non_ascii_names_and_subjects_arrive_intact(desk, app, world):
+    with app.app_context():
+        carla = desk.user(CARLA)
+        carla.name = "Zoë Müller-Łukasiewicz"
+        session.commit()
+    long_subject = "Drucker brennt – bitte schnell helfen, die Flammen erreichen schon das Regal mit den Ordnern"
+    desk.open(subject=long_subject, body="Grüße aus Köln ✓")
+    (receipt,) = [e for e in desk.deliver() if e.envelope_to == [CARLA]]
+    assert receipt.subject == f"[TKT-000001] We received your ticket: {long_subject}"
+    assert receipt.message["To"].addresses[0].display_name == "Zoë Müller-Łukasiewicz"
+    assert "Hello Zoë Müller-Łukasiewicz," in receipt.text
+    assert "Grüße aus Köln ✓" in receipt.text and "Grüße aus Köln ✓" in receipt.html
+
+
+def test_a_reply_typed_as_one_long_line_stays_within_smtp_line_limits(desk):
+    desk.open()
+    desk.deliver()
+    text = "word " * 399 + "end"
+    desk.reply(SAM, text)
+    (email,) = desk.deliver()
+    raw = desk.smtp.received[-1][2]  # the bytes as they went over the wire
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    assert text in email.text

@@ -1,5 +1,6 @@
 """The outbox: written with the change or not at all; nothing lost while SMTP is down; failures stay visible."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -127,7 +128,11 @@ def test_the_outbox_page_is_for_admins_of_the_tenant_only(app, world, client, au
         auth.login(email)
         assert client.get("/acme/admin/outbox/").status_code == 404
         assert client.post("/acme/admin/outbox/retry").status_code == 404
+        assert "/admin/outbox" not in client.get("/acme/tickets", follow_redirects=True).get_data(as_text=True)
         auth.logout()
+    auth.login(ADA)
+    assert 'href="/acme/admin/outbox/"' in client.get("/acme/tickets", follow_redirects=True).get_data(as_text=True)
+    auth.logout()
     auth.login("gary@globex.test", tenant="globex")
     html = client.get("/globex/admin/outbox/?status=all").get_data(as_text=True)
     assert "acme.test" not in html  # another tenant's emails stay out of sight
@@ -139,3 +144,24 @@ def test_send_mail_cli_once(app, world, runner, smtp_server):
     assert result.exit_code == 0, result.output
     assert "Outbox: sent 3" in result.output
     assert len(smtp_server.received) == 3
+
+
+def test_a_connection_the_server_closed_while_idle_is_reopened_without_losing_the_email(app, world, smtp_server):
+    from xobito_tickets.mail.compose import Job, build_message
+    from xobito_tickets.mail.transport import open_transport
+
+    smtp_server.stop()
+    smtp_server.idle_timeout = 0.3  # the server hangs up on silent clients
+    smtp_server.start()
+    Desk(app, world, smtp_server).open()
+    with app.app_context():
+        rows = session.scalars(sa.select(OutboxEmail).order_by(OutboxEmail.id)).all()
+        jobs = [Job.from_row(row) for row in rows]
+        with open_transport() as transport:
+            transport.send(build_message(jobs[0]), jobs[0])
+            time.sleep(0.8)  # the server closes the connection meanwhile
+            transport.send(build_message(jobs[1]), jobs[1])
+    assert [e.envelope_to for e in extract_emails(smtp_server)] == [
+        [jobs[0].recipient_email],
+        [jobs[1].recipient_email],
+    ]

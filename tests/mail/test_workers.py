@@ -140,3 +140,26 @@ def test_a_live_workers_fresh_claim_is_left_alone(app, world, smtp_server):
     stats = deliver(app)
     assert (stats.recovered, stats.sent) == (0, 0)
     assert smtp_server.received == []
+
+
+@pytest.mark.slow
+def test_the_long_running_worker_delivers_new_emails_and_stops_cleanly(app, world, smtp_server):
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    env = smtp_env(smtp_server, TICKETS_MAIL_POLL_INTERVAL=0.2)
+    worker = flask_cli(url, "tickets", "send-mail", "--name", "daemon", env=env)
+    try:
+        for round_ in (1, 2):  # emails queued while it runs are picked up, round after round
+            open_tickets(app, world, 1)
+            deadline = time.monotonic() + 30
+            while len(smtp_server.received) < 3 * round_ and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert len(smtp_server.received) == 3 * round_
+        worker.send_signal(signal.SIGTERM)
+        out, err = worker.communicate(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert worker.returncode == 0, err
+    assert "Outbox worker daemon delivering to SMTP 127.0.0.1" in out
+    assert "Outbox: sent 3." in out
+    assert len(message_ids(smtp_server)) == len(set(message_ids(smtp_server))) == 6

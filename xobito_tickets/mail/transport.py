@@ -96,21 +96,37 @@ class SMTPTransport:
         self.mail = app.extensions["mail"]
         self.timeout = app.config.get("TICKETS_MAIL_SMTP_TIMEOUT", 30)
         self.connection = None
+        self.sent_on_connection = 0
+
+    def _connect(self):
+        connection = _Connection(self.mail, self.timeout)
+        try:
+            connection.__enter__()
+        except (OSError, smtplib.SMTPException) as exc:
+            raise TransportError(
+                f"cannot connect to the SMTP server {self.mail.server}:{self.mail.port}: {exc}",
+                connect_failed=True,
+            ) from exc
+        self.connection = connection
+        self.sent_on_connection = 0
 
     def send(self, message, job):
         """Send ``message``; raise TransportError on failure."""
         if self.connection is None:
-            connection = _Connection(self.mail, self.timeout)
-            try:
-                connection.__enter__()
-            except (OSError, smtplib.SMTPException) as exc:
-                raise TransportError(
-                    f"cannot connect to the SMTP server {self.mail.server}:{self.mail.port}: {exc}",
-                    connect_failed=True,
-                ) from exc
-            self.connection = connection
+            self._connect()
         try:
-            self.connection.send(message)
+            try:
+                self.connection.send(message)
+            except smtplib.SMTPServerDisconnected:
+                if not self.sent_on_connection:
+                    raise
+                # The server hung up on a connection we reused (an idle timeout, or a
+                # limit of messages per connection); that shows at MAIL FROM, before
+                # the message went out, so one fresh connection is safe.
+                self.close()
+                self._connect()
+                self.connection.send(message)
+            self.sent_on_connection += 1
         except flask_mail.BadHeaderError as exc:
             raise TransportError("a header value contains a line break", permanent=True) from exc
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:

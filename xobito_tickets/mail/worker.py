@@ -231,36 +231,38 @@ class OutboxWorker:
         # Stop well before the lease ends, so nobody recovers a row this worker still sends.
         return (utcnow() - job.claimed_at).total_seconds() > self.claim_timeout / 2
 
-    def deliver(self, ids):
-        """Send the claimed rows ``ids``; return a :class:`DeliveryStats`."""
+    def deliver(self, ids, transport=None):
+        """Send the claimed rows ``ids`` (over ``transport``, or a new one); return a :class:`DeliveryStats`."""
+        if transport is None:
+            with open_transport() as transport:
+                return self.deliver(ids, transport)
         stats = DeliveryStats()
         jobs = self._load_jobs(ids)
-        with open_transport() as transport:
-            for index, job in enumerate(jobs):
-                if self.stop_event.is_set() or self._lease_short(job):
-                    self.release([j.id for j in jobs[index:]])
+        for index, job in enumerate(jobs):
+            if self.stop_event.is_set() or self._lease_short(job):
+                self.release([j.id for j in jobs[index:]])
+                break
+            try:
+                message = build_message(job)
+            except ComposeError as exc:
+                self._mark_failure(job, f"cannot compose: {exc}", True, stats)
+                continue
+            except Exception as exc:  # a template error: retry once someone fixes it
+                current_app.logger.exception("outbox: cannot render email %s", job.id)
+                self._mark_failure(job, f"cannot render: {exc!r}", False, stats)
+                continue
+            try:
+                transport.send(message, job)
+            except TransportError as exc:
+                self._mark_failure(job, exc, exc.permanent, stats)
+                if exc.connect_failed:
+                    # The server is down: do not hammer it with the rest of the batch.
+                    for rest in jobs[index + 1 :]:
+                        self._mark_failure(rest, exc, False, stats)
                     break
-                try:
-                    message = build_message(job)
-                except ComposeError as exc:
-                    self._mark_failure(job, f"cannot compose: {exc}", True, stats)
-                    continue
-                except Exception as exc:  # a template error: retry once someone fixes it
-                    current_app.logger.exception("outbox: cannot render email %s", job.id)
-                    self._mark_failure(job, f"cannot render: {exc!r}", False, stats)
-                    continue
-                try:
-                    transport.send(message, job)
-                except TransportError as exc:
-                    self._mark_failure(job, exc, exc.permanent, stats)
-                    if exc.connect_failed:
-                        # The server is down: do not hammer it with the rest of the batch.
-                        for rest in jobs[index + 1 :]:
-                            self._mark_failure(rest, exc, False, stats)
-                        break
-                    continue
-                self._mark_sent(job)
-                stats.sent += 1
+                continue
+            self._mark_sent(job)
+            stats.sent += 1
         return stats
 
     # -- loops -----------------------------------------------------------------------
@@ -274,11 +276,13 @@ class OutboxWorker:
         stats = DeliveryStats()
         stats.recovered = self.recover_stale()
         started = utcnow()
-        while not self.stop_event.is_set():
-            ids = self.claim(due_before=started)
-            if not ids:
-                break
-            stats.add(self.deliver(ids))
+        # One SMTP connection for the whole run, not one per batch.
+        with open_transport() as transport:
+            while not self.stop_event.is_set():
+                ids = self.claim(due_before=started)
+                if not ids:
+                    break
+                stats.add(self.deliver(ids, transport))
         return stats
 
     def run_forever(self, report=None):
@@ -286,17 +290,22 @@ class OutboxWorker:
         poll = float(current_app.config["TICKETS_MAIL_POLL_INTERVAL"])
         recover_every = max(1.0, min(60.0, self.claim_timeout / 4))
         next_recovery = 0.0
-        while not self.stop_event.is_set():
-            stats = DeliveryStats()
-            if time.monotonic() >= next_recovery:
-                stats.recovered = self.recover_stale()
-                next_recovery = time.monotonic() + recover_every
-            ids = self.claim()
-            if ids:
-                stats.add(self.deliver(ids))
-            if report is not None and (stats.sent or stats.retried or stats.failed or stats.recovered):
-                report(stats)
-            if not ids or (stats.retried and not stats.sent):
-                # Idle, or the server is failing: wait before the next round.
-                self.stop_event.wait(poll)
-            session.remove()
+        transport = open_transport()
+        try:
+            while not self.stop_event.is_set():
+                stats = DeliveryStats()
+                if time.monotonic() >= next_recovery:
+                    stats.recovered = self.recover_stale()
+                    next_recovery = time.monotonic() + recover_every
+                ids = self.claim()
+                if ids:
+                    stats.add(self.deliver(ids, transport))
+                if report is not None and (stats.sent or stats.retried or stats.failed or stats.recovered):
+                    report(stats)
+                if not ids or (stats.retried and not stats.sent):
+                    # Idle, or the server is failing: hang up and wait before the next round.
+                    transport.close()
+                    self.stop_event.wait(poll)
+                session.remove()
+        finally:
+            transport.close()
