@@ -1,5 +1,7 @@
 """The ``flask tickets …`` command group."""
 
+import re
+
 import click
 import sqlalchemy as sa
 from flask import current_app
@@ -26,6 +28,38 @@ def _fail(exc):
     raise click.ClickException(exc.message)
 
 
+# One address: something@domain, no spaces, no second "@" (the database keeps 254 characters).
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+$")
+
+
+def _check_email(ctx, param, value):
+    """Click callback: refuse what cannot be an email address."""
+    email = normalize_email(value)
+    if not _EMAIL_RE.match(email) or len(email) > 254:
+        raise click.BadParameter(f"{value!r} is not a valid email address.")
+    return email
+
+
+def _check_password(ctx, param, value):
+    """Click callback: the same length rule as the sign-up form."""
+    if value is None or not 8 <= len(value) <= 200:
+        raise click.BadParameter("Use a password of at least 8 characters (at most 200).")
+    return value
+
+
+def _name_checker(max_length):
+    def check(ctx, param, value):
+        """Click callback: a name that is not blank and fits its column."""
+        name = " ".join((value or "").split())
+        if not name:
+            raise click.BadParameter("Give a name (it cannot be blank).")
+        if len(name) > max_length:
+            raise click.BadParameter(f"Use at most {max_length} characters.")
+        return name
+
+    return check
+
+
 @tickets_cli.group("tenant")
 def tenant_cli():
     """Workspaces (tenants)."""
@@ -33,7 +67,7 @@ def tenant_cli():
 
 @tenant_cli.command("create")
 @click.argument("slug")
-@click.option("--name", required=True, help="The workspace's display name.")
+@click.option("--name", required=True, callback=_name_checker(200), help="The workspace's display name.")
 @click.option("--no-signup", is_flag=True, help="Do not let customers sign themselves up.")
 @with_appcontext
 def tenant_create(slug, name, no_signup):
@@ -52,10 +86,10 @@ def user_cli():
 
 @user_cli.command("create")
 @click.option("--tenant", "slug", required=True, help="The workspace slug.")
-@click.option("--email", required=True)
-@click.option("--name", required=True)
+@click.option("--email", required=True, callback=_check_email)
+@click.option("--name", required=True, callback=_name_checker(200))
 @click.option("--role", type=click.Choice([r.value for r in Role]), default="customer", show_default=True)
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, callback=_check_password)
 @with_appcontext
 def user_create(slug, email, name, role, password):
     """Create a customer, staff member or admin."""
@@ -74,7 +108,7 @@ def department_cli():
 
 @department_cli.command("create")
 @click.option("--tenant", "slug", required=True, help="The workspace slug.")
-@click.option("--name", required=True)
+@click.option("--name", required=True, callback=_name_checker(100))
 @click.option("--description", default="")
 @click.option("--member", "members", multiple=True, help="Email of a staff member or admin (repeatable).")
 @click.option("--inactive", is_flag=True, help="Create it inactive (hidden from customers).")

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from .db import session
-from .models import Priority, Ticket, TicketStatus, User
+from .models import Priority, Ticket, TicketStatus, User, UTCDateTime
 
 #: sort key -> the columns it orders by, all descending; ``id`` always breaks ties.
 SORTS = {
@@ -101,12 +101,13 @@ class TicketFilters:
                 priorities.append(priority)
         department_id = None
         raw = args.get("department", "")
-        if raw.isdigit() and int(raw) in {d.id for d in departments}:
+        # isdecimal() and isascii(): "²".isdigit() is True but int("²") fails.
+        if raw.isascii() and raw.isdecimal() and int(raw) in {d.id for d in departments}:
             department_id = int(raw)
         filters = cls(statuses=statuses, priorities=priorities, department_id=department_id)
         if allow_staff_filters:
             raw = args.get("assignee", "")
-            if raw in ("me", "none") or (raw.isdigit() and int(raw) in {u.id for u in staff}):
+            if raw in ("me", "none") or (raw.isascii() and raw.isdecimal() and int(raw) in {u.id for u in staff}):
                 filters.assignee = raw
             filters.q = " ".join(args.get("q", "").split())[:200]
             sort = args.get("sort", "activity")
@@ -193,6 +194,10 @@ def decode_cursor(cursor, sort):
         return None
     if len(values) != len(SORTS[sort]):
         return None
+    # Each value must have its column's kind: a time where a time is sorted on.
+    for value, column in zip(values, SORTS[sort], strict=True):
+        if isinstance(value, datetime) != isinstance(column.type, UTCDateTime):
+            return None
     return values
 
 

@@ -49,9 +49,13 @@ def _home_for(user):
 
 def start_session(user):
     """Log ``user`` in with a fresh session and a server-side session record."""
+    old_sid = session.get("tickets_sid")
     session.clear()
     sid = secrets.token_urlsafe(32)
     begin_write()  # on SQLite, take the write lock before writing (see db.begin_write)
+    if old_sid:
+        # A copy of this browser's cookie from before must not stay logged in.
+        db_session.execute(sa.delete(LoginSession).where(LoginSession.id == str(old_sid)))
     db_session.add(LoginSession(id=sid, user_id=user.id))
     db_session.commit()
     session["tickets_sid"] = sid
