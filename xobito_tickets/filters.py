@@ -1,7 +1,10 @@
-"""Jinja filters for dates and user text (always escaped)."""
+"""Jinja filters for dates, badges and user text (always escaped), and the list pages' link builder."""
 
 from datetime import UTC, datetime
+from functools import lru_cache
+from urllib.parse import quote
 
+from flask import url_for
 from markupsafe import Markup, escape
 
 
@@ -49,6 +52,45 @@ def iso_time(value):
     return value.astimezone(UTC).isoformat(timespec="seconds")
 
 
+def time_tag(value):
+    """Return ``value`` as a ``<time>`` element: relative text, exact time as its title.
+
+    One filter call instead of a macro with three: list pages render one per row. The
+    three texts are made here from a datetime (digits, month names, "ago"): nothing
+    in them needs escaping.
+    """
+    return Markup(f'<time datetime="{iso_time(value)}" title="{exact_time(value)}">{relative_time(value)}</time>')
+
+
+@lru_cache(maxsize=64)
+def status_badge(status):
+    """Return the badge of a ticket status (``"open"`` …) as HTML."""
+    status = str(status)
+    return Markup('<span class="xt-badge xt-status-%s">%s</span>') % (status, status.capitalize())
+
+
+@lru_cache(maxsize=64)
+def priority_badge(priority):
+    """Return the badge of a :class:`~xobito_tickets.models.Priority` as HTML."""
+    return Markup('<span class="xt-badge xt-priority-%s">%s</span>') % (priority.key, priority.label)
+
+
+def ticket_url_maker(endpoint, **values):
+    """Return ``f(display_number) -> URL`` of ``endpoint`` for that ticket, with ``url_for`` called once.
+
+    A list page links every row to its ticket; building each link with ``url_for``
+    (URL defaults, the tenant, the routing map) was a sixth of the page's time. The
+    URL is built once around a placeholder and each row only fills in its number.
+    """
+    placeholder = "xt-ticket-placeholder"
+    head, _, tail = url_for(endpoint, ticket=placeholder, **values).partition(placeholder)
+
+    def ticket_url(number_text):
+        return head + quote(str(number_text), safe="") + tail
+
+    return ticket_url
+
+
 def paragraphs(text):
     """Escape user text and keep its line breaks (``<br>``); nothing else is rendered."""
     escaped = escape(text or "")
@@ -72,3 +114,7 @@ def register(app):
     app.jinja_env.filters.setdefault("iso_time", iso_time)
     app.jinja_env.filters.setdefault("paragraphs", paragraphs)
     app.jinja_env.filters.setdefault("filesize", filesize)
+    app.jinja_env.filters.setdefault("time_tag", time_tag)
+    app.jinja_env.filters.setdefault("status_badge", status_badge)
+    app.jinja_env.filters.setdefault("priority_badge", priority_badge)
+    app.jinja_env.globals.setdefault("ticket_url_maker", ticket_url_maker)
