@@ -1,0 +1,130 @@
+"""Fixtures of the staff-side suite: the conftest world plus a ticket desk, and state snapshots."""
+
+import functools
+import html
+import io
+import os
+import re
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
+
+import xobito_tickets.services
+from xobito_tickets.db import metadata, session
+from xobito_tickets.models import Attachment, Department, Priority, Role, Tenant, Ticket, User
+from xobito_tickets.services import UploadedFile, assign_ticket, close_ticket, create_user, open_ticket
+
+from ..conftest import PASSWORD
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashes(monkeypatch):
+    """Hash the fixture users' passwords with a low work factor, to keep the suite fast.
+
+    Hashing and checking stay real (werkzeug); only the cost changes.
+    """
+    monkeypatch.setattr(
+        xobito_tickets.services,
+        "generate_password_hash",
+        functools.partial(generate_password_hash, method="pbkdf2:sha256:1"),
+    )
+
+
+class Desk:
+    """What the staff side needs on top of the conftest world.
+
+    Alex is staff in no department, assigned to both tickets; Dora is a deactivated
+    customer. TKT-000001 (Support, Carla's, open, a text file attached) and
+    TKT-000002 (Support, Carla's, closed) are both assigned to Alex.
+    """
+
+    def __init__(self, app, world):
+        self.app = app
+        self.world = world
+        with app.test_request_context():
+            acme = session.get(Tenant, world.acme_id)
+            alex = create_user(acme, "alex@acme.test", "Alex Assigned", Role.STAFF, PASSWORD)
+            dora = create_user(acme, "dora@acme.test", "Dora Dormant", Role.CUSTOMER, PASSWORD)
+            dora.active = False
+            session.commit()
+            self.alex_id, self.dora_id = alex.id, dora.id
+            carla = session.get(User, world.customer_id)
+            support = session.get(Department, world.support_id)
+            admin = session.get(User, world.admin_id)
+            note = b"printer log\nerror 42\n"
+            one = open_ticket(
+                acme,
+                carla,
+                support,
+                "Printer on fire",
+                "It is on fire.",
+                files=[UploadedFile("log.txt", "text/plain", io.BytesIO(note), len(note))],
+            )
+            assign_ticket(one, admin, support, session.get(User, self.alex_id))
+            two = open_ticket(acme, carla, support, "Old question", "Answered long ago.", priority=Priority.LOW)
+            assign_ticket(two, admin, support, session.get(User, self.alex_id))
+            close_ticket(two, carla)
+            self.open_number, self.closed_number = one.display_number, two.display_number
+            self.attachment_id = one_attachment(one.id)
+
+
+def one_attachment(ticket_id):
+    """Return the id of the (first) attachment of a ticket."""
+    return session.scalar(sa.select(Attachment.id).where(Attachment.ticket_id == ticket_id).order_by(Attachment.id))
+
+
+@pytest.fixture
+def desk(app, world):
+    return Desk(app, world)
+
+
+def login(client, email, tenant="acme"):
+    """Log ``email`` in through the login form; return the client."""
+    response = client.post(f"/{tenant}/login", data={"email": email, "password": PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+def storage_files(app):
+    """Return the set of files under the app's storage root."""
+    root = app.config["TICKETS_STORAGE_ROOT"]
+    return {
+        os.path.relpath(os.path.join(dirpath, name), root) for dirpath, _dirs, names in os.walk(root) for name in names
+    }
+
+
+def snapshot(app, skip=("tickets_login_sessions", "tickets_login_failures")):
+    """Return every row of every table (but login bookkeeping) and the stored files.
+
+    Two equal snapshots mean a request changed nothing a user could notice: no
+    ticket, reply, history line, outbox email, department, person or file.
+    """
+    with app.app_context():
+        rows = {}
+        for table in metadata.sorted_tables:
+            if table.name in skip:
+                continue
+            rows[table.name] = [
+                tuple(row) for row in session.execute(sa.select(table).order_by(*table.primary_key.columns)).all()
+            ]
+    return {"rows": rows, "files": storage_files(app)}
+
+
+def ticket_row(app, number, tenant="acme"):
+    """Return the ticket numbered ``number`` (detached, attributes loaded)."""
+    with app.app_context():
+        ticket = session.scalar(
+            sa.select(Ticket)
+            .join(Tenant, Tenant.id == Ticket.tenant_id)
+            .where(Tenant.slug == tenant, Ticket.number == int(number[4:]))
+        )
+        session.expunge(ticket)
+        return ticket
+
+
+def text_of(response):
+    """Return the visible text of an HTML response: tags removed, whitespace collapsed."""
+    page = response.get_data(as_text=True)
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
