@@ -6,7 +6,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import tenancy
 from .config import DEFAULTS
-from .security import apply_security_headers, check_csrf
+from .security import apply_security_headers, check_csrf, reject_nul_bytes
 from .storage import local_storage_factory
 from .users import get_current_user
 
@@ -122,6 +122,7 @@ def _guard():
     """Check CSRF on POST and send anonymous visitors to the login page."""
     user = get_current_user()
     check_csrf()
+    reject_nul_bytes()
     if request.blueprint in PUBLIC_BLUEPRINTS:
         return None
     if user is None:

@@ -5,7 +5,7 @@ segment), so one stored script would reach them all: the policy below allows no
 inline script or style and nothing from other origins, and pages are never framed.
 """
 
-from flask import current_app, g, request
+from flask import abort, current_app, g, request
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError
 
@@ -52,6 +52,20 @@ def apply_security_headers(response):
             headers["Cache-Control"] = "private, no-store"
         response.vary.add("Cookie")
     return response
+
+
+def reject_nul_bytes():
+    """before_request: answer 400 to a query or form value holding a NUL character.
+
+    No person types one, PostgreSQL refuses to store or compare text with one (a 500
+    on a search or a form), and C code further down a pipeline reads it as the end.
+    """
+    values = request.args.listvalues()
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        values = [*values, *request.form.listvalues()]
+    for group in values:
+        if any("\x00" in value for value in group):
+            abort(400)
 
 
 def check_csrf():
