@@ -63,6 +63,12 @@ _MARKUP = re.compile(
 )
 
 
+#: Control characters (Unicode category Cc) other than tab, line feed, form feed and
+#: carriage return. A regex, not a per-character loop: a 10 MB log is checked in
+#: milliseconds instead of half a second.
+_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+
+
 def _is_text(data):
     if b"\x00" in data:
         return False
@@ -70,7 +76,7 @@ def _is_text(data):
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return False
-    if any(unicodedata.category(c) == "Cc" and c not in "\t\n\r\f" for c in text):
+    if _CONTROL_CHARACTERS.search(text):
         return False
     # A browser would sniff markup and run it; plain text logs never start like this.
     return not _MARKUP.match(data[:1024].lstrip(b"\xef\xbb\xbf"))

@@ -176,6 +176,19 @@ def test_ten_mib_is_accepted(customer, world, app):
     assert size == 10 * MIB
 
 
+def test_a_ten_mib_text_file_is_accepted(customer, world, app):
+    line = "2026-03-04 12:00:00 INFO request served in 12 ms\r\n".encode()
+    data = (line * (10 * MIB // len(line) + 1))[: 10 * MIB]
+    assert _store(customer, world, [upload(data, "server.log.txt")]).status_code in (302, 303)
+    assert _stored(app)[0][2] == 10 * MIB
+
+
+def test_text_with_control_characters_is_refused(customer, world, app):
+    response = _store(customer, world, [upload(b"plain\x07bell\n", "bell.txt")])
+    assert response.status_code == 422
+    assert "bell.txt is not a plain text file" in _attachments_error(response.get_data(as_text=True))
+
+
 def test_ten_mib_and_one_byte_is_refused_next_to_the_field(customer, world, app):
     before = snapshot(app)
     response = _store(customer, world, [upload(padded(PDF, 10 * MIB + 1), "big.pdf")], subject="Big one")
