@@ -32,7 +32,8 @@ def clean_filename(name, fallback="attachment"):
     """Return a display name with no path parts, control or bidi characters, or quotes."""
     name = unicodedata.normalize("NFC", str(name or ""))
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(c for c in name if unicodedata.category(c)[0] != "C")
+    # Control and format characters, and the line and paragraph separators (U+2028/9).
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C" and unicodedata.category(c) not in ("Zl", "Zp"))
     name = _BIDI_AND_INVISIBLE.sub("", name)
     name = name.replace('"', "").replace("'", "").replace("`", "")
     name = name.strip().strip(".").strip()

@@ -200,6 +200,8 @@ def test_bad_file_in_a_staff_reply_is_refused(app, login_as, make):
         ("invoice\u202egnp.txt", "invoicegnp.txt"),
         ("zero\u200bwidth\u2066.png", "zerowidth.png"),
         ("nul\x00byte.png", "nulbyte.png"),
+        ("line\u2028sep\u2029.png", "linesep.png"),
+        ("next\x85line.png", "nextline.png"),
         ("...hidden.png", "hidden.png"),
         ("  spaced.png  ", "spaced.png"),
     ],
