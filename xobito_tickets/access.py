@@ -1,10 +1,31 @@
 """Who may see what: the one place that decides ticket visibility (SPEC §3)."""
 
+from functools import lru_cache
+
 import sqlalchemy as sa
 from flask import abort
 
 from .db import session
 from .models import Attachment, Department, Ticket, User, department_members, parse_ticket_number
+
+
+def _visibility(kind, tenant_id, user_id):
+    """Return the visibility condition for a user of ``kind`` ("admin", "staff", "customer").
+
+    ``tenant_id`` and ``user_id`` are values or bound parameters (see
+    :func:`_ticket_by_number`); this is the one statement of the rule.
+    """
+    in_tenant = Ticket.tenant_id == tenant_id
+    if kind == "admin":
+        return in_tenant
+    if kind == "staff":
+        member_of = sa.select(department_members.c.department_id).where(department_members.c.user_id == user_id)
+        return sa.and_(in_tenant, sa.or_(Ticket.department_id.in_(member_of), Ticket.assignee_id == user_id))
+    return sa.and_(in_tenant, Ticket.requester_id == user_id)
+
+
+def _kind(user):
+    return "admin" if user.is_admin else "staff" if user.is_staff else "customer"
 
 
 def visible_tickets_clause(user):
@@ -13,13 +34,7 @@ def visible_tickets_clause(user):
     Customers see their own tickets; staff see tickets of their departments and
     tickets assigned to them; admins see every ticket of the tenant.
     """
-    in_tenant = Ticket.tenant_id == user.tenant_id
-    if user.is_admin:
-        return in_tenant
-    if user.is_staff:
-        member_of = sa.select(department_members.c.department_id).where(department_members.c.user_id == user.id)
-        return sa.and_(in_tenant, sa.or_(Ticket.department_id.in_(member_of), Ticket.assignee_id == user.id))
-    return sa.and_(in_tenant, Ticket.requester_id == user.id)
+    return _visibility(_kind(user), user.tenant_id, user.id)
 
 
 def visible_tickets_parts(user):
@@ -60,15 +75,24 @@ def can_see_ticket(user, ticket):
     return ticket.requester_id == user.id
 
 
+@lru_cache(maxsize=64)
+def _ticket_by_number(kind, options):
+    """Return the statement that loads one visible ticket by number, built once per kind and options.
+
+    A statement built once keeps its SQL cache key; building it anew on every request
+    cost as much as running it. Pass ``options`` as a module-level tuple to benefit.
+    """
+    visible = _visibility(kind, sa.bindparam("tenant_id"), sa.bindparam("user_id"))
+    return sa.select(Ticket).where(Ticket.number == sa.bindparam("number"), visible).options(*options)
+
+
 def get_ticket_or_404(number_text, user, *options):
     """Load the ticket numbered ``number_text`` that ``user`` may see, or answer 404."""
     number = parse_ticket_number(number_text)
     if number is None or user is None:
         abort(404)
-    stmt = sa.select(Ticket).where(Ticket.number == number, visible_tickets_clause(user))
-    if options:
-        stmt = stmt.options(*options)
-    ticket = session.scalar(stmt)
+    stmt = _ticket_by_number(_kind(user), options)
+    ticket = session.scalar(stmt, {"number": number, "tenant_id": user.tenant_id, "user_id": user.id})
     if ticket is None:
         abort(404)
     return ticket
@@ -94,13 +118,16 @@ def get_attachment_or_404(ticket, attachment_id):
     return attachment
 
 
+_ACTIVE_DEPARTMENTS = (
+    sa.select(Department)
+    .where(Department.tenant_id == sa.bindparam("tenant_id"), Department.active.is_(True))
+    .order_by(Department.name)
+)
+
+
 def active_departments(tenant_id):
     """Return the tenant's active departments, by name."""
-    return session.scalars(
-        sa.select(Department)
-        .where(Department.tenant_id == tenant_id, Department.active.is_(True))
-        .order_by(Department.name)
-    ).all()
+    return session.scalars(_ACTIVE_DEPARTMENTS, {"tenant_id": tenant_id}).all()
 
 
 def staff_members(tenant_id, active_only=True):
