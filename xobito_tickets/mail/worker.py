@@ -146,7 +146,9 @@ class OutboxWorker:
         ids = (
             session.execute(
                 sa.update(OutboxEmail)
-                .where(OutboxEmail.id.in_(candidates), OutboxEmail.status == PENDING)
+                # Only the id condition: with a status test here too, SQLite walks every
+                # pending row's index entry per claim instead of looking up the batch's ids.
+                .where(OutboxEmail.id.in_(candidates))
                 .values(
                     status=SENDING,
                     claimed_by=self.name,
