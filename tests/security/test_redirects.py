@@ -50,6 +50,10 @@ ENCODED_TARGETS = [
 
 
 def assert_lands_on_this_site(response):
+    if response.status_code == 400:
+        # Refused outright (a NUL byte in the request): no redirect at all.
+        assert "Location" not in response.headers
+        return
     assert response.status_code == 302
     location = response.headers["Location"]
     parts = urlsplit(location)
@@ -63,7 +67,8 @@ def test_login_next_never_leaves_the_site(client, world, target):
     """Open redirect: a crafted ``next`` on the login link sends the user home instead."""
     response = login(client, "carla@acme.test", next_path=quote(target, safe=""))
     assert_lands_on_this_site(response)
-    assert response.headers["Location"] == "/acme/tickets"
+    if response.status_code == 302:
+        assert response.headers["Location"] == "/acme/tickets"
 
 
 @pytest.mark.parametrize("target", ENCODED_TARGETS)
