@@ -5,30 +5,29 @@ import html
 import io
 import os
 import re
+import shutil
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 import xobito_tickets.services
+from xobito_tickets import create_app
 from xobito_tickets.db import metadata, session
 from xobito_tickets.models import Attachment, Department, Priority, Role, Tenant, Ticket, User
 from xobito_tickets.services import UploadedFile, assign_ticket, close_ticket, create_user, open_ticket
 
-from ..conftest import PASSWORD
+from ..conftest import PASSWORD, World
+
+#: A low work factor for the fixture users' passwords, to keep the suite fast. Hashing
+#: and checking stay real (werkzeug); only the cost changes.
+_CHEAP_HASH = functools.partial(generate_password_hash, method="pbkdf2:sha256:1")
 
 
 @pytest.fixture(autouse=True)
 def _cheap_password_hashes(monkeypatch):
-    """Hash the fixture users' passwords with a low work factor, to keep the suite fast.
-
-    Hashing and checking stay real (werkzeug); only the cost changes.
-    """
-    monkeypatch.setattr(
-        xobito_tickets.services,
-        "generate_password_hash",
-        functools.partial(generate_password_hash, method="pbkdf2:sha256:1"),
-    )
+    monkeypatch.setattr(xobito_tickets.services, "generate_password_hash", _CHEAP_HASH)
 
 
 class Desk:
@@ -68,14 +67,99 @@ class Desk:
             self.open_number, self.closed_number = one.display_number, two.display_number
             self.attachment_id = one_attachment(one.id)
 
+    def values(self):
+        """Return the ids and numbers of the desk (what the tests use)."""
+        return {k: v for k, v in vars(self).items() if k not in ("app", "world")}
+
 
 def one_attachment(ticket_id):
     """Return the id of the (first) attachment of a ticket."""
     return session.scalar(sa.select(Attachment.id).where(Attachment.ticket_id == ticket_id).order_by(Attachment.id))
 
 
+def _template_app(path, storage):
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "template",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+            "TICKETS_STORAGE_ROOT": str(storage),
+            "MAIL_SUPPRESS_SEND": True,
+            "TICKETS_BASE_URL": "http://helpdesk.test",
+        }
+    )
+
+
+def _close(app):
+    with app.app_context():
+        session.remove()
+        app.extensions["sqlalchemy"].engine.dispose()  # the last close folds the WAL into the file
+
+
+@pytest.fixture(scope="session")
+def staff_templates(tmp_path_factory):
+    """SQLite files (and storage folders) built once: the world, and the world with the desk.
+
+    Each test gets its own copy (a real SQLite file and real stored files), which is
+    much cheaper than building two tenants, nine people and two tickets 400 times.
+    """
+    folder = tmp_path_factory.mktemp("staff-templates")
+    original = xobito_tickets.services.generate_password_hash
+    xobito_tickets.services.generate_password_hash = _CHEAP_HASH
+    try:
+        world_path, world_storage = folder / "world.sqlite", folder / "world-storage"
+        app = _template_app(world_path, world_storage)
+        with app.app_context():
+            metadata.create_all(app.extensions["sqlalchemy"].engine)
+        world = World(app)
+        _close(app)
+        desk_path, desk_storage = folder / "desk.sqlite", folder / "desk-storage"
+        shutil.copyfile(world_path, desk_path)
+        app = _template_app(desk_path, desk_storage)
+        desk = Desk(app, world)
+        _close(app)
+    finally:
+        xobito_tickets.services.generate_password_hash = original
+    world_ids = {name: value for name, value in vars(world).items() if name.endswith("_id")}
+    return {
+        "world": (world_path, world_storage),
+        "desk": (desk_path, desk_storage),
+        "world_ids": world_ids,
+        "desk_values": desk.values(),
+    }
+
+
 @pytest.fixture
-def desk(app, world):
+def app(request, app_config, postgres_databases, staff_templates):
+    """The app over a copy of a staff template (SQLite), or the shared fixture's database elsewhere."""
+    url = app_config["SQLALCHEMY_DATABASE_URI"]
+    if postgres_databases is not None or not url.startswith("sqlite:///"):
+        yield request.getfixturevalue("app")
+        return
+    template = "desk" if "desk" in request.fixturenames else "world"
+    path, storage = staff_templates[template]
+    shutil.copyfile(path, url[len("sqlite:///") :])
+    if storage.exists():
+        shutil.copytree(storage, app_config["TICKETS_STORAGE_ROOT"])
+    app = create_app(app_config)
+    app.extensions["xobito_tickets_staff_template"] = template
+    yield app
+    _close(app)
+
+
+@pytest.fixture
+def world(request, app, staff_templates):
+    """The conftest ``World``: its ids from the template when the app is a copy of one."""
+    if app.extensions.get("xobito_tickets_staff_template"):
+        return SimpleNamespace(app=app, **staff_templates["world_ids"])
+    return request.getfixturevalue("world")
+
+
+@pytest.fixture
+def desk(app, world, staff_templates):
+    """The :class:`Desk`: from the template when the app is a copy of it."""
+    if app.extensions.get("xobito_tickets_staff_template") == "desk":
+        return SimpleNamespace(app=app, world=world, **staff_templates["desk_values"])
     return Desk(app, world)
 
 
@@ -128,3 +212,9 @@ def text_of(response):
     page = response.get_data(as_text=True)
     page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def field_error(response, field):
+    """Return the error text shown next to form field ``field``, or None."""
+    match = re.search(rf'id="{field}-error"[^>]*>([^<]*)</p>', response.get_data(as_text=True))
+    return html.unescape(match.group(1)) if match else None

@@ -9,7 +9,7 @@ from xobito_tickets.db import session
 from xobito_tickets.models import Department, Tenant, User
 from xobito_tickets.services import create_user
 
-from .conftest import login, snapshot, text_of, ticket_row
+from .conftest import field_error, login, snapshot, text_of, ticket_row
 
 
 @pytest.fixture
@@ -23,11 +23,6 @@ def department(app, name, tenant_id):
         if row is None:
             return None
         return row.name, row.description, row.active, sorted(m.email for m in row.members)
-
-
-def error_of(response, field):
-    match = re.search(rf'id="{field}-error" role="alert">([^<]*)</p>', response.get_data(as_text=True))
-    return match.group(1) if match else None
 
 
 def test_list_shows_members_and_open_and_answered_counts(admin, app, desk):
@@ -76,7 +71,7 @@ def test_create_refuses_bad_input_with_the_error_next_to_the_field(app, admin, w
     before = snapshot(app)
     response = admin.post("/acme/admin/departments/create", data=data)
     assert response.status_code == 422
-    assert error_of(response, field) == message
+    assert field_error(response, field) == message
     # What was typed is kept.
     if data.get("name", "").strip() and len(data["name"]) <= 100:
         assert f'value="{data["name"].strip()}"' in response.get_data(as_text=True)
@@ -119,7 +114,7 @@ def test_edit_refuses_a_name_that_another_department_has(app, admin, world):
     before = snapshot(app)
     response = admin.post(f"/acme/admin/departments/{world.support_id}/edit", data={"name": "BILLING", "active": "y"})
     assert response.status_code == 422
-    assert error_of(response, "name") == "A department with this name exists already."
+    assert field_error(response, "name") == "A department with this name exists already."
     assert 'value="BILLING"' in response.get_data(as_text=True)
     assert snapshot(app) == before
 

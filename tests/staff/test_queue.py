@@ -274,7 +274,7 @@ def test_very_long_search_is_cut_not_refused(admin):
     assert listed(response) == []
 
 
-def test_visibility_parts_add_up_to_the_visibility_rule(app, world, tickets, desk):
+def test_visibility_parts_add_up_to_the_visibility_rule(app, world, tickets):
     with app.app_context():
         for user in session.scalars(sa.select(User)):
             whole = set(session.scalars(sa.select(Ticket.id).where(visible_tickets_clause(user))))

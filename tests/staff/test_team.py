@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from xobito_tickets.db import session
 from xobito_tickets.models import OutboxEmail, Reply, User
 
-from .conftest import PASSWORD, login, snapshot, text_of, ticket_row
+from .conftest import PASSWORD, field_error, login, snapshot, text_of, ticket_row
 
 
 @pytest.fixture
@@ -22,11 +22,6 @@ def person(app, email, tenant_id):
         if user is None:
             return None
         return user.name, user.role, user.active, sorted(d.name for d in user.departments)
-
-
-def error_of(response, field):
-    match = re.search(rf'id="{field}-error" role="alert">([^<]*)</p>', response.get_data(as_text=True))
-    return match.group(1) if match else None
 
 
 def test_list_shows_staff_and_admins_with_role_state_and_departments(admin):
@@ -91,7 +86,7 @@ def test_create_refuses_bad_input(app, admin, data, field, message):
     before = snapshot(app)
     response = admin.post("/acme/admin/team/create", data=form)
     assert response.status_code == 422
-    assert error_of(response, field).startswith(message)
+    assert field_error(response, field).startswith(message)
     assert snapshot(app) == before
 
 
@@ -124,7 +119,7 @@ def test_an_admin_cannot_change_their_own_role(app, admin, world):
         f"/acme/admin/team/{world.admin_id}/edit", data={"name": "Ada", "email": "ada@acme.test", "role": "staff"}
     )
     assert response.status_code == 422
-    assert error_of(response, "role") == "You cannot change your own role. Ask another admin."
+    assert field_error(response, "role") == "You cannot change your own role. Ask another admin."
     assert snapshot(app) == before
 
 
@@ -168,7 +163,7 @@ def test_edit_refuses_an_email_of_another_person(app, admin, world):
         f"/acme/admin/team/{world.staff_id}/edit", data={"name": "Sam", "email": "bea@acme.test", "role": "staff"}
     )
     assert response.status_code == 422
-    assert error_of(response, "email") == "Another account of this workspace uses this email."
+    assert field_error(response, "email") == "Another account of this workspace uses this email."
     assert snapshot(app) == before
 
 
