@@ -1,8 +1,13 @@
-"""Attachment storage behind a small interface; local disk by default.
+"""Attachment storage behind a small interface; local disk by default, or S3.
 
 Files are stored under ``tickets/{tenant_id}/replies/{random name}``: the user's file
 name never reaches the file system. The storage root is never served as a static
 folder; downloads go through the views, which check who may see the ticket.
+
+A backend has ``save(tenant_id, stream) -> key``, ``open(key)`` (a binary file object;
+FileNotFoundError if the key is missing), ``delete(key)`` (a missing key is not an
+error) and ``exists(key)``. Backends are registered by name in
+``app.extensions["xobito_tickets"].storage_backends`` as ``factory(app) -> backend``.
 """
 
 import os
@@ -11,6 +16,11 @@ import shutil
 import tempfile
 
 from flask import current_app
+
+
+def new_key(tenant_id):
+    """Return a fresh storage key for a file of ``tenant_id``."""
+    return f"tickets/{int(tenant_id)}/replies/{secrets.token_hex(16)}"
 
 
 class LocalStorage:
@@ -27,7 +37,7 @@ class LocalStorage:
 
     def save(self, tenant_id, stream):
         """Write ``stream`` to a new generated key and return the key."""
-        key = f"tickets/{int(tenant_id)}/replies/{secrets.token_hex(16)}"
+        key = new_key(tenant_id)
         path = self._path(key)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         # Write to a temporary name first so a crash never leaves a half file
@@ -55,7 +65,67 @@ class LocalStorage:
             pass
 
     def exists(self, key):
+        """Return True if ``key`` is stored."""
         return os.path.exists(self._path(key))
+
+
+class S3Storage:
+    """Stores attachments as objects of an S3-compatible bucket (AWS S3, MinIO, Ceph, …).
+
+    Every app server sees the same files, so any of them can serve any download.
+    Object names are ``prefix + key``; the database keeps the key alone, so a bucket
+    can be shared by several deployments with different prefixes.
+    """
+
+    def __init__(self, client, bucket, prefix=""):
+        self.client = client
+        self.bucket = bucket
+        self.prefix = prefix
+
+    def object_name(self, key):
+        """Return the bucket's object name of ``key``."""
+        if not key.startswith("tickets/") or any(part in ("", ".", "..") for part in key.split("/")):
+            raise ValueError("not a storage key of this module")
+        return self.prefix + key
+
+    def save(self, tenant_id, stream):
+        """Upload ``stream`` under a new generated key and return the key."""
+        key = new_key(tenant_id)
+        # One PUT: attachments are at most a few MiB, below where multipart pays off,
+        # and an object appears whole or not at all.
+        self.client.put_object(Bucket=self.bucket, Key=self.object_name(key), Body=stream)
+        return key
+
+    def open(self, key):
+        """Return a streaming, file-like body of ``key``."""
+        from botocore.exceptions import ClientError
+
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=self.object_name(key))["Body"]
+        except ClientError as exc:
+            if _is_missing(exc):
+                raise FileNotFoundError(key) from exc
+            raise
+
+    def delete(self, key):
+        """Remove ``key``; S3 answers a missing key with success too."""
+        self.client.delete_object(Bucket=self.bucket, Key=self.object_name(key))
+
+    def exists(self, key):
+        """Return True if ``key`` is stored."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self.object_name(key))
+        except ClientError as exc:
+            if _is_missing(exc):
+                return False
+            raise
+        return True
+
+
+def _is_missing(exc):
+    return exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound")
 
 
 def get_storage():
@@ -81,3 +151,18 @@ def local_storage_factory(app):
     if not os.path.isabs(root):
         root = os.path.join(app.instance_path, root)
     return LocalStorage(root)
+
+
+def s3_storage_factory(app):
+    """Build the S3 backend from ``TICKETS_S3_*``; credentials come from boto3's usual sources."""
+    bucket = app.config.get("TICKETS_S3_BUCKET")
+    if not bucket:
+        raise RuntimeError("TICKETS_STORAGE_BACKEND = 's3' needs TICKETS_S3_BUCKET, the bucket name.")
+    try:
+        import boto3
+    except ImportError:
+        raise RuntimeError("TICKETS_STORAGE_BACKEND = 's3' needs boto3: pip install 'xobito-tickets[s3]'.") from None
+    prefix = (app.config.get("TICKETS_S3_PREFIX") or "").strip("/")
+    # A session of our own: boto3's default session is not safe to share between threads.
+    client = boto3.session.Session().client("s3", endpoint_url=app.config.get("TICKETS_S3_ENDPOINT_URL") or None)
+    return S3Storage(client, bucket, prefix + "/" if prefix else "")
