@@ -7,12 +7,15 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import MIB
 from .db import configure_sqlite_engine, metadata
 from .extension import Tickets, render_error
+from .logs import configure_logging
 from .security import apply_security_headers
 
+DEV_SECRET_KEY = "dev-only-change-me"
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
 
@@ -20,7 +23,7 @@ def create_app(test_config=None):
     """Create the standalone helpdesk app (many workspaces, its own users and login)."""
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(
-        SECRET_KEY="dev-only-change-me",
+        SECRET_KEY=DEV_SECRET_KEY,
         SQLALCHEMY_DATABASE_URI="sqlite:///" + os.path.join(app.instance_path, "xobito_tickets.sqlite"),
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         # Five files of 10 MiB and the form around them; anything larger is a 413.
@@ -29,19 +32,27 @@ def create_app(test_config=None):
         MAX_FORM_PARTS=200,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=False,
+        # None: Secure unless the app runs in debug or testing mode (see below).
+        SESSION_COOKIE_SECURE=None,
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=None,
         MAIL_DEFAULT_SENDER="helpdesk@localhost",
         TICKETS_AUTH="standalone",
+        TICKETS_HEALTH_URL="/healthz",
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
         app.config.from_prefixed_env()
     else:
         app.config.from_mapping(test_config)
-    if app.config.get("ENV_PRODUCTION") or os.environ.get("XOBITO_TICKETS_PRODUCTION"):
-        app.config["SESSION_COOKIE_SECURE"] = app.config.get("SESSION_COOKIE_SECURE_OVERRIDE", True)
+    if app.config["SESSION_COOKIE_SECURE"] is None:
+        # Production is the default: the login cookie travels over HTTPS only. The
+        # debug server and the tests run on plain HTTP; any other plain-HTTP run sets
+        # SESSION_COOKIE_SECURE = False itself (FLASK_SESSION_COOKIE_SECURE=false).
+        app.config["SESSION_COOKIE_SECURE"] = not (app.debug or app.testing)
+    if app.config["REMEMBER_COOKIE_SECURE"] is None:
+        app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     os.makedirs(app.instance_path, exist_ok=True)
 
     db = SQLAlchemy(metadata=metadata)
@@ -67,6 +78,14 @@ def create_app(test_config=None):
 
     app.register_error_handler(CSRFError, render_error)
     app.after_request(apply_security_headers)
+
+    configure_logging(app)
+    if app.config["SECRET_KEY"] == DEV_SECRET_KEY and not (app.debug or app.testing):
+        app.logger.warning("SECRET_KEY is the development default: anyone can forge logins. Set FLASK_SECRET_KEY.")
+    hops = int(app.config["TICKETS_PROXY_FIX"] or 0)
+    if hops:
+        # Outermost, so the request log and the login limit see the client's address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
 
     @app.get("/")
     def index():

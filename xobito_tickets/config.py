@@ -13,6 +13,29 @@ DEFAULTS = {
     "TICKETS_STORAGE_ROOT": "storage",
     #: Storage backend: ``"local"`` (disk under TICKETS_STORAGE_ROOT) or ``"s3"``.
     "TICKETS_STORAGE_BACKEND": "local",
+    #: The bucket of the ``"s3"`` backend (required with it). Credentials and region
+    #: come from boto3's usual sources: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
+    #: AWS_DEFAULT_REGION, ~/.aws, or an instance role.
+    "TICKETS_S3_BUCKET": None,
+    #: Endpoint of an S3-compatible service (MinIO, Ceph, …), e.g.
+    #: ``"https://minio.internal:9000"``; None: AWS S3.
+    "TICKETS_S3_ENDPOINT_URL": None,
+    #: Prefix of the object names in the bucket (e.g. ``"helpdesk"``; a slash is put
+    #: after it), so one bucket can hold several deployments. Objects are named
+    #: ``{prefix}/tickets/{tenant_id}/replies/{random}``; the database keeps the key alone.
+    "TICKETS_S3_PREFIX": "",
+    #: URL of the health check (``GET`` → 200 ``{"status": "ok"}``, or 503 when the
+    #: database cannot be reached), outside any tenant. None: not registered. The
+    #: standalone app sets ``"/healthz"``.
+    "TICKETS_HEALTH_URL": None,
+    #: Standalone app: how many reverse proxies in front of the app set
+    #: X-Forwarded-For, -Proto, -Host and -Prefix (werkzeug's ProxyFix trusts that
+    #: many hops). 0: the headers are ignored and the peer's address is the client's.
+    #: Set it behind a load balancer, or the login limit per address counts the proxy.
+    "TICKETS_PROXY_FIX": 0,
+    #: Standalone app: level of the log written to stderr (one line per request at
+    #: INFO, errors with their traceback at ERROR).
+    "TICKETS_LOG_LEVEL": "INFO",
     #: Largest attachment accepted, in bytes (10 MiB).
     "TICKETS_MAX_FILE_SIZE": 10 * MIB,
     #: Most files on one ticket creation and on one reply.

@@ -7,7 +7,7 @@ from werkzeug.exceptions import HTTPException
 from . import tenancy
 from .config import DEFAULTS
 from .security import apply_security_headers, check_csrf, reject_nul_bytes
-from .storage import local_storage_factory
+from .storage import local_storage_factory, s3_storage_factory
 from .users import get_current_user
 
 #: The parent blueprint: tenant resolution, login guard, CSRF and headers for all pages.
@@ -25,7 +25,7 @@ class _State:
     def __init__(self, extension, db):
         self.extension = extension
         self.db = db
-        self.storage_backends = {"local": local_storage_factory}
+        self.storage_backends = {"local": local_storage_factory, "s3": s3_storage_factory}
         self.storage_cache = {}
         self.tenant_resolver = extension._tenant_resolver
         self.identity_loader = extension._identity_loader
@@ -82,6 +82,10 @@ class Tickets:
             raise RuntimeError(f"TICKETS_TENANCY must be 'path', 'subdomain' or 'single', not {mode!r}.")
         app.register_blueprint(bp, **options)
         app.register_blueprint(assets_bp, url_prefix=f"{prefix}/_tickets")
+        if app.config["TICKETS_HEALTH_URL"]:
+            from .health import health_check
+
+            app.add_url_rule(app.config["TICKETS_HEALTH_URL"], "tickets_health", health_check)
 
         from .cli import tickets_cli
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 import xobito_tickets.services
+from xobito_tickets import create_app
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -23,6 +24,29 @@ def _cheap_password_hashes(monkeypatch):
         "generate_password_hash",
         functools.partial(generate_password_hash, method="pbkdf2:sha256:1"),
     )
+
+
+@pytest.fixture
+def dispose_later():
+    """Register apps whose engines are closed after the test (unclosed connections warn)."""
+    apps = []
+    yield apps.append
+    for app in apps:
+        with app.app_context():
+            for engine in app.extensions["sqlalchemy"].engines.values():
+                engine.dispose()
+
+
+@pytest.fixture
+def make_app(dispose_later):
+    """Return ``create_app`` whose apps are cleaned up after the test."""
+
+    def make(config):
+        app = create_app(config)
+        dispose_later(app)
+        return app
+
+    return make
 
 
 def backend(app):
