@@ -71,13 +71,21 @@ def configure_sqlite_engine(engine):
 def begin_write():
     """Start the write transaction of a service, taking the write lock first.
 
-    Ends whatever read transaction the view had open (loaded objects are reloaded on
-    next access), then begins a transaction that, on SQLite, holds the database write
-    lock from the start. On PostgreSQL services lock the rows they change with
-    ``SELECT … FOR UPDATE``.
+    Ends whatever read transaction the view had open, then begins a transaction that,
+    on SQLite, holds the database write lock from the start. On PostgreSQL services
+    lock the rows they change with ``SELECT … FOR UPDATE``.
+
+    Ending the read transaction does not expire what the view loaded: a service
+    reloads, with its lock, the rows whose state it decides on (``populate_existing``),
+    and the rest (the tenant, the actor, a department) was read moments ago in this
+    request. Expiring it would cost one query per object touched again.
     """
     sess = _get_db().session()
     if sess.in_transaction():
-        sess.commit()
+        expire, sess.expire_on_commit = sess.expire_on_commit, False
+        try:
+            sess.commit()
+        finally:
+            sess.expire_on_commit = expire
     sess.connection(execution_options={_WRITE_OPTION: True})
     return sess

@@ -105,24 +105,31 @@ class _Transaction:
     def store_files(self, ticket, reply, uploader, files):
         """Write ``files`` to storage and add their Attachment rows."""
         storage = get_storage()
-        attachments = []
+        rows = []
         for upload in files or ():
             upload.stream.seek(0)
             key = storage.save(ticket.tenant_id, upload.stream)
             self.written.append(key)
-            attachment = Attachment(
-                tenant_id=ticket.tenant_id,
-                ticket_id=ticket.id,
-                reply_id=reply.id if reply is not None else None,
-                uploader_id=uploader.id,
-                storage_key=key,
-                filename=upload.filename,
-                content_type=upload.content_type,
-                size=upload.size,
+            rows.append(
+                dict(
+                    tenant_id=ticket.tenant_id,
+                    ticket_id=ticket.id,
+                    reply_id=reply.id if reply is not None else None,
+                    uploader_id=uploader.id,
+                    storage_key=key,
+                    filename=upload.filename,
+                    content_type=upload.content_type,
+                    size=upload.size,
+                )
             )
-            session.add(attachment)
-            attachments.append(attachment)
-        return attachments
+        if not rows:
+            return []
+        # One INSERT for all files. session.add() per file would cost one statement
+        # per file on SQLite, which cannot return generated ids in parameter order;
+        # RETURNING without that order is one statement, matched back by the unique key.
+        inserted = session.scalars(sa.insert(Attachment).returning(Attachment), rows).all()
+        by_key = {attachment.storage_key: attachment for attachment in inserted}
+        return [by_key[row["storage_key"]] for row in rows]
 
 
 def _lock_ticket(ticket):

@@ -55,7 +55,11 @@ def ticket_list():
 
 def _create_form():
     form = TicketCreateForm()
-    form.department.choices = [SelectChoice(d.id, d.name) for d in active_departments(current_tenant.id)]
+    departments = active_departments(current_tenant.id)
+    form.department.choices = [SelectChoice(d.id, d.name) for d in departments]
+    # Keep the rows: the session's identity map holds them only weakly, and looking
+    # the chosen one up again by id would cost another query.
+    form.department_rows = {d.id: d for d in departments}
     return form
 
 
@@ -71,7 +75,7 @@ def ticket_store():
     """Create a ticket from the submitted form."""
     form = _create_form()
     if form.validate_on_submit():
-        department = session.get(Department, form.department.data)
+        department = form.department_rows.get(form.department.data)
         try:
             ticket = open_ticket(
                 current_tenant,
