@@ -228,30 +228,33 @@ def main():
 
 
 def print_plans(app, cases):
-    """Print the query plans of the list and count statements."""
+    """Print the query plans of the queue's list (first and deep page) and count statements."""
     from xobito_tickets.access import visible_tickets_clause, visible_tickets_parts
+    from xobito_tickets.listing import decode_cursor
 
     with app.app_context():
-        for who, *_ in cases:
+        for who, cursor, prio_cursor, *_ in cases:
             who = session.get(User, who.id)
             vis = visible_tickets_clause(who)
-            for label, filters in [
-                ("activity", TicketFilters()),
-                ("priority", TicketFilters(sort="priority")),
-                ("status open+answered", TicketFilters(statuses=["open", "answered"])),
-                ("search refund", TicketFilters(q="refund")),
+            for label, filters, after in [
+                ("activity, page 1", TicketFilters(), None),
+                ("activity, page 500", TicketFilters(), cursor),
+                ("priority, page 500", TicketFilters(sort="priority"), prio_cursor),
+                ("status open+answered", TicketFilters(statuses=["open", "answered"]), None),
+                ("search 'refund'", TicketFilters(q="refund"), None),
+                ("search '54321'", TicketFilters(q="54321"), None),
             ]:
                 columns = SORTS[filters.sort]
-                stmt = (
-                    sa.select(Ticket.id)
-                    .where(vis, *filters.conditions(who))
-                    .order_by(*[c.desc() for c in columns])
-                    .limit(26)
-                )
-                print(f"\n[{who.role}] list {label}:\n{explain(stmt)}")
-            for part in visible_tickets_parts(who):
-                stmt = sa.select(sa.func.count().filter(Ticket.status == "open")).where(part)
-                print(f"\n[{who.role}] status counts (one part):\n{explain(stmt)}")
+                stmt = sa.select(Ticket.id).where(vis, *filters.conditions(who))
+                if after:
+                    stmt = stmt.where(sa.tuple_(*columns) < sa.tuple_(*decode_cursor(after, filters.sort)))
+                stmt = stmt.order_by(*[c.desc() for c in columns]).limit(26)
+                print(f"\n[{who.role}] list, {label}:\n{explain(stmt)}")
+            for label, filters in [("no filter", TicketFilters()), ("search 'refund'", TicketFilters(q="refund"))]:
+                for part in visible_tickets_parts(who):
+                    columns = [sa.func.count().filter(Ticket.status == s) for s in ("open", "answered", "closed")]
+                    stmt = sa.select(*columns).where(part, *filters.conditions(who))
+                    print(f"\n[{who.role}] status counts, {label} (one visibility part):\n{explain(stmt)}")
 
 
 if __name__ == "__main__":
