@@ -71,7 +71,7 @@ class Gunicorn:
 
     def stop(self):
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            self.process.send_signal(signal.SIGINT)  # quick shutdown; SIGTERM waits for workers
             try:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
