@@ -179,3 +179,35 @@ def test_get_never_changes_anything(csrf_app, victim, world, endpoint, rule):
     response.close()
     assert response.status_code < 500
     assert snapshot(csrf_app, skip=()) == before
+
+
+def test_module_checks_tokens_without_the_hosts_csrfprotect(app_config, make, world):
+    """CSRF in an embedding host that never set up Flask-WTF's CSRFProtect: the module's own check holds."""
+    from flask import Flask
+    from flask_login import LoginManager
+    from flask_sqlalchemy import SQLAlchemy
+
+    from xobito_tickets import Tickets
+    from xobito_tickets.db import metadata, session
+    from xobito_tickets.views.auth import load_standalone_user
+
+    make.ticket()
+    host = Flask("host_without_csrfprotect")
+    host.config.update(app_config, WTF_CSRF_ENABLED=True, TICKETS_AUTH="standalone")
+    db = SQLAlchemy(metadata=metadata)
+    db.init_app(host)
+    LoginManager(host).user_loader(load_standalone_user)
+    Tickets(host, db=db)
+    assert "csrf" not in host.extensions
+    client = host.test_client()
+    assert login(client, "carla@acme.test").status_code == 302
+    before = snapshot(host, skip=())
+    for data in ({}, {"csrf_token": "forged"}):
+        assert client.post("/acme/tickets/TKT-000001/close", data=data).status_code == 400
+        assert client.post("/acme/tickets/TKT-000001/reply", data={"body": "forged reply", **data}).status_code == 400
+    assert snapshot(host, skip=()) == before
+    token = csrf_token_from(client.get("/acme/tickets/TKT-000001").get_data(as_text=True))
+    assert client.post("/acme/tickets/TKT-000001/close", data={"csrf_token": token}).status_code == 303
+    with host.app_context():
+        session.remove()
+        db.engine.dispose()
