@@ -1,20 +1,89 @@
-/* Character counters for fields with data-counter-for; counts as the server does
-   (surrounding whitespace stripped, a line break is one character). */
+/* Progressive enhancements of the helpdesk pages; every page works without them.
+   Loaded as a file (the Content-Security-Policy allows no inline script). */
 (function () {
   "use strict";
+
+  /* Character counters for fields with data-counter-for. Counts as the server does:
+     surrounding whitespace stripped, a line break (CRLF or LF) is one character,
+     characters are code points. */
   function count(text) {
     return Array.from(text.replace(/\r\n?/g, "\n").trim()).length;
   }
+
+  function describe(n, max) {
+    if (n > max) {
+      var over = n - max;
+      return over + (over === 1 ? " character" : " characters") + " too many";
+    }
+    var left = max - n;
+    return left + (left === 1 ? " character" : " characters") + " left";
+  }
+
   document.querySelectorAll("[data-counter-for]").forEach(function (counter) {
-    var field = document.getElementById(counter.getAttribute("data-counter-for"));
+    var id = counter.getAttribute("data-counter-for");
+    var field = document.getElementById(id);
+    var status = document.querySelector('[data-counter-status-for="' + id + '"]');
     var max = parseInt(counter.getAttribute("data-max"), 10);
-    if (!field) { return; }
+    var timer = null;
+    if (!field || !max) { return; }
     function update() {
       var n = count(field.value);
       counter.textContent = n + " / " + max;
       counter.classList.toggle("xt-over", n > max);
+      counter.classList.toggle("xt-near", n <= max && n >= max * 0.9);
+      if (status) {
+        // Screen readers hear the count once typing pauses, not on every key.
+        clearTimeout(timer);
+        timer = setTimeout(function () { status.textContent = describe(n, max); }, 1000);
+      }
     }
     field.addEventListener("input", update);
     update();
+    if (status) { clearTimeout(timer); }
   });
+
+  /* Forms with data-confirm ask before they are sent (closing cannot be undone by a customer). */
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+      }
+    });
+  });
+
+  /* Forms with data-once are sent once: a double click does not open two tickets. */
+  document.querySelectorAll("form[data-once]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (form.getAttribute("data-sending")) {
+        event.preventDefault();
+        return;
+      }
+      form.setAttribute("data-sending", "1");
+      form.querySelectorAll("button[type=submit]").forEach(function (button) {
+        button.setAttribute("aria-disabled", "true");
+        button.classList.add("xt-busy");
+      });
+    });
+  });
+
+  // Back to a page from the browser's cache: its forms can be sent again.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) { return; }
+    document.querySelectorAll("form[data-sending]").forEach(function (form) {
+      form.removeAttribute("data-sending");
+      form.querySelectorAll(".xt-busy").forEach(function (button) {
+        button.removeAttribute("aria-disabled");
+        button.classList.remove("xt-busy");
+      });
+    });
+  });
+
+  /* A form that came back with errors: bring its summary into view. */
+  var summary = document.querySelector(".xt-error-summary");
+  if (summary) {
+    summary.setAttribute("tabindex", "-1");
+    summary.focus({ preventScroll: true });
+    summary.scrollIntoView({ block: "center" });
+  }
 })();
