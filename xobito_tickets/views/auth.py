@@ -122,14 +122,19 @@ def register():
     return render_template("xobito_tickets/auth/register.html", form=form), status
 
 
+#: Runs on every request of a logged-in user; built once, the statement keeps its SQL
+#: cache key (building it per request cost as much as running it).
+_LIVE_SESSION = sa.select(LoginSession).where(
+    LoginSession.id == sa.bindparam("sid"), LoginSession.user_id == sa.bindparam("user_id")
+)
+
+
 def load_standalone_user(user_id):
     """Flask-Login user loader: the user of a live server-side session, or None."""
     sid = session.get("tickets_sid")
     if not sid or not str(user_id).isdigit():
         return None
-    record = db_session.scalar(
-        sa.select(LoginSession).where(LoginSession.id == sid, LoginSession.user_id == int(user_id))
-    )
+    record = db_session.scalar(_LIVE_SESSION, {"sid": sid, "user_id": int(user_id)})
     if record is None or not record.user.active:
         return None
     lifetime = current_app.config.get("TICKETS_LOGIN_SESSION_LIFETIME")
