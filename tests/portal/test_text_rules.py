@@ -139,6 +139,9 @@ def test_rejected_form_keeps_what_was_typed(customer, world):
     assert '<option selected value="high">' in html
     assert f'<option selected value="{world.billing_id}">' in html
     assert 'aria-invalid="true"' in html
+    # A summary at the top links to each field in error.
+    assert 'class="xt-error-summary" role="alert"' in html and 'href="#subject">Subject is required.</a>' in html
+    assert "choose them again" in html  # chosen files are not kept by the browser
 
 
 @pytest.mark.parametrize(

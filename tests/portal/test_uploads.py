@@ -177,7 +177,7 @@ def test_ten_mib_is_accepted(customer, world, app):
 
 
 def test_a_ten_mib_text_file_is_accepted(customer, world, app):
-    line = "2026-03-04 12:00:00 INFO request served in 12 ms\r\n".encode()
+    line = b"2026-03-04 12:00:00 INFO request served in 12 ms\r\n"
     data = (line * (10 * MIB // len(line) + 1))[: 10 * MIB]
     assert _store(customer, world, [upload(data, "server.log.txt")]).status_code in (302, 303)
     assert _stored(app)[0][2] == 10 * MIB
