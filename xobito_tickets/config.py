@@ -54,16 +54,40 @@ DEFAULTS = {
     #: Rows per page on list pages.
     "TICKETS_PAGE_SIZE": 25,
     #: How the tenant is found: ``"path"`` (``/{subdomain}/...``), ``"subdomain"``
-    #: (``{subdomain}.example.com``, needs SERVER_NAME) or ``"single"`` (one fixed
-    #: tenant, TICKETS_TENANT).
+    #: (``{subdomain}.example.com``; needs SERVER_NAME and
+    #: ``Flask(__name__, subdomain_matching=True)``), ``"single"`` (one fixed tenant,
+    #: TICKETS_TENANT, no slug in URLs) or ``"custom"`` (no slug in URLs; the
+    #: ``@tickets.tenant_resolver`` hook finds the tenant).
     "TICKETS_TENANCY": "path",
     #: The tenant slug used in ``"single"`` tenancy mode.
     "TICKETS_TENANT": None,
+    #: Display name of the ``"single"`` tenant when the module creates it (None: the slug).
+    "TICKETS_TENANT_NAME": None,
+    #: Create the ``"single"`` tenant on its first request or command if it does not
+    #: exist. False: create it yourself with ``flask tickets tenant create``.
+    "TICKETS_TENANT_AUTO_CREATE": True,
     #: URL prefix the module's pages are mounted under (``""`` or e.g. ``"/support"``).
     "TICKETS_URL_PREFIX": "",
     #: The template every page extends. A host points this at its own layout, which
-    #: must provide a ``content`` block (and may provide ``title`` and ``head``).
+    #: must provide a ``content`` block and may provide ``title``, ``head`` (where the
+    #: module's CSS and JS go, or call ``{{ tickets_assets() }}`` there) and
+    #: ``tickets_nav`` (the helpdesk's menu).
     "TICKETS_BASE_TEMPLATE": "xobito_tickets/layout.html",
+    #: Whose users and login: ``"host"`` (the default for ``Tickets(app)``: your site's
+    #: users, described by the ``@tickets.identity_loader`` hook; the module's login
+    #: and sign-up pages are off) or ``"standalone"`` (the module's own accounts and
+    #: login pages, as ``create_app`` uses).
+    "TICKETS_AUTH": "host",
+    #: Host mode: where anonymous visitors go, a URL or an endpoint (``"auth.login"``),
+    #: with ``?next=`` the page they wanted. None: Flask-Login's ``login_view`` (and
+    #: its ``unauthorized_handler``).
+    "TICKETS_LOGIN_URL": None,
+    #: Host mode: a staff member's visit refreshes the staff directory from the
+    #: ``@tickets.staff_loader`` hook at most this often, in seconds, per process.
+    #: 0: only ``flask tickets sync-users`` does.
+    "TICKETS_STAFF_SYNC_INTERVAL": 300,
+    #: Standalone app: the workspace that ``/`` redirects to.
+    "TICKETS_HOME_TENANT": "demo",
     #: Public base URL used in links inside emails (never taken from the Host header),
     #: e.g. ``"https://help.example.com"``. Empty: ``http://localhost:5000``.
     "TICKETS_BASE_URL": "http://localhost:5000",

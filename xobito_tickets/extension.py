@@ -1,14 +1,26 @@
-"""The ``Tickets`` extension: everything a Flask app needs to serve the helpdesk."""
+"""The ``Tickets`` extension: everything a Flask app needs to serve the helpdesk.
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+A host site mounts it like any Flask extension and tells it about its users with hook
+decorators (see :mod:`xobito_tickets.identity`)::
+
+    tickets = Tickets(app, db=db)
+
+    @tickets.identity_loader
+    def helpdesk_identity(user):
+        return {"id": user.id, "email": user.email, "name": user.name, "role": "customer"}
+"""
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, generate_csrf
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from . import tenancy
 from .config import DEFAULTS
+from .identity import MissingHookError, maybe_sync_staff
 from .security import apply_security_headers, check_csrf, reject_nul_bytes
 from .storage import local_storage_factory, s3_storage_factory
-from .users import get_current_user
+from .users import get_current_user, is_host_auth
 
 #: The parent blueprint: tenant resolution, login guard, CSRF and headers for all pages.
 bp = Blueprint("tickets", __name__, template_folder="templates")
@@ -17,6 +29,9 @@ bp = Blueprint("tickets", __name__, template_folder="templates")
 assets_bp = Blueprint("tickets_assets", __name__, static_folder="static/xobito_tickets", static_url_path="/static")
 
 EXTENSION_KEY = "xobito_tickets"
+
+#: The module's own page layout; any other TICKETS_BASE_TEMPLATE is a host layout.
+MODULE_LAYOUT = "xobito_tickets/layout.html"
 
 
 class _State:
@@ -27,10 +42,17 @@ class _State:
         self.db = db
         self.storage_backends = {"local": local_storage_factory, "s3": s3_storage_factory}
         self.storage_cache = {}
-        self.tenant_resolver = extension._tenant_resolver
-        self.identity_loader = extension._identity_loader
+        #: tenant id -> time.monotonic() of this process's last staff sync.
+        self.staff_synced_at = {}
+        #: host layout name -> True once its blocks were checked.
+        self.checked_layouts = {}
         #: The mail feature's state (:class:`xobito_tickets.mail.MailState`), set by mail.init_app.
         self.mail = None
+
+    @property
+    def tenant_resolver(self):
+        """The ``@tickets.tenant_resolver`` hook, or None (hooks may be registered after init_app)."""
+        return self.extension._tenant_resolver
 
 
 class Tickets:
@@ -39,12 +61,17 @@ class Tickets:
     ``Tickets(app, db=db)`` or ``tickets = Tickets(); tickets.init_app(app, db=db)``.
     ``db`` is the app's Flask-SQLAlchemy instance (found in ``app.extensions`` when
     omitted); the module's tables share its database and session.
+
+    Hooks are kept on this object, so one ``Tickets`` may serve several apps and
+    hooks may be registered before or after ``init_app``.
     """
 
     def __init__(self, app=None, db=None):
         self.db = db
         self._tenant_resolver = None
         self._identity_loader = None
+        self._current_user_loader = None
+        self._staff_loader = None
         if app is not None:
             self.init_app(app, db)
 
@@ -64,34 +91,22 @@ class Tickets:
                 "xobito_tickets needs Flask-SQLAlchemy: create SQLAlchemy(app) before "
                 "Tickets(app), or pass it as Tickets(app, db=db)."
             )
+        options, asset_options = _mount_options(app)
         app.extensions[EXTENSION_KEY] = _State(self, db)
-
-        mode = app.config["TICKETS_TENANCY"]
-        prefix = app.config["TICKETS_URL_PREFIX"].rstrip("/")
-        options = {}
-        if mode == "path":
-            options["url_prefix"] = f"{prefix}/<tenant>"
-        elif mode == "subdomain":
-            options["url_prefix"] = prefix or None
-            options["subdomain"] = "<tenant>"
-        elif mode == "single":
-            if not app.config["TICKETS_TENANT"]:
-                raise RuntimeError("TICKETS_TENANCY = 'single' needs TICKETS_TENANT, the slug of the tenant.")
-            options["url_prefix"] = prefix or None
-        else:
-            raise RuntimeError(f"TICKETS_TENANCY must be 'path', 'subdomain' or 'single', not {mode!r}.")
         app.register_blueprint(bp, **options)
-        app.register_blueprint(assets_bp, url_prefix=f"{prefix}/_tickets")
+        app.register_blueprint(assets_bp, **asset_options)
         if app.config["TICKETS_HEALTH_URL"]:
             from .health import health_check
 
             app.add_url_rule(app.config["TICKETS_HEALTH_URL"], "tickets_health", health_check)
 
+        from . import hostcli  # noqa: F401  (adds sync-users and db to the group)
         from .cli import tickets_cli
 
         app.cli.add_command(tickets_cli)
-        app.jinja_env.globals.setdefault("tickets_base_template", lambda: current_app.config["TICKETS_BASE_TEMPLATE"])
+        app.jinja_env.globals.setdefault("tickets_base_template", base_template)
         app.jinja_env.globals.setdefault("tickets_has_endpoint", lambda name: name in current_app.view_functions)
+        app.jinja_env.globals.setdefault("tickets_assets", tickets_assets)
         from . import filters
 
         filters.register(app)
@@ -100,22 +115,128 @@ class Tickets:
         mail.init_app(app, app.extensions[EXTENSION_KEY])
 
     def tenant_resolver(self, func):
-        """Decorator: ``func(view_args) -> Tenant | None`` finds the tenant of a request.
+        """Decorator: ``func(slug) -> Tenant | str | None`` finds the tenant of a request.
 
-        It replaces the built-in path/subdomain/single resolution; it must pop any
-        URL values it consumes. None answers 404.
+        It replaces the built-in lookup of every mode. ``slug`` is the URL's slug in
+        ``"path"`` and ``"subdomain"`` mode and None otherwise; read ``request`` for
+        anything else (a custom domain, a header). Return a Tenant, a tenant slug, or
+        None for a 404. Required with ``TICKETS_TENANCY = "custom"``.
         """
         self._tenant_resolver = func
         return func
 
     def identity_loader(self, func):
-        """Decorator: ``func() -> User | None`` returns the module user of the request."""
+        """Decorator: ``func(host_user) -> Identity | dict | None`` describes a host user.
+
+        Required when ``TICKETS_AUTH`` is ``"host"``. Return the user's ``id``, ``email``,
+        ``name``, ``role`` (``"customer"``, ``"staff"`` or ``"admin"``) and ``active``
+        as an :class:`~xobito_tickets.identity.Identity` or a dict; None keeps the user
+        out of the helpdesk (403). ``current_tenant`` is set, so roles may differ per tenant.
+        """
         self._identity_loader = func
         return func
+
+    def current_user_loader(self, func):
+        """Decorator: ``func() -> host_user | None`` returns the host's logged-in user.
+
+        Optional: by default the module uses Flask-Login's ``current_user``.
+        """
+        self._current_user_loader = func
+        return func
+
+    def staff_loader(self, func):
+        """Decorator: ``func() -> iterable of host users``: every staff member and admin.
+
+        Optional. With it, ``flask tickets sync-users`` (and, every
+        ``TICKETS_STAFF_SYNC_INTERVAL`` seconds, a staff member's visit) puts the staff
+        in the helpdesk's directory before they ever log in, so admins can add them to
+        departments, and demotes people the host no longer lists.
+        """
+        self._staff_loader = func
+        return func
+
+    def create_all(self):
+        """Create the module's tables in the app's database and record their schema version.
+
+        For quick starts and tests; sites with migrations use ``flask tickets db upgrade``,
+        which continues from the version recorded here.
+        """
+        from .schema import create_all
+
+        create_all()
+
+
+def _mount_options(app):
+    """Return the blueprint options of the pages and of the assets for ``TICKETS_TENANCY``."""
+    config = app.config
+    mode = config["TICKETS_TENANCY"]
+    prefix = (config["TICKETS_URL_PREFIX"] or "").rstrip("/")
+    if prefix and not prefix.startswith("/"):
+        raise RuntimeError(f"TICKETS_URL_PREFIX must start with '/', like '/support', not {prefix!r}.")
+    pages = {"url_prefix": prefix or None}
+    assets = {"url_prefix": f"{prefix}/_tickets"}
+    if mode == "path":
+        pages["url_prefix"] = f"{prefix}/<tenant>"
+    elif mode == "subdomain":
+        if not config.get("SERVER_NAME"):
+            raise RuntimeError(
+                "TICKETS_TENANCY = 'subdomain' needs SERVER_NAME (e.g. 'example.com') to tell the "
+                "tenant's subdomain from the rest of the host name."
+            )
+        if not app.subdomain_matching:
+            raise RuntimeError(
+                "TICKETS_TENANCY = 'subdomain' needs an app created with "
+                "Flask(__name__, subdomain_matching=True): without it Flask ignores subdomains."
+            )
+        pages["subdomain"] = "<tenant>"
+        # CSS and JS come from the tenant's own host: the pages' CSP allows 'self' only.
+        assets["subdomain"] = "<tenant>"
+    elif mode == "single":
+        if not tenancy.is_valid_slug(config["TICKETS_TENANT"] or ""):
+            raise RuntimeError(
+                "TICKETS_TENANCY = 'single' needs TICKETS_TENANT, the slug of the one tenant: 2-63 "
+                f"lower-case letters, digits and hyphens (got {config['TICKETS_TENANT']!r})."
+            )
+    elif mode != "custom":
+        raise RuntimeError(
+            f"TICKETS_TENANCY must be one of {', '.join(map(repr, tenancy.MODES))}, not {mode!r}."
+        )
+    return pages, assets
+
+
+def base_template():
+    """Jinja global: the template every module page extends.
+
+    The module's own layout, or for a host layout a thin template in between that puts
+    the module's CSS and JS into the host's ``head`` block and its menu into the
+    optional ``tickets_nav`` block.
+    """
+    name = current_app.config["TICKETS_BASE_TEMPLATE"]
+    if name == MODULE_LAYOUT:
+        return name
+    state = current_app.extensions[EXTENSION_KEY]
+    if name not in state.checked_layouts:
+        from .layouts import check_host_layout
+
+        check_host_layout(current_app.jinja_env, name)
+        state.checked_layouts[name] = True
+    return "xobito_tickets/host_layout.html"
+
+
+def tickets_assets():
+    """Jinja global: the module's stylesheet and script tags for a host layout, once per page."""
+    # Only on the module's pages: a host layout may call this on every page, and in
+    # subdomain mode the assets' URL needs the tenant of a module page.
+    if g.get("tickets_assets_done") or "tickets" not in request.blueprints:
+        return Markup("")
+    g.tickets_assets_done = True
+    return Markup(render_template("xobito_tickets/_assets.html").strip())
 
 
 bp.url_value_preprocessor(tenancy.pull_tenant)
 bp.url_defaults(tenancy.add_tenant_to_urls)
+assets_bp.url_value_preprocessor(tenancy.drop_tenant_from_asset_urls)
+assets_bp.url_defaults(tenancy.add_tenant_to_urls)
 bp.after_request(apply_security_headers)
 
 PUBLIC_BLUEPRINTS = {"tickets.auth"}
@@ -130,7 +251,13 @@ def _guard():
     if request.blueprint in PUBLIC_BLUEPRINTS:
         return None
     if user is None:
+        if g.get("tickets_access_denied"):
+            abort(403)
+        if is_host_auth():
+            return host_login_redirect()
         return redirect(login_url(request.full_path if request.query_string else request.path))
+    if is_host_auth():
+        maybe_sync_staff(g.tickets_tenant, user)
     return None
 
 
@@ -145,6 +272,30 @@ def login_url(next_path=None):
             base += ("&" if "?" in base else "?") + urlencode({"next": next_path})
         return base
     return url_for("tickets.auth.login", next=next_path)
+
+
+def host_login_redirect():
+    """Send an anonymous visitor to the host's login page, ``next`` pointing back here.
+
+    ``TICKETS_LOGIN_URL`` (a URL or an endpoint) wins; otherwise Flask-Login's own
+    ``unauthorized()`` runs, so the host's ``login_view``, ``blueprint_login_views``,
+    ``unauthorized_handler`` and login message apply as on its other pages. ``next`` is
+    a path when the login page is on the same host, the full URL otherwise (subdomains).
+    """
+    from flask_login.utils import login_url as flask_login_url
+
+    target = current_app.config.get("TICKETS_LOGIN_URL")
+    if target:
+        return redirect(flask_login_url(target, next_url=request.url))
+    manager = getattr(current_app, "login_manager", None)
+    if manager is not None and (
+        manager.login_view or manager.blueprint_login_views or manager.unauthorized_callback
+    ):
+        return manager.unauthorized()
+    raise MissingHookError(
+        "xobito_tickets does not know where your login page is: set login_manager.login_view "
+        "(Flask-Login) or TICKETS_LOGIN_URL to its URL or endpoint."
+    )
 
 
 @bp.context_processor

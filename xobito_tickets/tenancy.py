@@ -1,15 +1,29 @@
-"""Find the tenant of each request before any view runs; ``current_tenant``."""
+"""Find the tenant of each request before any view runs; ``current_tenant``.
+
+Four ways, chosen by ``TICKETS_TENANCY``:
+
+- ``"path"``: the slug is the first path segment, ``/acme/tickets`` (the default);
+- ``"subdomain"``: the slug is the subdomain, ``acme.example.com/tickets``;
+- ``"single"``: one fixed tenant (``TICKETS_TENANT``), no slug in URLs, created on first use;
+- ``"custom"``: no slug in URLs; the ``@tickets.tenant_resolver`` hook decides.
+
+A ``tenant_resolver`` hook also overrides the built-in lookup in the other modes.
+"""
 
 import re
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 from flask import abort, current_app, g
+from sqlalchemy.exc import IntegrityError
 from werkzeug.local import LocalProxy
 
 from .db import session
 from .models import Tenant
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+MODES = ("path", "subdomain", "single", "custom")
 
 #: The tenant of the current request (None outside the module's pages).
 current_tenant = LocalProxy(lambda: g.get("tickets_tenant"))
@@ -27,24 +41,93 @@ def load_active_tenant(slug):
     return session.scalar(sa.select(Tenant).where(Tenant.slug == slug, Tenant.active.is_(True)))
 
 
+def ensure_tenant(slug, name=None):
+    """Return the tenant with this slug, creating it if it does not exist yet."""
+    from .services import ServiceError, create_tenant
+
+    tenant = session.scalar(sa.select(Tenant).where(Tenant.slug == slug))
+    if tenant is not None:
+        return tenant
+    try:
+        return create_tenant(slug, name or slug)
+    except (IntegrityError, ServiceError):
+        # Two first requests at once: the other one created it.
+        session.rollback()
+        return session.scalar(sa.select(Tenant).where(Tenant.slug == slug))
+
+
+def single_tenant():
+    """Return the tenant of ``"single"`` mode (``TICKETS_TENANT``), created on first use if allowed."""
+    config = current_app.config
+    slug = config["TICKETS_TENANT"]
+    if config.get("TICKETS_TENANT_AUTO_CREATE", True):
+        return ensure_tenant(slug, config.get("TICKETS_TENANT_NAME"))
+    return session.scalar(sa.select(Tenant).where(Tenant.slug == slug))
+
+
+def _resolve_with_hook(resolver, slug):
+    result = resolver(slug)
+    if result is None or isinstance(result, Tenant):
+        return result
+    if isinstance(result, str):
+        return load_active_tenant(result)
+    raise TypeError(f"tenant_resolver must return a Tenant, a slug or None, not {type(result).__name__}.")
+
+
+def resolve_tenant(slug):
+    """Return the tenant for a request whose URL carried ``slug`` (None when the mode has none)."""
+    state = current_app.extensions["xobito_tickets"]
+    mode = current_app.config["TICKETS_TENANCY"]
+    resolver = state.extension._tenant_resolver
+    if resolver is not None:
+        return _resolve_with_hook(resolver, slug)
+    if mode == "custom":
+        from .identity import MissingHookError
+
+        raise MissingHookError(
+            "TICKETS_TENANCY = 'custom' needs the @tickets.tenant_resolver hook: a function "
+            "(slug) -> Tenant | slug | None that finds the tenant of the request."
+        )
+    if mode == "single":
+        return single_tenant()
+    return load_active_tenant(slug)
+
+
 def pull_tenant(endpoint, values):
     """URL value preprocessor: take the slug out of the URL and load the tenant (or 404)."""
-    state = current_app.extensions["xobito_tickets"]
-    if state.tenant_resolver is not None:
-        tenant = state.tenant_resolver(values)
-    elif current_app.config["TICKETS_TENANCY"] == "single":
-        tenant = load_active_tenant(current_app.config["TICKETS_TENANT"])
-    else:
-        slug = values.pop("tenant", None) if values else None
-        tenant = load_active_tenant(slug)
-    if tenant is None:
+    slug = values.pop("tenant", None) if values else None
+    g.tickets_slug = slug
+    tenant = resolve_tenant(slug)
+    if tenant is None or not tenant.active:
         abort(404)
     g.tickets_tenant = tenant
 
 
 def add_tenant_to_urls(endpoint, values):
     """URL defaults: fill in the current tenant's slug when building the module's URLs."""
-    if "tenant" in values or g.get("tickets_tenant") is None:
+    if "tenant" in values or not current_app.url_map.is_endpoint_expecting(endpoint, "tenant"):
         return
-    if current_app.url_map.is_endpoint_expecting(endpoint, "tenant"):
-        values["tenant"] = g.tickets_tenant.slug
+    tenant = g.get("tickets_tenant")
+    slug = tenant.slug if tenant is not None else g.get("tickets_slug")
+    if slug:
+        values["tenant"] = slug
+
+
+def drop_tenant_from_asset_urls(endpoint, values):
+    """URL value preprocessor of the assets: the subdomain only routes; files are the same for all."""
+    if values:
+        values.pop("tenant", None)
+
+
+@contextmanager
+def use_tenant(tenant):
+    """Make ``tenant`` the ``current_tenant`` inside the block (CLI commands, hooks run outside a request)."""
+    had, old = "tickets_tenant" in g, g.get("tickets_tenant")
+    g.tickets_tenant = tenant
+    try:
+        yield tenant
+    finally:
+        if had:
+            g.tickets_tenant = old
+        else:
+            g.pop("tickets_tenant", None)

@@ -6,29 +6,42 @@ from werkzeug.local import LocalProxy
 from .tenancy import current_tenant
 
 
-def _standalone_user():
+def _standalone_user(tenant):
+    """The module's own login (``TICKETS_AUTH = "standalone"``): Flask-Login's user is our row."""
     from flask_login import current_user
 
     user = current_user._get_current_object()
     if user is None or not getattr(user, "is_authenticated", False):
         return None
+    # A login belongs to one tenant: a session made in tenant A is anonymous in tenant B.
+    if tenant is None or getattr(user, "tenant_id", None) != tenant.id or not user.active:
+        return None
     return user
+
+
+def is_host_auth(app=None):
+    """Return True if the host site's users and login are used (``TICKETS_AUTH`` is not "standalone")."""
+    return (app or current_app).config.get("TICKETS_AUTH", "host") != "standalone"
 
 
 def get_current_user():
     """Return the logged-in user of the current tenant, or None.
 
-    A login belongs to one tenant: a session made in tenant A is anonymous in tenant B.
-    Deactivated users are anonymous too.
+    Standalone: the module's own login. Host mode: the host's logged-in user, mapped by
+    the ``identity_loader`` hook to a directory row of this tenant (kept in sync).
+    Deactivated users are anonymous.
     """
     if "tickets_user" in g:
         return g.tickets_user
-    state = current_app.extensions["xobito_tickets"]
-    loader = state.identity_loader or _standalone_user
-    user = loader()
     tenant = current_tenant._get_current_object()
-    if user is not None and (tenant is None or user.tenant_id != tenant.id or not user.active):
+    if not is_host_auth():
+        user = _standalone_user(tenant)
+    elif tenant is None:
         user = None
+    else:
+        from .identity import current_directory_user
+
+        user = current_directory_user(tenant)
     g.tickets_user = user
     return user
 
