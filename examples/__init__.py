@@ -1,0 +1,1 @@
+"""Example sites built with xobito_tickets."""
