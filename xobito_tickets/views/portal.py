@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from ..access import active_departments, get_attachment_or_404, get_ticket_or_404, visible_tickets_clause
 from ..db import session
@@ -25,6 +25,16 @@ def _staff_redirect(endpoint, **values):
     return None
 
 
+# The statements of the hot pages are built once: a statement keeps its SQL cache key,
+# and building it anew on every request cost about as much as running it.
+_TENANT_DEPARTMENTS = (
+    sa.select(Department).where(Department.tenant_id == sa.bindparam("tenant_id")).order_by(Department.name)
+)
+# Each row's department comes from the session's identity map: the list has just
+# loaded every department of the tenant (for the filter), so no join and no query.
+_LIST_OPTIONS = (lazyload(Ticket.department),)
+
+
 @bp.get("/tickets")
 def ticket_list():
     """List the customer's own tickets, newest activity first."""
@@ -32,9 +42,7 @@ def ticket_list():
     if redirect_to:
         return redirect_to
     user = get_current_user()
-    departments = session.scalars(
-        sa.select(Department).where(Department.tenant_id == current_tenant.id).order_by(Department.name)
-    ).all()
+    departments = session.scalars(_TENANT_DEPARTMENTS, {"tenant_id": current_tenant.id}).all()
     filters = TicketFilters.from_args(request.args, departments)
     page = paginate_tickets(
         visible_tickets_clause(user),
@@ -43,6 +51,7 @@ def ticket_list():
         before=request.args.get("before"),
         user=user,
         per_page=current_app.config["TICKETS_PAGE_SIZE"],
+        options=_LIST_OPTIONS,
     )
     return render_template(
         "xobito_tickets/portal/list.html",
@@ -94,25 +103,33 @@ def ticket_store():
     return render_template("xobito_tickets/portal/create.html", form=form), 422
 
 
+_THREAD_REPLIES = (
+    sa.select(Reply)
+    .where(Reply.ticket_id == sa.bindparam("ticket_id"))
+    .options(joinedload(Reply.author))
+    .order_by(Reply.created_at, Reply.id)
+)
+_THREAD_ATTACHMENTS = (
+    sa.select(Attachment).where(Attachment.ticket_id == sa.bindparam("ticket_id")).order_by(Attachment.id)
+)
+
+
 def load_thread(ticket):
     """Return the replies of ``ticket`` (oldest first) and its attachments grouped by reply."""
-    replies = session.scalars(
-        sa.select(Reply)
-        .where(Reply.ticket_id == ticket.id)
-        .options(joinedload(Reply.author))
-        .order_by(Reply.created_at, Reply.id)
-    ).all()
-    attachments = session.scalars(
-        sa.select(Attachment).where(Attachment.ticket_id == ticket.id).order_by(Attachment.id)
-    ).all()
+    replies = session.scalars(_THREAD_REPLIES, {"ticket_id": ticket.id}).all()
+    attachments = session.scalars(_THREAD_ATTACHMENTS, {"ticket_id": ticket.id}).all()
     by_reply = {}
     for attachment in attachments:
         by_reply.setdefault(attachment.reply_id, []).append(attachment)
     return replies, by_reply
 
 
+#: One tuple for every request, so that get_ticket_or_404 reuses its built statement.
+_DETAIL_OPTIONS = (joinedload(Ticket.department), joinedload(Ticket.requester), joinedload(Ticket.assignee))
+
+
 def _detail_options():
-    return (joinedload(Ticket.department), joinedload(Ticket.requester), joinedload(Ticket.assignee))
+    return _DETAIL_OPTIONS
 
 
 def _render_detail(ticket, reply_form, status=200):
