@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from .db import session
-from .models import Priority, Ticket, TicketStatus, User, UTCDateTime
+from .models import MAX_TICKET_NUMBER, Priority, Ticket, TicketStatus, User, UTCDateTime
 
 #: sort key -> the columns it orders by, all descending; ``id`` always breaks ties.
 SORTS = {
@@ -38,7 +38,7 @@ def parse_number_query(text):
     if match is None:
         return None
     number = int(match.group(2))
-    return number if number > 0 else None
+    return number if 0 < number <= MAX_TICKET_NUMBER else None
 
 
 def _contains(column, word):
@@ -63,9 +63,11 @@ def search_clause(q, tenant_id):
     for word in q.split()[:MAX_SEARCH_WORDS]:
         match = _NUMBER_WORD.match(word)
         number = int(match.group(2)) if match else None
+        if number is not None and not 0 < number <= MAX_TICKET_NUMBER:
+            number = None  # no ticket has it, and PostgreSQL refuses to compare it with the column
         if match and match.group(1):
             # An explicit ticket reference means the number and nothing else.
-            conditions.append(Ticket.number == number)
+            conditions.append(Ticket.number == number if number else sa.false())
             continue
         customers = sa.select(User.id).where(
             User.tenant_id == tenant_id,

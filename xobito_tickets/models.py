@@ -94,6 +94,11 @@ def format_ticket_number(number):
     return f"TKT-{number:06d}"
 
 
+#: The largest ticket number the ``number`` column (a 32-bit INTEGER) can hold; a larger
+#: one in a URL or a search is no ticket (PostgreSQL would refuse to compare it).
+MAX_TICKET_NUMBER = 2**31 - 1
+
+
 def parse_ticket_number(text):
     """Return the integer of ``TKT-000042``, or None if ``text`` is not one."""
     text = str(text or "")
@@ -103,7 +108,7 @@ def parse_ticket_number(text):
     if not (6 <= len(digits) <= 12) or not digits.isascii() or not digits.isdigit():
         return None
     number = int(digits)
-    if format_ticket_number(number) != text:
+    if number > MAX_TICKET_NUMBER or format_ticket_number(number) != text:
         return None
     return number
 

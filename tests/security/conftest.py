@@ -159,15 +159,30 @@ def login(client, email, password=PASSWORD, tenant="acme", next_path=None):
 
 
 @pytest.fixture
-def csrf_app(app, app_config):
-    """The app as deployed: CSRF checks on (same database and storage as ``app``)."""
+def other_app(app, app_config):
+    """Return a factory of more apps over ``app``'s database and storage, with config changes.
+
+    Their connections are closed at the end (PostgreSQL warns about connections left open).
+    """
     from xobito_tickets import create_app
 
-    csrf_app = create_app({**app_config, "WTF_CSRF_ENABLED": True})
-    yield csrf_app
-    with csrf_app.app_context():
-        session.remove()
-        csrf_app.extensions["sqlalchemy"].engine.dispose()
+    made = []
+
+    def factory(**changes):
+        made.append(create_app({**app_config, **changes}))
+        return made[-1]
+
+    yield factory
+    for extra in made:
+        with extra.app_context():
+            session.remove()
+            extra.extensions["sqlalchemy"].engine.dispose()
+
+
+@pytest.fixture
+def csrf_app(other_app):
+    """The app as deployed: CSRF checks on (same database and storage as ``app``)."""
+    return other_app(WTF_CSRF_ENABLED=True)
 
 
 @pytest.fixture

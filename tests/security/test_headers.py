@@ -5,8 +5,6 @@ import re
 
 import pytest
 
-from xobito_tickets import create_app
-
 from .conftest import PNG, admin_side_exists, login
 
 CUSTOMER_PAGES = ["/acme/tickets", "/acme/tickets/create", "/acme/tickets/TKT-000001", "/acme/tickets/TKT-999999"]
@@ -94,10 +92,9 @@ def test_error_and_edge_pages_have_the_headers(client, world, url, status):
     assert_page_headers(response)
 
 
-def test_csrf_error_page_has_the_headers(app_config, world):
+def test_csrf_error_page_has_the_headers(csrf_app, world):
     """The 400 page of a refused form is rendered in the layout: same headers."""
-    app_config["WTF_CSRF_ENABLED"] = True
-    app = create_app(app_config)
+    app = csrf_app
     response = app.test_client().post("/acme/login", data={"email": "a@b.c", "password": "x"})
     assert response.status_code == 400
     assert_page_headers(response)
@@ -141,9 +138,9 @@ def test_static_assets_are_cacheable_and_not_sniffed(client, world):
             assert "no-store" not in response.headers.get("Cache-Control", "")
 
 
-def test_production_settings_make_cookies_secure(app_config, world):
+def test_production_settings_make_cookies_secure(other_app, world):
     """Session theft over plain HTTP: outside debug and tests the cookie is Secure, HttpOnly, SameSite=Lax."""
-    app = create_app({**app_config, "TESTING": False})
+    app = other_app(TESTING=False)
     assert app.config["SESSION_COOKIE_SECURE"] is True
     response = login(app.test_client(), "carla@acme.test")
     assert response.status_code == 302

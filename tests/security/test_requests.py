@@ -109,6 +109,9 @@ STAFF_GARBAGE = GARBAGE_LIST_QUERIES + [
     "sort=priority&before=aTI~dDE~aTE",
     "q=TKT-" + "9" * 40,
     "q=TKT-000001%00",
+    "q=TKT-999999999999",
+    "q=%23999999999999",
+    "q=2147483648",
     "q=%25%25%25_",
 ]
 
@@ -129,6 +132,7 @@ def test_garbage_query_on_the_staff_queue_is_ignored(staff, app, query):
         "TKT-00000001",
         "TKT-" + "9" * 13,
         "TKT-999999999999",
+        "TKT-2147483648",
         "TKT--00001",
         "tkt-000001",
         "TKT-٠٠٠٠٠١",
