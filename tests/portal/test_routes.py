@@ -4,7 +4,7 @@ import pytest
 
 from xobito_tickets.models import Attachment, Reply, Ticket
 
-from ..conftest import count_rows
+from ..conftest import PASSWORD, count_rows
 from .conftest import snapshot
 from .samples import PNG
 
@@ -42,6 +42,11 @@ def test_anonymous_post_changes_nothing(client, world, make, app, url):
     assert response.status_code == 302
     assert "/acme/login" in response.headers["Location"]
     assert snapshot(app) == before
+    # After logging in, the person lands on the page the form was on, not on a 405.
+    login = client.post(response.headers["Location"], data={"email": "carla@acme.test", "password": PASSWORD})
+    expected = "/acme/tickets" if url.endswith("/store") else "/acme/tickets/TKT-000001"
+    assert login.headers["Location"] == expected
+    assert client.get(expected).status_code == 200
 
 
 def test_list_shows_the_six_columns(customer, make):

@@ -6,7 +6,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_login import login_user, logout_user
-from werkzeug.exceptions import TooManyRequests
+from werkzeug.exceptions import HTTPException, TooManyRequests
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import loginlimit
@@ -41,6 +41,32 @@ def safe_next(target):
     return target
 
 
+def _page_for(target):
+    """Return ``target``, or the page its form is on if it is a form's action, or None.
+
+    An anonymous POST (a reply form left open past a logout) is sent to the login page
+    with the form's action as ``next``; after login the browser would GET it (a 405,
+    or for ``/tickets/store`` a ticket that does not exist). The page above the
+    action (the ticket for ``/reply``, the list for ``/store``) is where they were.
+    """
+    if target is None:
+        return None
+    adapter = current_app.create_url_adapter(request)
+
+    def endpoint(path, method):
+        try:
+            return adapter.match(path, method=method)[0]
+        except HTTPException:  # not found, wrong method, or a slash redirect
+            return None
+
+    path = target.split("?", 1)[0]
+    post_endpoint = endpoint(path, "POST")
+    if post_endpoint is None or endpoint(path, "GET") == post_endpoint:
+        return target
+    parent = path.rsplit("/", 1)[0]
+    return parent if endpoint(parent, "GET") is not None else None
+
+
 def _home_for(user):
     if user.is_staff and "tickets.admin.ticket_queue" in current_app.view_functions:
         return url_for("tickets.admin.ticket_queue")
@@ -66,7 +92,7 @@ def start_session(user):
 def login():
     """Show the login form and log the user in."""
     form = LoginForm()
-    next_path = safe_next(request.values.get("next"))
+    next_path = _page_for(safe_next(request.values.get("next")))
     if get_current_user() is not None and request.method == "GET":
         return redirect(next_path or _home_for(get_current_user()))
     if form.validate_on_submit():
