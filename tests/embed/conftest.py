@@ -117,16 +117,26 @@ class OnHost:
 
 
 @pytest.fixture
-def make_host(tmp_path):
-    """Return a factory ``make_host(config=None, tickets=None, identity=True, flask_options=None)``."""
-    apps = []
+def make_host(tmp_path, postgres_databases):
+    """Return a factory ``make_host(config=None, tickets=None, identity=True, flask_options=None)``.
+
+    Each host gets an empty database: a SQLite file, or a PostgreSQL database of its own
+    when the suite runs on PostgreSQL (TEST_DATABASE_URL).
+    """
+    apps, databases = [], []
+
+    def new_database_url():
+        if postgres_databases is None:
+            return f"sqlite:///{tmp_path / f'host{len(apps)}.sqlite'}"
+        databases.append(postgres_databases.create(with_schema=False))
+        return databases[-1]
 
     def factory(config=None, tickets=None, identity=True, flask_options=None, login_view="login", create=True):
         app = Flask("embed_host", template_folder=str(HERE / "templates"), **(flask_options or {}))
         app.config.update(
             TESTING=True,
             SECRET_KEY="host-test-secret",
-            SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / f'host{len(apps)}.sqlite'}",
+            SQLALCHEMY_DATABASE_URI=new_database_url(),
             WTF_CSRF_ENABLED=False,
             MAIL_SUPPRESS_SEND=True,
             TICKETS_STORAGE_ROOT=str(tmp_path / "storage"),
@@ -170,6 +180,8 @@ def make_host(tmp_path):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+    for url in databases:
+        postgres_databases.drop(url)
 
 
 @pytest.fixture
