@@ -249,28 +249,29 @@ def sync_staff(tenant):
     from .tenancy import use_tenant
 
     with use_tenant(tenant):
+        # One read of the linked rows; only new or changed people cost more.
+        linked = {
+            user.external_id: user
+            for user in session.scalars(
+                sa.select(User).where(User.tenant_id == tenant.id, User.external_id.is_not(None))
+            )
+        }
         seen = set()
-        synced = 0
         for host_user in extension._staff_loader():
             identity = identity_of(host_user)
             if identity is None:
                 continue
-            sync_user(tenant, identity, commit=False)
+            known = linked.get(identity.id)
+            if known is None or _needs_update(known, identity):
+                sync_user(tenant, identity, commit=False)
             seen.add(identity.id)
-            synced += 1
-        stale = session.scalars(
-            sa.select(User).where(
-                User.tenant_id == tenant.id,
-                User.external_id.is_not(None),
-                User.role.in_([Role.STAFF.value, Role.ADMIN.value]),
-            )
-        ).all()
         demoted = 0
-        for user in stale:
-            if user.external_id not in seen:
+        for external_id, user in linked.items():
+            if external_id not in seen and user.role in (Role.STAFF.value, Role.ADMIN.value):
                 user.role = Role.CUSTOMER.value
                 demoted += 1
         session.commit()
+        synced = len(seen)
     state = current_app.extensions["xobito_tickets"]
     state.staff_synced_at[tenant.id] = time.monotonic()
     return synced, demoted
