@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import abort
 
 from .db import session
-from .models import Attachment, Department, Ticket, User, department_members, parse_ticket_number
+from .models import MAX_ROW_ID, Attachment, Department, Ticket, User, department_members, parse_ticket_number
 
 
 def _visibility(kind, tenant_id, user_id):
@@ -104,7 +104,7 @@ def get_attachment_or_404(ticket, attachment_id):
         attachment_id = int(attachment_id)
     except (TypeError, ValueError):
         abort(404)
-    if not (0 < attachment_id < 2**63):
+    if not (0 < attachment_id <= MAX_ROW_ID):
         abort(404)
     attachment = session.scalar(
         sa.select(Attachment).where(

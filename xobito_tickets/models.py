@@ -98,6 +98,10 @@ def format_ticket_number(number):
 #: one in a URL or a search is no ticket (PostgreSQL would refuse to compare it).
 MAX_TICKET_NUMBER = 2**31 - 1
 
+#: The largest row id (``id`` columns are 32-bit INTEGERs). An id past it, typed into a
+#: URL or a form, is no row: check it before a query, as PostgreSQL refuses the comparison.
+MAX_ROW_ID = 2**31 - 1
+
 
 def parse_ticket_number(text):
     """Return the integer of ``TKT-000042``, or None if ``text`` is not one."""

@@ -9,7 +9,7 @@ from ...access import staff_members
 from ...admin_services import delete_department, set_department_active, update_department
 from ...db import session
 from ...forms import ActionForm
-from ...models import Department, Ticket, TicketStatus
+from ...models import MAX_ROW_ID, Department, Ticket, TicketStatus
 from ...services import ServiceError, create_department
 from ...tenancy import current_tenant
 from ...users import get_current_user
@@ -19,7 +19,7 @@ from .forms import DepartmentForm
 
 def get_department_or_404(department_id):
     """Load a department of the current tenant, or answer 404."""
-    if not (0 < department_id < 2**63):
+    if not (0 < department_id <= MAX_ROW_ID):
         abort(404)
     department = session.scalar(
         sa.select(Department)

@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ...forms import PRIORITY_CHOICES, normalize_text, single_line
-from ...models import Priority, Role
+from ...models import MAX_ROW_ID, Priority, Role
 
 
 def _int_or_none(value):
@@ -25,7 +25,7 @@ def _int_or_none(value):
     except (TypeError, ValueError):
         return None
     # Anything beyond a 64-bit id cannot be a row; keep it away from the database.
-    return number if 0 < number < 2**63 else None
+    return number if 0 < number <= MAX_ROW_ID else None
 
 
 def _int_or_blank(value):

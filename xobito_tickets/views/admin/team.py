@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 from ...admin_services import deactivate_person, reactivate_person, update_person
 from ...db import session
 from ...forms import ActionForm
-from ...models import Role, User
+from ...models import MAX_ROW_ID, Role, User
 from ...services import ServiceError, create_user
 from ...tenancy import current_tenant
 from ...users import get_current_user
@@ -25,7 +25,7 @@ PER_PAGE = 50
 
 def get_person_or_404(user_id):
     """Load a person of the current tenant, or answer 404."""
-    if not (0 < user_id < 2**63):
+    if not (0 < user_id <= MAX_ROW_ID):
         abort(404)
     person = session.scalar(
         sa.select(User)
@@ -49,7 +49,7 @@ def team_list():
     if q:
         stmt = stmt.where(sa.or_(User.name.icontains(q, autoescape=True), User.email.icontains(q, autoescape=True)))
     after = request.args.get("after", "")
-    if after.isdigit() and 0 < int(after) < 2**63:
+    if after.isdigit() and 0 < int(after) <= MAX_ROW_ID:
         mark = session.execute(
             sa.select(User.name, User.id).where(User.id == int(after), User.tenant_id == current_tenant.id)
         ).first()
