@@ -268,6 +268,9 @@ BIG_ID_POSTS = [
     (f"/acme/admin/team/{BIG_ID}/deactivate", {}, 404),
     ("/acme/admin/departments/create", {"name": "Overflow", "members": [BIG_ID]}, 422),
     ("/acme/tickets/store", {"subject": "Overflow", "department": BIG_ID, "body": "Body"}, 422),
+    ("/acme/admin/outbox/retry", {"id": BIG_ID}, (303, 400)),
+    ("/acme/admin/outbox/retry", {"id": "9" * 30}, (303, 400)),
+    ("/acme/admin/outbox/retry", {"id": "1e9"}, (303, 400)),
 ]
 
 
@@ -277,7 +280,7 @@ BIG_ID_POSTS = [
 def test_out_of_range_ids_in_forms_are_refused(staff, app, url, data, status):
     """Crash by integer overflow through a form's id field: refused, nothing changed."""
     before = snapshot(app)
-    assert staff.post(url, data=data).status_code == status
+    assert staff.post(url, data=data).status_code in (status if isinstance(status, tuple) else (status,))
     assert snapshot(app) == before
 
 

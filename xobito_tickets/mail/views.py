@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from ..db import begin_write, session
-from ..models import OutboxEmail, OutboxStatus, utcnow
+from ..models import MAX_ROW_ID, OutboxEmail, OutboxStatus, utcnow
 from ..security import apply_security_headers
 from ..tenancy import current_tenant
 from ..users import get_current_user
@@ -98,6 +98,8 @@ def outbox_retry():
             ids = [int(request.form["id"])]
         except ValueError:
             abort(400)
+        if not 0 < ids[0] <= MAX_ROW_ID:
+            abort(400)  # no such row; PostgreSQL would refuse to compare it with the column
     count = retry_failed(current_tenant.id, ids)
     flash(f"{count} email{'s' if count != 1 else ''} queued again." if count else "Nothing to retry.", "success")
     return redirect(url_for("tickets.outbox.outbox_list"), 303)
