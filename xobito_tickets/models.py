@@ -283,7 +283,17 @@ class Ticket(Base):
         ),
         sa.Index("ix_tickets_tickets_requester_activity", "tenant_id", "requester_id", "last_reply_at", "id"),
         sa.Index("ix_tickets_tickets_department_activity", "tenant_id", "department_id", "last_reply_at", "id"),
-        sa.Index("ix_tickets_tickets_assignee_activity", "tenant_id", "assignee_id", "last_reply_at", "id"),
+        # Trailing department and status: a staff member's tickets assigned outside
+        # their departments are counted from this index alone (the queue's tabs).
+        sa.Index(
+            "ix_tickets_tickets_assignee_activity",
+            "tenant_id",
+            "assignee_id",
+            "last_reply_at",
+            "id",
+            "department_id",
+            "status",
+        ),
         sa.Index("ix_tickets_tickets_status_activity", "tenant_id", "status", "last_reply_at", "id"),
         sa.Index("ix_tickets_tickets_priority_activity", "tenant_id", "priority", "last_reply_at", "id"),
         sa.Index("ix_tickets_tickets_created", "tenant_id", "created_at", "id"),

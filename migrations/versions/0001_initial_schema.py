@@ -118,7 +118,7 @@ def upgrade():
     )
     with op.batch_alter_table('tickets_tickets', schema=None) as batch_op:
         batch_op.create_index('ix_tickets_tickets_activity', ['tenant_id', 'last_reply_at', 'id', 'status', 'priority', 'department_id', 'assignee_id', 'requester_id', 'number', 'subject'], unique=False)
-        batch_op.create_index('ix_tickets_tickets_assignee_activity', ['tenant_id', 'assignee_id', 'last_reply_at', 'id'], unique=False)
+        batch_op.create_index('ix_tickets_tickets_assignee_activity', ['tenant_id', 'assignee_id', 'last_reply_at', 'id', 'department_id', 'status'], unique=False)
         batch_op.create_index('ix_tickets_tickets_created', ['tenant_id', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_tickets_tickets_department_activity', ['tenant_id', 'department_id', 'last_reply_at', 'id'], unique=False)
         batch_op.create_index('ix_tickets_tickets_department_status', ['tenant_id', 'department_id', 'status'], unique=False)
