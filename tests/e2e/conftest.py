@@ -182,14 +182,26 @@ def screenshot(page, request):
     return lambda step: shoot(page, request.node.name, step)
 
 
+#: email -> the cookies of a login through the form, reused by later tests (each login
+#: is a server-side session of its own, so sharing one between contexts is harmless).
+_LOGINS = {}
+
+
 def log_in(page, site, email, password=PASSWORD):
-    """Log in through the form and wait for the landing page."""
+    """Log in as ``email``: through the form the first time, with that login's cookies afterwards."""
+    key = (site.url, email)
+    if key in _LOGINS:
+        page.context.add_cookies(_LOGINS[key])
+        page.goto(site("/acme/tickets"))
+        if "/login" not in page.url:
+            return
     page.goto(site("/acme/login"))
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_load_state()
     assert "/login" not in page.url, page.content()[:500]
+    _LOGINS[key] = page.context.cookies()
 
 
 @pytest.fixture
