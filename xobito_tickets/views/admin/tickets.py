@@ -16,7 +16,14 @@ from ...access import (
 from ...db import session
 from ...downloads import send_attachment
 from ...forms import ActionForm, ReplyForm
-from ...listing import SORT_LABELS, TicketFilters, paginate_tickets, parse_number_query, status_counts
+from ...listing import (
+    SORT_LABELS,
+    TicketFilters,
+    counts_from_page,
+    paginate_tickets,
+    parse_number_query,
+    status_counts,
+)
 from ...models import Department, Priority, Ticket, TicketEvent, TicketStatus, User
 from ...services import (
     ServiceError,
@@ -65,7 +72,7 @@ def ticket_queue():
         "xobito_tickets/admin/queue.html",
         page=page,
         filters=filters,
-        counts=status_counts(visible_tickets_parts(user), filters, user),
+        counts=counts_from_page(page, filters) or status_counts(visible_tickets_parts(user), filters, user),
         exact=exact,
         departments=departments,
         people=people,
