@@ -39,6 +39,8 @@ def create_app(test_config=None):
         REMEMBER_COOKIE_SECURE=None,
         MAIL_DEFAULT_SENDER="helpdesk@localhost",
         TICKETS_AUTH="standalone",
+        # A form left open for hours must still post: tokens live as long as the session.
+        WTF_CSRF_TIME_LIMIT=None,
         TICKETS_HEALTH_URL="/healthz",
     )
     if test_config is None:

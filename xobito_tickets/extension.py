@@ -84,7 +84,6 @@ class Tickets:
             )
         for key, value in DEFAULTS.items():
             app.config.setdefault(key, value)
-        app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
         db = db or self.db or app.extensions.get("sqlalchemy")
         if db is None:
             raise RuntimeError(
