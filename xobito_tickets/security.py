@@ -1,4 +1,4 @@
-"""Response headers of SPEC §13 and the CSRF check on every POST.
+"""Response headers of SPEC §13, the CSRF check on every POST and the NUL-byte guard.
 
 Every tenant and every staff member share one browser origin (the tenant is a path
 segment), so one stored script would reach them all: the policy below allows no
