@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
+from jinja2 import BytecodeCache
 from werkzeug.security import generate_password_hash
 
 import xobito_tickets.services
@@ -37,6 +38,27 @@ _CHEAP_HASH = functools.partial(generate_password_hash, method="pbkdf2:sha256:1"
 @pytest.fixture(autouse=True)
 def _cheap_password_hashes(monkeypatch):
     monkeypatch.setattr(xobito_tickets.services, "generate_password_hash", _CHEAP_HASH)
+
+
+class _SharedBytecodeCache(BytecodeCache):
+    """Compiled templates kept in memory for the whole run, shared by every test's app.
+
+    Each test builds its own app, and each app would compile every template again
+    (a fifth of the suite's time); the code compiled is the same, so compile it once.
+    """
+
+    def __init__(self):
+        self.store = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE_CACHE = _SharedBytecodeCache()
 
 
 def _template_app(path):
@@ -81,6 +103,7 @@ def app(request, app_config, postgres_databases, sqlite_templates):
     template = "world" if "world" in request.fixturenames else "schema"
     shutil.copyfile(sqlite_templates[template], url[len("sqlite:///") :])
     app = create_app(app_config)
+    app.jinja_env.bytecode_cache = _BYTECODE_CACHE
     app.extensions["xobito_tickets_test_template"] = template
     yield app
     with app.app_context():
