@@ -84,3 +84,12 @@ def test_storage_is_not_served_statically(customer, make, app):
         with customer.get(url) as response:
             assert response.status_code == 404
             assert response.data != PNG
+
+
+def test_head_request_sends_headers_only(customer, make):
+    number = make.ticket(files=[("report.pdf", "application/pdf", PDF)])
+    [attachment_id] = make.attachment_ids(number)
+    with customer.head(f"/acme/tickets/{number}/download?attachment={attachment_id}") as response:
+        assert response.status_code == 200
+        assert response.data == b""
+        assert response.headers["Content-Disposition"].startswith("attachment")

@@ -241,3 +241,12 @@ def test_oversized_reply_text_gets_a_413_not_a_500(customer, make, app):
     assert response.status_code == 413
     assert "Upload too large" in response.get_data(as_text=True)
     assert snapshot(app) == before
+
+
+def test_attachments_sent_as_text_fields_are_ignored_not_a_500(customer, world, app):
+    response = customer.post(
+        "/acme/tickets/store",
+        data={"subject": "S", "department": world.support_id, "body": "B", "attachments": ["abc", "../x.png"]},
+    )
+    assert response.status_code in (302, 303)
+    assert _stored(app) == [] and storage_files(app) == set()
