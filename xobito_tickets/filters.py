@@ -93,8 +93,10 @@ def ticket_url_maker(endpoint, **values):
 
 def paragraphs(text):
     """Escape user text and keep its line breaks (``<br>``); nothing else is rendered."""
-    escaped = escape(text or "")
-    return Markup(escaped.replace("\n", Markup("<br>\n")))
+    # Replace on the plain escaped string: Markup.replace escapes its arguments on each
+    # call, which made this filter a tenth of a 50-reply thread page.
+    escaped = str(escape(text or ""))
+    return Markup(escaped.replace("\n", "<br>\n"))
 
 
 def filesize(num):

@@ -72,6 +72,22 @@ def _event(ticket, actor, kind, old=None, new=None):
     )
 
 
+def _commit_keeping_state():
+    """Commit without expiring the session's objects.
+
+    They hold what this transaction has just written (the rows a service decides on
+    were reloaded under its lock), so they are current. Expiring them made the view
+    reload the ticket and the tenant right after, to build the redirect: two queries
+    on every action.
+    """
+    sess = session()
+    expire, sess.expire_on_commit = sess.expire_on_commit, False
+    try:
+        sess.commit()
+    finally:
+        sess.expire_on_commit = expire
+
+
 class _Transaction:
     """Run a service body: commit at the end, or roll back and remove written files."""
 
@@ -85,7 +101,7 @@ class _Transaction:
     def __exit__(self, exc_type, exc, tb):
         if exc_type is None:
             try:
-                session.commit()
+                _commit_keeping_state()
             except BaseException:
                 self._undo()
                 raise
