@@ -110,6 +110,15 @@ def database_exists(admin_url, name):
     return found is not None
 
 
+def databases_like(admin_url, pattern):
+    """Return the names of the databases matching the SQL LIKE ``pattern``."""
+    engine = sa.create_engine(admin_url)
+    with engine.connect() as conn:
+        names = conn.scalars(sa.text("SELECT datname FROM pg_database WHERE datname LIKE :p"), {"p": pattern}).all()
+    engine.dispose()
+    return names
+
+
 def run_sql(admin_url, *statements):
     """Run statements outside a transaction (CREATE/DROP DATABASE need that)."""
     engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")

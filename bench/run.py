@@ -5,6 +5,7 @@ each page with wrk, counts SQL statements in-process, and writes bench/RESULTS.m
 """
 
 import argparse
+import glob
 import json
 import logging
 import os
@@ -60,6 +61,10 @@ class SQLiteDatabase:
             shutil.rmtree(self.storage, ignore_errors=True)
             seed.seed(seed.SQLiteSink(tmp), self.tickets, self.storage, log)
             os.replace(tmp, self.seed_path)
+            # Seeds of the same size for an older schema or generator are of no use now.
+            for old in glob.glob(os.path.join(WORK_DIR, f"seed-v*-{self.tickets}-*")):
+                if not os.path.basename(old).startswith(self.name):
+                    shutil.rmtree(old) if os.path.isdir(old) else os.remove(old)
         else:
             log(f"reusing {os.path.relpath(self.seed_path)}")
         for suffix in ("", "-wal", "-shm"):
@@ -110,6 +115,9 @@ class PostgresDatabase:
             shutil.rmtree(self.storage, ignore_errors=True)
             seed.seed(seed.PostgresSink(pgserver.with_database(admin, tmp)), self.tickets, self.storage, log)
             pgserver.run_sql(admin, f'ALTER DATABASE "{tmp}" RENAME TO "{self.name}"')
+            for old in pgserver.databases_like(admin, f"seed_v%_{self.tickets}_%"):
+                if old != self.name:
+                    pgserver.run_sql(admin, f'DROP DATABASE IF EXISTS "{old}"')
         else:
             log(f"reusing PostgreSQL database {self.name}")
         pgserver.run_sql(
