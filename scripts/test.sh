@@ -40,8 +40,9 @@ run_suite() {
     shift
     echo "== tests on $name =="
     start=$SECONDS
-    env "$@" .venv/bin/python -m pytest --junitxml="$XT_REPORT_DIR/$name.xml" "${PYTEST_ARGS[@]}" || rc=$?
-    ran="$(.venv/bin/python - "$XT_REPORT_DIR/$name.xml" <<'EOF' 2>/dev/null || echo 0
+    env "$@" .venv/bin/python -m pytest --junitxml="$XT_REPORT_DIR/junit-$name.xml" --durations=15 \
+        "${PYTEST_ARGS[@]}" || rc=$?
+    ran="$(.venv/bin/python - "$XT_REPORT_DIR/junit-$name.xml" <<'EOF' 2>/dev/null || echo 0
 import sys
 import xml.etree.ElementTree as ET
 
@@ -65,6 +66,9 @@ install_debian_packages
 XT_REPORT_DIR="$(mktemp -d /tmp/xt-test.XXXXXX)"
 cleanup() {
     stop_temp_postgres
+    # The JUnit reports (with each test's time) stay in test-artifacts/ for CI to keep.
+    mkdir -p test-artifacts
+    cp "$XT_REPORT_DIR"/junit-*.xml test-artifacts/ 2>/dev/null || true
     rm -rf "$XT_REPORT_DIR"
 }
 trap cleanup EXIT
