@@ -48,6 +48,12 @@ accesslog = None
 #: TICKETS_PROXY_FIX says how many proxies to trust.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
+#: gunicorn 25+ opens a control socket for ``gunicornc`` at one default path per
+#: user, which several gunicorns on one host (instances, the tests, the benchmark)
+#: would fight over. Off; to use gunicornc give each instance its own
+#: ``--control-socket PATH`` and drop ``--no-control-socket``.
+control_socket_disable = True
+
 #: Heartbeat files in memory rather than on a possibly slow disk (containers).
 if os.path.isdir("/dev/shm"):
     worker_tmp_dir = "/dev/shm"
