@@ -254,10 +254,29 @@ def _guard():
             abort(403)
         if is_host_auth():
             return host_login_redirect()
+        if logged_in_to_another_tenant():
+            # A login of workspace A is no login in workspace B, and B's pages must not
+            # tell its holder what exists there: 404, as for anything one may not see.
+            g.tickets_other_workspace = True
+            abort(404)
         return redirect(login_url(request.full_path if request.query_string else request.path))
     if is_host_auth():
         maybe_sync_staff(g.tickets_tenant, user)
     return None
+
+
+def logged_in_to_another_tenant():
+    """Return True if the standalone session belongs to a user of another workspace."""
+    from flask_login import current_user
+
+    user = current_user._get_current_object()
+    tenant = g.get("tickets_tenant")
+    return (
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and tenant is not None
+        and getattr(user, "tenant_id", None) not in (None, tenant.id)
+    )
 
 
 def login_url(next_path=None):
@@ -330,7 +349,16 @@ def render_error(error):
         minutes = max(1, -(-int(retry_after) // 60))
         text = f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
     response = current_app.make_response(
-        (render_template("xobito_tickets/error.html", code=code, title=title, text=text), code)
+        (
+            render_template(
+                "xobito_tickets/error.html",
+                code=code,
+                title=title,
+                text=text,
+                other_workspace=code == 404 and g.get("tickets_other_workspace", False),
+            ),
+            code,
+        )
     )
     if retry_after:
         response.headers["Retry-After"] = str(int(retry_after))

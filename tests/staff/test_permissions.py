@@ -1,8 +1,8 @@
 """The permission matrix: every portal and staff-side route × method × who is asking.
 
 Read a row as "this request, made by each of the eight people, answers …". 302 for
-anonymous visitors (and for an admin of another workspace, who is anonymous here) is
-the login page; 302 for staff on a portal page is the staff view of the same thing;
+anonymous visitors is the login page (an admin of another workspace gets 404: a login of
+one workspace opens nothing in another); 302 for staff on a portal page is the staff view of the same thing;
 404 is "not found", the same answer as for something that does not exist; 200 a
 page; 303 the redirect after a change. Where the answer is a refusal, and for every
 GET, nothing may change: no row in any table (tickets, replies, history, outbox,
@@ -42,48 +42,48 @@ class Route:
 # fmt: off
 ROUTES = [
     # The customer portal.                                                 anon own  oth  in   out  asg  adm  othT
-    Route("GET", "/acme/tickets",                                          "302 200 200 302 302 302 302 302"),
-    Route("GET", "/acme/tickets/create",                                   "302 200 200 200 200 200 200 302"),
-    Route("POST", "/acme/tickets/store",                                   "302 303 303 303 303 303 303 302",
+    Route("GET", "/acme/tickets",                                          "302 200 200 302 302 302 302 404"),
+    Route("GET", "/acme/tickets/create",                                   "302 200 200 200 200 200 200 404"),
+    Route("POST", "/acme/tickets/store",                                   "302 303 303 303 303 303 303 404",
           {"subject": "New one", "department": "{support}", "priority": "high", "body": "Please help."}),
-    Route("GET", "/acme/tickets/{open}",                                   "302 200 404 302 302 302 302 302"),
-    Route("POST", "/acme/tickets/{open}/reply",                            "302 303 404 303 404 303 303 302",
+    Route("GET", "/acme/tickets/{open}",                                   "302 200 404 302 302 302 302 404"),
+    Route("POST", "/acme/tickets/{open}/reply",                            "302 303 404 303 404 303 303 404",
           {"body": "Any news on this?"}),
-    Route("POST", "/acme/tickets/{open}/close",                            "302 303 404 303 404 303 303 302"),
-    Route("GET", "/acme/tickets/{open}/download?attachment={att}",         "302 200 404 200 404 200 200 302"),
+    Route("POST", "/acme/tickets/{open}/close",                            "302 303 404 303 404 303 303 404"),
+    Route("GET", "/acme/tickets/{open}/download?attachment={att}",         "302 200 404 200 404 200 200 404"),
     # The staff side: tickets.
-    Route("GET", "/acme/admin/tickets",                                    "302 404 404 200 200 200 200 302"),
-    Route("GET", "/acme/admin/tickets/{open}",                             "302 404 404 200 404 200 200 302"),
-    Route("POST", "/acme/admin/tickets/{open}/reply",                      "302 404 404 303 404 303 303 302",
+    Route("GET", "/acme/admin/tickets",                                    "302 404 404 200 200 200 200 404"),
+    Route("GET", "/acme/admin/tickets/{open}",                             "302 404 404 200 404 200 200 404"),
+    Route("POST", "/acme/admin/tickets/{open}/reply",                      "302 404 404 303 404 303 303 404",
           {"body": "We are on it."}),
-    Route("POST", "/acme/admin/tickets/{open}/close",                      "302 404 404 303 404 303 303 302"),
-    Route("POST", "/acme/admin/tickets/{closed}/reopen",                   "302 404 404 303 404 303 303 302"),
-    Route("POST", "/acme/admin/tickets/{open}/assign",                     "302 404 404 303 404 303 303 302",
+    Route("POST", "/acme/admin/tickets/{open}/close",                      "302 404 404 303 404 303 303 404"),
+    Route("POST", "/acme/admin/tickets/{closed}/reopen",                   "302 404 404 303 404 303 303 404"),
+    Route("POST", "/acme/admin/tickets/{open}/assign",                     "302 404 404 303 404 303 303 404",
           {"department": "{support}", "assignee": "{sam}"}),
-    Route("POST", "/acme/admin/tickets/{open}/priority",                   "302 404 404 303 404 303 303 302",
+    Route("POST", "/acme/admin/tickets/{open}/priority",                   "302 404 404 303 404 303 303 404",
           {"priority": "urgent"}),
-    Route("GET", "/acme/admin/tickets/{open}/download?attachment={att}",   "302 404 404 200 404 200 200 302"),
+    Route("GET", "/acme/admin/tickets/{open}/download?attachment={att}",   "302 404 404 200 404 200 200 404"),
     # The staff side: departments (admins only).
-    Route("GET", "/acme/admin/departments",                                "302 404 404 404 404 404 200 302"),
-    Route("GET", "/acme/admin/departments/create",                         "302 404 404 404 404 404 200 302"),
-    Route("POST", "/acme/admin/departments/create",                        "302 404 404 404 404 404 303 302",
+    Route("GET", "/acme/admin/departments",                                "302 404 404 404 404 404 200 404"),
+    Route("GET", "/acme/admin/departments/create",                         "302 404 404 404 404 404 200 404"),
+    Route("POST", "/acme/admin/departments/create",                        "302 404 404 404 404 404 303 404",
           {"name": "Returns", "description": "Parcels", "active": "y", "members": ["{sam}"]}),
-    Route("GET", "/acme/admin/departments/{support}/edit",                 "302 404 404 404 404 404 200 302"),
-    Route("POST", "/acme/admin/departments/{support}/edit",                "302 404 404 404 404 404 303 302",
+    Route("GET", "/acme/admin/departments/{support}/edit",                 "302 404 404 404 404 404 200 404"),
+    Route("POST", "/acme/admin/departments/{support}/edit",                "302 404 404 404 404 404 303 404",
           {"name": "Support", "description": "Help!", "active": "y", "members": ["{sam}", "{bea}"]}),
-    Route("POST", "/acme/admin/departments/{legacy}/activate",             "302 404 404 404 404 404 303 302"),
-    Route("POST", "/acme/admin/departments/{support}/deactivate",          "302 404 404 404 404 404 303 302"),
-    Route("POST", "/acme/admin/departments/{legacy}/delete",               "302 404 404 404 404 404 303 302"),
+    Route("POST", "/acme/admin/departments/{legacy}/activate",             "302 404 404 404 404 404 303 404"),
+    Route("POST", "/acme/admin/departments/{support}/deactivate",          "302 404 404 404 404 404 303 404"),
+    Route("POST", "/acme/admin/departments/{legacy}/delete",               "302 404 404 404 404 404 303 404"),
     # The staff side: the team (admins only).
-    Route("GET", "/acme/admin/team",                                       "302 404 404 404 404 404 200 302"),
-    Route("GET", "/acme/admin/team/create",                                "302 404 404 404 404 404 200 302"),
-    Route("POST", "/acme/admin/team/create",                               "302 404 404 404 404 404 303 302",
+    Route("GET", "/acme/admin/team",                                       "302 404 404 404 404 404 200 404"),
+    Route("GET", "/acme/admin/team/create",                                "302 404 404 404 404 404 200 404"),
+    Route("POST", "/acme/admin/team/create",                               "302 404 404 404 404 404 303 404",
           {"name": "Nina New", "email": "nina@acme.test", "role": "staff", "password": "a long password"}),
-    Route("GET", "/acme/admin/team/{oscar}/edit",                          "302 404 404 404 404 404 200 302"),
-    Route("POST", "/acme/admin/team/{oscar}/edit",                         "302 404 404 404 404 404 303 302",
+    Route("GET", "/acme/admin/team/{oscar}/edit",                          "302 404 404 404 404 404 200 404"),
+    Route("POST", "/acme/admin/team/{oscar}/edit",                         "302 404 404 404 404 404 303 404",
           {"name": "Oscar Renamed", "email": "oscar@acme.test", "role": "customer"}),
-    Route("POST", "/acme/admin/team/{oscar}/deactivate",                   "302 404 404 404 404 404 303 302"),
-    Route("POST", "/acme/admin/team/{dora}/reactivate",                    "302 404 404 404 404 404 303 302"),
+    Route("POST", "/acme/admin/team/{oscar}/deactivate",                   "302 404 404 404 404 404 303 404"),
+    Route("POST", "/acme/admin/team/{dora}/reactivate",                    "302 404 404 404 404 404 303 404"),
 ]
 # fmt: on
 
