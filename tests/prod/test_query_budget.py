@@ -25,9 +25,9 @@ BUDGET = 8
 #: notification recipients), not the target of 8. A write needs the tenant, the
 #: login, the row it changes and its lock or counter, one INSERT each for the row,
 #: its files and its history, the recipients and their outbox rows (one INSERT per
-#: recipient on SQLite, one in all on PostgreSQL), and the redirect reloads the
-#: committed ticket and tenant. None of it grows with tickets, replies or files.
-WRITE_BUDGET = 14
+#: recipient on SQLite, one in all on PostgreSQL). None of it grows with tickets,
+#: replies or files.
+WRITE_BUDGET = 12
 MANY = 100
 
 # A 1x1 PNG.
