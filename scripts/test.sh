@@ -24,6 +24,8 @@ install_debian_packages() {
     if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
         missing+=(python3 python3-venv)
     fi
+    # npm installs axe-core for the accessibility checks of the browser tests.
+    command -v npm >/dev/null || missing+=(nodejs npm)
     ((${#missing[@]})) || return 0
     echo "== installing Debian packages: ${missing[*]} =="
     local sudo=()
@@ -41,7 +43,7 @@ run_suite() {
     echo "== tests on $name =="
     start=$SECONDS
     env "$@" .venv/bin/python -m pytest --junitxml="$XT_REPORT_DIR/junit-$name.xml" --durations=15 \
-        "${PYTEST_ARGS[@]}" || rc=$?
+        "${SUITE_ARGS[@]}" "${PYTEST_ARGS[@]}" || rc=$?
     ran="$(.venv/bin/python - "$XT_REPORT_DIR/junit-$name.xml" <<'EOF' 2>/dev/null || echo 0
 import sys
 import xml.etree.ElementTree as ET
@@ -63,6 +65,13 @@ install_debian_packages
 . scripts/setup-env.sh
 . scripts/temp-postgres.sh
 
+# axe-core, pinned by tests/e2e/package-lock.json.
+if [ ! -f tests/e2e/node_modules/axe-core/axe.min.js ]; then
+    (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+fi
+# Everything the browser tests need is installed now: a missing piece must fail, not skip.
+export CI="${CI:-true}"
+
 XT_REPORT_DIR="$(mktemp -d /tmp/xt-test.XXXXXX)"
 cleanup() {
     stop_temp_postgres
@@ -78,6 +87,8 @@ trap 'exit 143' TERM
 PYTEST_ARGS=("$@")
 failed=()
 
+# The browser tests serve their own SQLite-backed app, so they run in the first pass only.
+SUITE_ARGS=()
 run_suite sqlite -u TEST_DATABASE_URL XT_EXPECT_DATABASE=sqlite || failed+=(SQLite)
 
 if [ -n "${TEST_DATABASE_URL:-}" ]; then
@@ -86,6 +97,7 @@ else
     start_temp_postgres
     pg_url="$XT_PG_URL"
 fi
+SUITE_ARGS=(-m "not e2e")
 run_suite postgresql TEST_DATABASE_URL="$pg_url" XT_EXPECT_DATABASE=postgresql || failed+=(PostgreSQL)
 
 if ((${#failed[@]})); then

@@ -1,4 +1,4 @@
-"""Fixtures: a real SQLite file per test (or, when TEST_DATABASE_URL names a PostgreSQL server, a database of its own)."""
+"""Fixtures: a real SQLite file per test, or a PostgreSQL database of its own (TEST_DATABASE_URL)."""
 
 import os
 import re

@@ -222,20 +222,6 @@ def status_counts(visibility_parts, filters, user=None, extra=()):
     return counts
 
 
-def counts_from_page(page, filters):
-    """Return the status counts read off ``page`` when it holds every match, else None.
-
-    A first page with no next page and no status filter is the whole result, so its
-    rows are the counts: a rare search then scans the tickets once, not twice.
-    """
-    if not page.is_first or page.next_cursor is not None or filters.statuses:
-        return None
-    counts = {status.value: 0 for status in TicketStatus}
-    for ticket in page.items:
-        counts[ticket.status] += 1
-    return counts
-
-
 @dataclass
 class Page:
     items: list

@@ -19,7 +19,6 @@ from ...forms import ActionForm, ReplyForm
 from ...listing import (
     SORT_LABELS,
     TicketFilters,
-    counts_from_page,
     paginate_tickets,
     parse_number_query,
     status_counts,
@@ -72,7 +71,7 @@ def ticket_queue():
         "xobito_tickets/admin/queue.html",
         page=page,
         filters=filters,
-        counts=counts_from_page(page, filters) or status_counts(visible_tickets_parts(user), filters, user),
+        counts=status_counts(visible_tickets_parts(user), filters, user),
         exact=exact,
         departments=departments,
         people=people,

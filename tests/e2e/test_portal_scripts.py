@@ -1,8 +1,5 @@
 """tickets.js in a real browser: counters, send-once forms, the close confirmation, the error summary."""
 
-# The browser suite's fixtures are imported by name, so test arguments "redefine" them.
-# ruff: noqa: F811
-
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
@@ -10,8 +7,7 @@ from playwright.sync_api import expect
 from xobito_tickets.db import session
 from xobito_tickets.models import Ticket
 
-# The app on a loopback port, Debian's Chromium, and a page that fails on CSP violations.
-from ..e2e.conftest import browser, log_in, page, site  # noqa: F401
+from .conftest import log_in
 
 pytestmark = pytest.mark.e2e
 
