@@ -79,13 +79,16 @@ def start_attempt(tenant, email):
     window, limits = _limits()
     keys = [account_key(tenant, email), client_key(request.remote_addr)]
     rows = [LoginFailure(key=key) for key in keys]
-    # Take the write lock first: on SQLite a read transaction that starts writing
-    # fails at once ("database is locked") if another process wrote in between.
+    # Insert and count in one transaction that holds a lock, so parallel guesses queue up
+    # and each sees the ones before it. On SQLite begin_write takes the database write
+    # lock; on PostgreSQL a transaction-scoped advisory lock per key does the same.
     begin_write()
+    if session.get_bind().dialect.name == "postgresql":
+        for key in sorted(keys):
+            session.execute(sa.text("SELECT pg_advisory_xact_lock(:lock_id)"), {"lock_id": _lock_id(key)})
     session.add_all(rows)
     session.flush()
     attempt = LoginAttempt(tenant=tenant, email=email, row_ids=[row.id for row in rows])
-    session.commit()
     now = utcnow()
     since = now - timedelta(seconds=window)
     counts = session.execute(
@@ -98,10 +101,14 @@ def start_attempt(tenant, email):
         if count > limits[key.split(":", 1)[0]]:
             attempt.wait = max(attempt.wait, max(1, int((oldest + timedelta(seconds=window) - now).total_seconds())))
     if attempt.wait:
-        begin_write()
         session.execute(sa.delete(LoginFailure).where(LoginFailure.id.in_(attempt.row_ids)))
-        session.commit()
+    session.commit()
     return attempt
+
+
+def _lock_id(key):
+    """Return a signed 64-bit advisory lock id for a limiter key."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
 
 
 def prune_failures():
