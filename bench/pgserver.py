@@ -128,6 +128,23 @@ def run_sql(admin_url, *statements):
     engine.dispose()
 
 
+def server_version(url):
+    """Return the server's version number (150004 for 15.4)."""
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        version = int(conn.scalar(sa.text("SHOW server_version_num")))
+    engine.dispose()
+    return version
+
+
+def checkpoint(url):
+    """Flush dirty pages now rather than during a measurement (needs the right to; else skipped)."""
+    try:
+        run_sql(url, "CHECKPOINT")
+    except sa.exc.DBAPIError:
+        pass
+
+
 def with_database(url, name):
     """Return ``url`` pointing at database ``name``."""
     return sa.engine.make_url(url).set(database=name).render_as_string(hide_password=False)
