@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 from . import tenancy
 from .config import DEFAULTS
 from .identity import MissingHookError, maybe_sync_staff
-from .security import apply_security_headers, check_csrf, reject_nul_bytes
+from .security import apply_security_headers, check_csrf, limit_urlencoded_body, reject_nul_bytes
 from .storage import local_storage_factory, s3_storage_factory
 from .users import get_current_user, is_host_auth
 
@@ -245,6 +245,7 @@ PUBLIC_BLUEPRINTS = {"tickets.auth"}
 def _guard():
     """Check CSRF on POST and send anonymous visitors to the login page."""
     user = get_current_user()
+    limit_urlencoded_body()
     check_csrf()
     reject_nul_bytes()
     if request.blueprint in PUBLIC_BLUEPRINTS:

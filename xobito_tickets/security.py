@@ -54,6 +54,21 @@ def apply_security_headers(response):
     return response
 
 
+def limit_urlencoded_body():
+    """before_request: refuse a url-encoded form larger than MAX_FORM_MEMORY_SIZE (413).
+
+    Such a body is all in memory once parsed; multipart forms are limited by the
+    parser itself, but not every Werkzeug release applies the limit to url-encoded ones.
+    """
+    limit = current_app.config.get("MAX_FORM_MEMORY_SIZE")
+    if (
+        limit
+        and request.mimetype == "application/x-www-form-urlencoded"
+        and (request.content_length or 0) > limit
+    ):
+        abort(413)
+
+
 def reject_nul_bytes():
     """before_request: answer 400 to a query or form value holding a NUL character.
 

@@ -216,7 +216,13 @@ def test_file_names_are_cleaned(customer, world, app):
     ]
     response = _store(customer, world, files)
     assert response.status_code in (302, 303), response.get_data(as_text=True)
-    assert [row[0] for row in _stored(app)] == ["passwd.png", "shot.png", "weirdname.png"]
+    names = [row[0] for row in _stored(app)]
+    # Werkzeug releases differ on backslashes in a multipart file name: some pass the
+    # Windows path through (cleaned to "shot.png" here), some drop them as escapes.
+    assert names[0] == "passwd.png" and names[2] == "weirdname.png"
+    assert names[1] in ("shot.png", "C:Usersmeshot.png")
+    for name in names:
+        assert "/" not in name and "\\" not in name and "\u202e" not in name
     for row in _stored(app):
         assert "passwd" not in row[3] and ".." not in row[3]
 
