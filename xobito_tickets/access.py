@@ -136,3 +136,13 @@ def staff_members(tenant_id, active_only=True):
     if active_only:
         stmt = stmt.where(User.active.is_(True))
     return session.scalars(stmt.order_by(User.name, User.id)).all()
+
+
+def get_tenant_row_or_404(model, row_id, tenant_id, *options):
+    """Load the ``model`` row ``row_id`` of tenant ``tenant_id``, or answer 404."""
+    if not (0 < row_id <= MAX_ROW_ID):
+        abort(404)
+    row = session.scalar(sa.select(model).where(model.id == row_id, model.tenant_id == tenant_id).options(*options))
+    if row is None:
+        abort(404)
+    return row

@@ -5,11 +5,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
-from ...access import staff_members
+from ...access import get_tenant_row_or_404, staff_members
 from ...admin_services import delete_department, set_department_active, update_department
 from ...db import session
 from ...forms import ActionForm
-from ...models import MAX_ROW_ID, Department, Ticket, TicketStatus
+from ...models import Department, Ticket, TicketStatus
 from ...services import ServiceError, create_department
 from ...tenancy import current_tenant
 from ...users import get_current_user
@@ -19,16 +19,7 @@ from .forms import DepartmentForm
 
 def get_department_or_404(department_id):
     """Load a department of the current tenant, or answer 404."""
-    if not (0 < department_id <= MAX_ROW_ID):
-        abort(404)
-    department = session.scalar(
-        sa.select(Department)
-        .where(Department.id == department_id, Department.tenant_id == current_tenant.id)
-        .options(selectinload(Department.members))
-    )
-    if department is None:
-        abort(404)
-    return department
+    return get_tenant_row_or_404(Department, department_id, current_tenant.id, selectinload(Department.members))
 
 
 @bp.get("/departments")

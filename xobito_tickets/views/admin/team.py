@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import selectinload
 
+from ...access import get_tenant_row_or_404
 from ...admin_services import deactivate_person, reactivate_person, update_person
 from ...db import session
 from ...forms import ActionForm
@@ -25,16 +26,7 @@ PER_PAGE = 50
 
 def get_person_or_404(user_id):
     """Load a person of the current tenant, or answer 404."""
-    if not (0 < user_id <= MAX_ROW_ID):
-        abort(404)
-    person = session.scalar(
-        sa.select(User)
-        .where(User.id == user_id, User.tenant_id == current_tenant.id)
-        .options(selectinload(User.departments))
-    )
-    if person is None:
-        abort(404)
-    return person
+    return get_tenant_row_or_404(User, user_id, current_tenant.id, selectinload(User.departments))
 
 
 @bp.get("/team")
