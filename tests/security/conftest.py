@@ -45,6 +45,16 @@ def _cheap_password_hashes(monkeypatch):
     monkeypatch.setattr(xobito_tickets.views.auth, "_DUMMY_HASH", generate_password_hash("x", method="pbkdf2:sha256:1"))
 
 
+#: The signed CSRF token of a form carries the time it was issued, so two renderings of one page
+#: a second apart differ in it and in nothing else.
+_CSRF_VALUE = re.compile(rb'(name="csrf_token"[^>]*value=")[^"]*(")')
+
+
+def page_body(response):
+    """The response body with the CSRF token values blanked, for comparing two pages."""
+    return _CSRF_VALUE.sub(rb"\1\2", response.get_data())
+
+
 def admin_side_exists(app):
     """Return True once the staff side (``tickets.admin.*``) is mounted."""
     return "tickets.admin.ticket_detail" in app.view_functions
