@@ -41,13 +41,25 @@ def test_two_worker_processes_send_every_email_exactly_once(app, world, smtp_ser
     queued = open_tickets(app, world, 40)
     assert queued == 120
     smtp_server.mailbox.rcpt_delay = 0.02  # a real server's pace, so the workers overlap
+    # The server stalls until both workers are in the middle of a send: on a busy machine one
+    # process may start seconds after the other, and would otherwise find the queue empty.
+    smtp_server.mailbox.hold = True
     url = app.config["SQLALCHEMY_DATABASE_URI"]
+    # A socket timeout longer than the stall, so that the first worker waits for the second.
+    env = smtp_env(smtp_server, TICKETS_MAIL_SMTP_TIMEOUT=120)
     workers = [
-        flask_cli(
-            url, "tickets", "send-mail", "--once", "--batch-size", "5", "--name", f"w{i}", env=smtp_env(smtp_server)
-        )
+        flask_cli(url, "tickets", "send-mail", "--once", "--batch-size", "5", "--name", f"w{i}", env=env)
         for i in (1, 2)
     ]
+    try:
+        deadline = time.monotonic() + 60
+        while smtp_server.mailbox.waiting < 2:
+            exited = [worker for worker in workers if worker.poll() is not None]
+            assert not exited, f"a worker stopped before sending: {exited[0].communicate()}"
+            assert time.monotonic() < deadline, "the two workers did not both start sending within 60 s"
+            time.sleep(0.05)
+    finally:
+        smtp_server.mailbox.hold = False
     outputs = [finish(worker) for worker in workers]
 
     ids = message_ids(smtp_server)
@@ -97,10 +109,13 @@ def test_a_worker_killed_between_claiming_and_sending_loses_nothing(app, world, 
     with app.app_context():
         claimed_at = session.scalar(sa.select(sa.func.min(OutboxEmail.claimed_at)))
         session.remove()
-    # Before the lease runs out, a second worker leaves the claimed rows alone ...
-    finish(flask_cli(url, "tickets", "send-mail", "--once", "--name", "early", env=env))
+    # Before the lease runs out, a second worker leaves the claimed rows alone. This one's
+    # lease is long, so that a slow start of its process cannot let the lease run out first.
+    early_lease = 300
+    early_env = smtp_env(smtp_server, TICKETS_MAIL_CLAIM_TIMEOUT=early_lease)
+    finish(flask_cli(url, "tickets", "send-mail", "--once", "--name", "early", env=early_env))
     assert smtp_server.received == []
-    assert utcnow() < claimed_at + timedelta(seconds=lease), "too slow to check the lease; raise it"
+    assert utcnow() < claimed_at + timedelta(seconds=early_lease), "too slow to check the lease; raise it"
     # ... after it, the rows go back to the queue and are delivered, once each.
     time.sleep(max(0.0, (claimed_at + timedelta(seconds=lease + 0.3) - utcnow()).total_seconds()))
     out = finish(flask_cli(url, "tickets", "send-mail", "--once", "--name", "rescuer", env=env))
