@@ -112,9 +112,12 @@ def browser():
     if not os.path.exists(CHROMIUM):
         _missing(f"Chromium at {CHROMIUM}", "apt-get install chromium")
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         _missing("The playwright Python package", "pip install playwright")
+    # expect() waits 5 s by default, half of what actions wait (the context's default timeout
+    # below): on a busy machine a page can take longer than that to show what it will show.
+    expect.set_options(timeout=10_000)
     playwright = sync_playwright().start()
     try:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

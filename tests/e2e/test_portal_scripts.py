@@ -27,7 +27,7 @@ def test_counters_count_as_the_server_does(page, site):
     page.fill("#body", "  ab\ncd é  ")  # surrounding spaces do not count; a line break is one character
     assert page.inner_text("#body-count") == "7 / 1000"
     # Screen readers hear it once typing pauses (the page's CSP forbids wait_for_function's eval).
-    expect(page.locator("[data-counter-status-for=body]")).to_have_text("993 characters left", timeout=5000)
+    expect(page.locator("[data-counter-status-for=body]")).to_have_text("993 characters left")
     page.fill("#subject", "s" * 240)
     assert page.inner_text("#subject-count") == "240 / 255"
     assert "xt-near" in page.get_attribute("#subject-count", "class")

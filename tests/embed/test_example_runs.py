@@ -20,7 +20,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 def _get(url):
     opener = urllib.request.build_opener(_NoRedirect)
     try:
-        with opener.open(url, timeout=5) as response:
+        with opener.open(url, timeout=30) as response:
             return response.status, response.headers, response.read().decode()
     except urllib.error.HTTPError as error:
         with error:
