@@ -8,6 +8,7 @@ from sqlalchemy.schema import CreateIndex
 
 from xobito_tickets import models
 from xobito_tickets.db import metadata
+from xobito_tickets.queuecounts import rebuild_statements
 
 #: Columns filled by the generator, per table (other columns get their defaults).
 COLUMNS = {
@@ -118,6 +119,12 @@ def _adapt(value, sqlite):
     return value
 
 
+def recount(cursor, dialect):
+    """Fill the queue's counts table from the loaded tickets (the services keep it up after)."""
+    for statement in rebuild_statements():
+        cursor.execute(str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True})))
+
+
 class SQLiteSink:
     """Bulk insert into a fresh SQLite file with ``executemany`` in one transaction."""
 
@@ -148,6 +155,7 @@ class SQLiteSink:
         for name in tables:
             for index in metadata.tables[name].indexes:
                 self.cursor.execute(str(CreateIndex(index).compile(dialect=self.engine.dialect)))
+        recount(self.cursor, self.engine.dialect)
         self.cursor.execute("COMMIT")
         # A self-contained file (no -wal): the app switches it to WAL when it connects.
         self.cursor.execute("PRAGMA journal_mode=DELETE")
@@ -188,6 +196,7 @@ class PostgresSink:
         for name in tables:
             for index in metadata.tables[name].indexes:
                 self.cursor.execute(str(CreateIndex(index).compile(dialect=self.engine.dialect)))
+        recount(self.cursor, self.engine.dialect)
         # Explicit ids were inserted: move every id sequence past them.
         for table in metadata.sorted_tables:
             if "id" in table.c and isinstance(table.c.id.type, sa.Integer) and table.c.id.primary_key:

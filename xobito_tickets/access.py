@@ -6,22 +6,33 @@ import sqlalchemy as sa
 from flask import abort
 
 from .db import session
-from .models import MAX_ROW_ID, Attachment, Department, Ticket, User, department_members, parse_ticket_number
+from .models import (
+    MAX_ROW_ID,
+    Attachment,
+    Department,
+    QueueCount,
+    Ticket,
+    User,
+    department_members,
+    parse_ticket_number,
+)
 
 
-def _visibility(kind, tenant_id, user_id):
+def _visibility(kind, tenant_id, user_id, table=Ticket):
     """Return the visibility condition for a user of ``kind`` ("admin", "staff", "customer").
 
     ``tenant_id`` and ``user_id`` are values or bound parameters (see
-    :func:`_ticket_by_number`); this is the one statement of the rule.
+    :func:`_ticket_by_number`); this is the one statement of the rule. ``table`` is
+    ``Ticket``, or ``QueueCount`` for the counts of staff and admins, whose rows carry
+    the same tenant, department and assignee columns.
     """
-    in_tenant = Ticket.tenant_id == tenant_id
+    in_tenant = table.tenant_id == tenant_id
     if kind == "admin":
         return in_tenant
     if kind == "staff":
         member_of = sa.select(department_members.c.department_id).where(department_members.c.user_id == user_id)
-        return sa.and_(in_tenant, sa.or_(Ticket.department_id.in_(member_of), Ticket.assignee_id == user_id))
-    return sa.and_(in_tenant, Ticket.requester_id == user_id)
+        return sa.and_(in_tenant, sa.or_(table.department_id.in_(member_of), table.assignee_id == user_id))
+    return sa.and_(in_tenant, table.requester_id == user_id)
 
 
 def _kind(user):
@@ -35,6 +46,16 @@ def visible_tickets_clause(user):
     tickets assigned to them; admins see every ticket of the tenant.
     """
     return _visibility(_kind(user), user.tenant_id, user.id)
+
+
+def visible_counts_clause(user):
+    """Return the condition selecting the ``QueueCount`` rows of the tickets ``user`` may see.
+
+    Only for staff and admins: counts rows do not record the customer.
+    """
+    if not user.is_staff:
+        raise ValueError("queue counts are kept for staff and admins only")
+    return _visibility(_kind(user), user.tenant_id, user.id, QueueCount)
 
 
 def visible_tickets_parts(user):

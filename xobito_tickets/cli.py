@@ -145,6 +145,19 @@ def demo(slug, base_url):
         click.echo(f"  {role:<9} {email} / {password}")
 
 
+@tickets_cli.command("recount")
+@click.option("--tenant", "slug", default=None, help="Only this workspace (default: all).")
+@with_appcontext
+def recount(slug):
+    """Recount the queue's status counts from the tickets (after loading tickets by hand)."""
+    from .queuecounts import rebuild
+
+    tenant = _tenant(slug) if slug else None
+    rebuild(tenant.id if tenant else None)
+    session.commit()
+    click.echo("Recounted the queue counts of " + (f"{tenant.slug!r}." if tenant else "every workspace."))
+
+
 def _add_mail_commands():
     from .mail.commands import outbox_cli, send_mail
 

@@ -14,8 +14,10 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from .access import visible_counts_clause, visible_tickets_parts
 from .db import session
-from .models import MAX_TICKET_NUMBER, Priority, Ticket, TicketStatus, User, UTCDateTime
+from .models import MAX_TICKET_NUMBER, Priority, QueueCount, Ticket, TicketStatus, User, UTCDateTime
+from .queuecounts import count_by_status
 
 #: sort key -> the columns it orders by, all descending; ``id`` always breaks ties.
 SORTS = {
@@ -116,22 +118,28 @@ class TicketFilters:
             filters.sort = sort if sort in SORTS else "activity"
         return filters
 
-    def conditions(self, user=None):
-        """Return the SQL conditions of these filters."""
+    def conditions(self, user=None, table=Ticket):
+        """Return the SQL conditions of these filters, on ``Ticket`` or on ``QueueCount``.
+
+        ``QueueCount`` has no search: count a search from the tickets.
+        """
         conds = []
         if self.statuses:
-            conds.append(Ticket.status.in_(self.statuses))
+            conds.append(table.status.in_(self.statuses))
         if self.priorities:
-            conds.append(Ticket.priority.in_([int(p) for p in self.priorities]))
+            conds.append(table.priority.in_([int(p) for p in self.priorities]))
         if self.department_id is not None:
-            conds.append(Ticket.department_id == self.department_id)
+            conds.append(table.department_id == self.department_id)
         if self.assignee == "me" and user is not None:
-            conds.append(Ticket.assignee_id == user.id)
+            conds.append(table.assignee_id == user.id)
         elif self.assignee == "none":
-            conds.append(Ticket.assignee_id.is_(None))
+            # QueueCount records an unassigned ticket under assignee 0.
+            conds.append(table.assignee_id.is_(None) if table is Ticket else table.assignee_id == 0)
         elif self.assignee and self.assignee.isdigit():
-            conds.append(Ticket.assignee_id == int(self.assignee))
+            conds.append(table.assignee_id == int(self.assignee))
         if self.q and user is not None:
+            if table is not Ticket:
+                raise ValueError("a search is counted from the tickets")
             conds.append(search_clause(self.q, user.tenant_id))
         return conds
 
@@ -203,20 +211,32 @@ def decode_cursor(cursor, sort):
     return values
 
 
-def status_counts(visibility_parts, filters, user=None, extra=()):
-    """Return ``{status: count}`` of the tickets matching every filter except the status one.
+def status_counts(user, filters):
+    """Return ``{status: count}`` of the tickets ``user`` sees that match every filter but the status.
 
     These are the numbers on the queue's status tabs: the same visibility and the same
     other filters as the list, so a tab never promises tickets the list will not show.
-    ``visibility_parts`` are disjoint conditions (:func:`access.visible_tickets_parts`);
-    each is counted with one index scan, three counts per pass, no GROUP BY (which
-    would steer the database to the status index and a lookup per ticket).
+    Without a search they are summed from the counts the services keep
+    (:mod:`.queuecounts`), a few hundred rows whatever the size of the queue; a search
+    counts its matches among the tickets.
     """
     others = dataclasses.replace(filters, statuses=[])
     counts = {status.value: 0 for status in TicketStatus}
+    if not others.q:
+        kept = count_by_status([visible_counts_clause(user), *others.conditions(user, table=QueueCount)])
+        return {status: kept.get(status, 0) for status in counts}
+    return _count_tickets(visible_tickets_parts(user), others, user, counts)
+
+
+def _count_tickets(visibility_parts, others, user, counts):
+    """Count tickets per status part by part of the visibility (:func:`access.visible_tickets_parts`).
+
+    Each part is counted with one index scan, three counts per pass, no GROUP BY
+    (which would steer the database to the status index and a lookup per ticket).
+    """
     columns = [sa.func.count().filter(Ticket.status == status) for status in counts]
     for part in visibility_parts:
-        row = session.execute(sa.select(*columns).where(part, *others.conditions(user), *extra)).one()
+        row = session.execute(sa.select(*columns).where(part, *others.conditions(user))).one()
         for status, count in zip(counts, row, strict=True):
             counts[status] += count or 0
     return counts

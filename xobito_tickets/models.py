@@ -259,6 +259,27 @@ class TicketCounter(Base):
     last_number: Mapped[int] = mapped_column(default=0)
 
 
+class QueueCount(Base):
+    """How many tickets of a tenant have one department, assignee, priority and status.
+
+    The services keep it in step with ``tickets_tickets`` in the same transaction
+    (:mod:`xobito_tickets.queuecounts`), so the queue's status tabs are a ``SUM`` over
+    a few hundred rows instead of a count over every ticket of the tenant.
+    ``assignee_id`` is 0 for unassigned tickets: a primary key column cannot be NULL.
+    No foreign keys on department and assignee: rows left at 0 must not stop a
+    department from being deleted.
+    """
+
+    __tablename__ = "tickets_queue_counts"
+
+    tenant_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets_tenants.id"), primary_key=True)
+    department_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    assignee_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    priority: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True, autoincrement=False)
+    status: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    n: Mapped[int] = mapped_column(default=0)
+
+
 class Ticket(Base):
     __tablename__ = "tickets_tickets"
     __table_args__ = (

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import current_app
 from werkzeug.security import generate_password_hash
 
-from . import signals
+from . import queuecounts, signals
 from .db import begin_write, session
 from .models import (
     TRANSITIONS,
@@ -93,6 +93,7 @@ class _Transaction:
 
     def __init__(self):
         self.written = []
+        self.tally = queuecounts.Tally()
 
     def __enter__(self):
         begin_write()
@@ -101,6 +102,7 @@ class _Transaction:
     def __exit__(self, exc_type, exc, tb):
         if exc_type is None:
             try:
+                queuecounts.apply(self.tally.deltas())
                 _commit_keeping_state()
             except BaseException:
                 self._undo()
@@ -148,11 +150,13 @@ class _Transaction:
         return [by_key[row["storage_key"]] for row in rows]
 
 
-def _lock_ticket(ticket):
-    """Reload ``ticket`` inside the write transaction, locking its row."""
-    return session.scalars(
-        sa.select(Ticket).where(Ticket.id == ticket.id).with_for_update().execution_options(populate_existing=True)
-    ).one()
+    def lock(self, ticket):
+        """Reload ``ticket`` inside the write transaction, locking its row, and track its counts."""
+        ticket = session.scalars(
+            sa.select(Ticket).where(Ticket.id == ticket.id).with_for_update().execution_options(populate_existing=True)
+        ).one()
+        self.tally.track(ticket)
+        return ticket
 
 
 def _check_same_tenant(ticket, *people):
@@ -212,6 +216,7 @@ def open_ticket(tenant, requester, department, subject, body, priority=Priority.
             last_reply_at=now,
         )
         session.add(ticket)
+        tx.tally.track(ticket, new=True)
         session.flush()
         attachments = tx.store_files(ticket, None, requester, files)
         _event(ticket, requester, "created", new=TicketStatus.OPEN.value)
@@ -224,7 +229,7 @@ def post_reply(ticket, author, body, files=()):
     """Add a reply by ``author`` and move the status as SPEC §4 says; return the reply."""
     _check_same_tenant(ticket, author)
     with _Transaction() as tx:
-        ticket = _lock_ticket(ticket)
+        ticket = tx.lock(ticket)
         old_status = TicketStatus(ticket.status)
         action = "staff_reply" if author.is_staff else "customer_reply"
         new_status = TRANSITIONS.get((old_status, action))
@@ -256,8 +261,8 @@ def post_reply(ticket, author, body, files=()):
 def close_ticket(ticket, actor):
     """Close an Open or Answered ticket."""
     _check_same_tenant(ticket, actor)
-    with _Transaction():
-        ticket = _lock_ticket(ticket)
+    with _Transaction() as tx:
+        ticket = tx.lock(ticket)
         old_status = TicketStatus(ticket.status)
         if TRANSITIONS.get((old_status, "close")) is None:
             raise ServiceError("This ticket is already closed.")
@@ -274,8 +279,8 @@ def reopen_ticket(ticket, actor):
     _check_same_tenant(ticket, actor)
     if not actor.is_staff:
         raise ServiceError("Only staff can reopen a ticket. Open a new ticket to follow up.")
-    with _Transaction():
-        ticket = _lock_ticket(ticket)
+    with _Transaction() as tx:
+        ticket = tx.lock(ticket)
         old_status = TicketStatus(ticket.status)
         if TRANSITIONS.get((old_status, "reopen")) is None:
             raise ServiceError("Only a closed ticket can be reopened.")
@@ -296,8 +301,8 @@ def assign_ticket(ticket, actor, department, assignee):
         raise ServiceError("Choose one of the listed departments.", field="department")
     if assignee is not None and not assignee.is_staff:
         raise ServiceError("Choose an active staff member or admin.", field="assignee")
-    with _Transaction():
-        ticket = _lock_ticket(ticket)
+    with _Transaction() as tx:
+        ticket = tx.lock(ticket)
         old_department = ticket.department
         old_assignee = ticket.assignee
         department_changed = ticket.department_id != department.id
@@ -342,8 +347,8 @@ def change_priority(ticket, actor, priority):
     if not actor.is_staff:
         raise ServiceError("Only staff can change the priority.")
     priority = Priority(priority)
-    with _Transaction():
-        ticket = _lock_ticket(ticket)
+    with _Transaction() as tx:
+        ticket = tx.lock(ticket)
         old_priority = Priority(ticket.priority)
         if old_priority == priority:
             return ticket

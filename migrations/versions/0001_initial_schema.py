@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 02:31:10.579936
+Create Date: 2026-11-22 09:03:33.984013
 
 """
 from alembic import op
@@ -57,6 +57,16 @@ def upgrade():
     with op.batch_alter_table('tickets_departments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_tickets_departments_tenant_id'), ['tenant_id'], unique=False)
 
+    op.create_table('tickets_queue_counts',
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.Column('department_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('assignee_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('priority', sa.SmallInteger(), autoincrement=False, nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('n', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tickets_tenants.id'], name=op.f('fk_tickets_queue_counts_tenant_id_tickets_tenants')),
+    sa.PrimaryKeyConstraint('tenant_id', 'department_id', 'assignee_id', 'priority', 'status', name=op.f('pk_tickets_queue_counts'))
+    )
     op.create_table('tickets_users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
@@ -251,6 +261,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_tickets_users_tenant_id'))
 
     op.drop_table('tickets_users')
+    op.drop_table('tickets_queue_counts')
     with op.batch_alter_table('tickets_departments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_tickets_departments_tenant_id'))
 

@@ -112,3 +112,20 @@ class QueryCounter:
     @property
     def count(self):
         return len(self.statements)
+
+
+def queue_counts_drift(app):
+    """Return where the kept queue counts differ from a count of the tickets: {key: (kept, actual)}."""
+    from xobito_tickets.db import session
+    from xobito_tickets.models import QueueCount, Ticket
+
+    with app.app_context():
+        assignee = sa.func.coalesce(Ticket.assignee_id, 0)
+        key = (Ticket.tenant_id, Ticket.department_id, assignee, Ticket.priority, Ticket.status)
+        actual = {tuple(row[:-1]): row[-1] for row in session.execute(sa.select(*key, sa.func.count()).group_by(*key))}
+        kept_key = (QueueCount.tenant_id, QueueCount.department_id, QueueCount.assignee_id, QueueCount.priority)
+        kept = {
+            tuple(row[:-1]): row[-1] for row in session.execute(sa.select(*kept_key, QueueCount.status, QueueCount.n))
+        }
+    keys = set(actual) | {k for k, n in kept.items() if n}
+    return {k: (kept.get(k, 0), actual.get(k, 0)) for k in keys if kept.get(k, 0) != actual.get(k, 0)}

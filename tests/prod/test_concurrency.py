@@ -16,6 +16,7 @@ from xobito_tickets.models import Department, Priority, Reply, Tenant, Ticket, T
 from xobito_tickets.services import open_ticket
 
 from . import workers
+from .conftest import queue_counts_drift
 
 pytestmark = pytest.mark.slow
 
@@ -94,6 +95,8 @@ def test_ticket_numbers_stay_unique_and_increasing_under_concurrent_creation(app
         customer = session.get(User, world.customer_id)
         ticket = open_ticket(tenant, customer, _support(world), "After the rush", "Next one.")
         assert ticket.display_number == f"TKT-{per_tenant + 1:06d}"
+    # The queue's counts moved with every ticket, in every process.
+    assert queue_counts_drift(app) == {}
 
 
 def _support(world):
@@ -150,6 +153,7 @@ def _check_history(app, number, staff_emails, rounds):
 
         assert ticket.status == "answered"
         assert ticket.last_reply_at == max(r.created_at for r in replies)
+    assert queue_counts_drift(app) == {}
 
 
 def test_two_staff_processes_changing_one_ticket_lose_no_update(app, contested_ticket):

@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from xobito_tickets import queuecounts
 from xobito_tickets.db import session
 from xobito_tickets.models import Attachment, Reply, Ticket, TicketCounter, TicketEvent, utcnow
 
@@ -107,6 +108,8 @@ def seeded(app, world):
         small = _seed_tickets(world, world.customer_id, world.billing_id, 1, 1)
         large = _seed_tickets(world, world.other_customer_id, world.support_id, MANY, 2)
         session.get(TicketCounter, world.acme_id).last_number = MANY + 1
+        # Written around the services, so the queue's counts are recounted.
+        queuecounts.rebuild(world.acme_id)
         session.commit()
     return small, large
 

@@ -10,6 +10,7 @@ import unicodedata
 import uuid
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from flask import current_app
 
 from ..db import session
@@ -94,16 +95,16 @@ def ticket_tenant_slug(ticket):
     return session.get(Tenant, ticket.tenant_id).slug
 
 
-def queue_email(kind, recipient, subject, payload, ticket=None, tenant_id=None):
-    """Add one email for ``recipient`` (a User) to the outbox, in the current transaction.
+def outbox_row(kind, recipient, subject, payload, ticket=None, tenant_id=None):
+    """Return the outbox row (a dict of columns) of one email for ``recipient`` (a User).
 
-    Returns the new row, or None if the recipient's address cannot be used in a
-    header (it is then logged and skipped rather than failing the change).
+    Returns None if the recipient's address cannot be used in a header (it is then
+    logged and skipped rather than failing the change).
     """
     if not is_deliverable_address(recipient.email):
         current_app.logger.warning("not emailing user %s: unusable address", recipient.id)
         return None
-    row = OutboxEmail(
+    return dict(
         tenant_id=tenant_id if tenant_id is not None else (ticket.tenant_id if ticket is not None else None),
         ticket_id=ticket.id if ticket is not None else None,
         kind=kind,
@@ -117,5 +118,19 @@ def queue_email(kind, recipient, subject, payload, ticket=None, tenant_id=None):
         attempts=0,
         next_attempt_at=utcnow(),
     )
-    session.add(row)
-    return row
+
+
+def add_to_outbox(rows):
+    """Insert outbox rows (from :func:`outbox_row`) in the current transaction, in one statement."""
+    rows = [row for row in rows if row is not None]
+    if rows:
+        session.execute(sa.insert(OutboxEmail), rows)
+    return len(rows)
+
+
+def queue_email(kind, recipient, subject, payload, ticket=None, tenant_id=None):
+    """Add one email for ``recipient`` (a User) to the outbox, in the current transaction.
+
+    Returns True, or False if the recipient's address cannot be used (see :func:`outbox_row`).
+    """
+    return add_to_outbox([outbox_row(kind, recipient, subject, payload, ticket=ticket, tenant_id=tenant_id)]) == 1

@@ -12,7 +12,7 @@ from .. import signals
 from ..db import session
 from ..models import Tenant, TicketStatus
 from . import recipients
-from .outbox import header_text, queue_email, ticket_url
+from .outbox import add_to_outbox, header_text, outbox_row, ticket_url
 
 CUSTOMER = "customer"
 STAFF = "staff"
@@ -50,9 +50,13 @@ def _file_names(attachments):
     return [header_text(a.filename, 255) for a in attachments or ()]
 
 
-def _queue(kind, people, ticket, audience, subject, **details):
+def _emails(kind, people, ticket, audience, subject, **details):
+    """Return the outbox rows telling ``people`` (all of one ``audience``) about ``ticket``."""
+    if not people:
+        return []
     tenant_name = _tenant_name(ticket)
     ticket_view = _ticket_view(ticket, audience)
+    rows = []
     for person in people:
         payload = {
             "audience": audience,
@@ -61,7 +65,8 @@ def _queue(kind, people, ticket, audience, subject, **details):
             "ticket": ticket_view,
             **details,
         }
-        queue_email(kind, person, f"[{ticket.display_number}] {subject}", payload, ticket=ticket)
+        rows.append(outbox_row(kind, person, f"[{ticket.display_number}] {subject}", payload, ticket=ticket))
+    return rows
 
 
 def _actor_name(actor):
@@ -72,9 +77,11 @@ def _queue_by_audience(kind, people, ticket, subject_for, **details):
     """Queue ``people``: the ticket's requester gets the customer's view (even if staff), the rest the staff view."""
     customers = [p for p in people if p.id == ticket.requester_id]
     staff = [p for p in people if p.id != ticket.requester_id]
+    rows = []
     for audience, group in ((CUSTOMER, customers), (STAFF, staff)):
         if group:
-            _queue(kind, group, ticket, audience, subject_for(audience), **details)
+            rows += _emails(kind, group, ticket, audience, subject_for(audience), **details)
+    add_to_outbox(rows)
 
 
 def on_ticket_created(sender, ticket, actor, attachments=(), **extra):
@@ -83,8 +90,9 @@ def on_ticket_created(sender, ticket, actor, attachments=(), **extra):
         return
     staff, receipt = recipients.for_ticket_created(ticket, actor)
     files = _file_names(attachments)
-    if staff:
-        _queue(
+    # One INSERT for the staff notices and the receipt.
+    add_to_outbox(
+        _emails(
             "ticket_created",
             staff,
             ticket,
@@ -94,8 +102,7 @@ def on_ticket_created(sender, ticket, actor, attachments=(), **extra):
             body=ticket.body,
             attachments=files,
         )
-    if receipt:
-        _queue(
+        + _emails(
             "ticket_receipt",
             receipt,
             ticket,
@@ -104,6 +111,7 @@ def on_ticket_created(sender, ticket, actor, attachments=(), **extra):
             body=ticket.body,
             attachments=files,
         )
+    )
 
 
 def on_reply_posted(sender, ticket, actor, reply, attachments=(), old_status=None, new_status=None, **extra):
@@ -181,15 +189,17 @@ def on_ticket_assigned(sender, ticket, actor, old_department=None, old_assignee=
         f"Assigned to you: {ticket.subject}" if to_person else f"Moved to {ticket.department.name}: {ticket.subject}"
     )
     # Assignments are staff business: a requester who happens to be staff still gets the staff view.
-    _queue(
-        "ticket_assigned",
-        people,
-        ticket,
-        STAFF,
-        subject,
-        actor_name=_actor_name(actor),
-        assigned_to_you=to_person,
-        old_department=old_department.name if department_changed and old_department is not None else None,
+    add_to_outbox(
+        _emails(
+            "ticket_assigned",
+            people,
+            ticket,
+            STAFF,
+            subject,
+            actor_name=_actor_name(actor),
+            assigned_to_you=to_person,
+            old_department=old_department.name if department_changed and old_department is not None else None,
+        )
     )
 
 

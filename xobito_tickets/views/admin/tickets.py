@@ -11,7 +11,6 @@ from ...access import (
     get_ticket_or_404,
     staff_members,
     visible_tickets_clause,
-    visible_tickets_parts,
 )
 from ...db import session
 from ...downloads import send_attachment
@@ -71,7 +70,7 @@ def ticket_queue():
         "xobito_tickets/admin/queue.html",
         page=page,
         filters=filters,
-        counts=status_counts(visible_tickets_parts(user), filters, user),
+        counts=status_counts(user, filters),
         exact=exact,
         departments=departments,
         people=people,
