@@ -1,6 +1,7 @@
 """Fixtures of the mail suite: a real SMTP server (aiosmtpd) on loopback, started per test."""
 
 import asyncio
+import errno
 import functools
 import os
 import socket
@@ -75,6 +76,8 @@ class SMTPServer:
 
     def __init__(self, port=None, idle_timeout=300):
         self.host = "127.0.0.1"
+        #: A port of our choosing may be taken between choosing and binding it: then take another.
+        self._port_chosen = port is None
         self.port = port or free_port()
         self.mailbox = Mailbox()
         self.controller = None
@@ -82,9 +85,20 @@ class SMTPServer:
         self.idle_timeout = idle_timeout
 
     def start(self):
-        self.controller = Controller(self.mailbox, hostname=self.host, port=self.port, timeout=self.idle_timeout)
-        self.controller.start()
-        return self
+        for attempt in range(5):
+            # aiosmtpd gives the server 5 s to answer its first connection; a busy machine may need more.
+            controller = Controller(
+                self.mailbox, hostname=self.host, port=self.port, timeout=self.idle_timeout, ready_timeout=60
+            )
+            try:
+                controller.start()
+            except OSError as error:
+                if error.errno != errno.EADDRINUSE or not self._port_chosen or attempt == 4:
+                    raise
+                self.port = free_port()
+                continue
+            self.controller = controller
+            return self
 
     def stop(self):
         if self.controller is not None:
