@@ -20,15 +20,21 @@ class Gunicorn:
     """gunicorn serving wsgi:app from the project directory with gunicorn.conf.py."""
 
     def __init__(self, env, log_path):
-        self.port = free_port()
         self.log_path = log_path
-        environ = {**os.environ, **env, "PYTHONPATH": ROOT}
-        environ.pop("WEB_CONCURRENCY", None)
-        self._log = open(log_path, "w")
+        self._environ = {**os.environ, **env, "PYTHONPATH": ROOT}
+        self._environ.pop("WEB_CONCURRENCY", None)
+        self._log = None
+        self._spawn()
+
+    def _spawn(self):
+        self.port = free_port()
+        if self._log is not None:
+            self._log.close()
+        self._log = open(self.log_path, "w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-b", f"127.0.0.1:{self.port}", "-w", "2"],
             cwd=ROOT,
-            env=environ,
+            env=self._environ,
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
@@ -45,8 +51,14 @@ class Gunicorn:
 
     def wait_until_up(self, timeout=60):
         deadline = time.monotonic() + timeout
+        retries = 3
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                if "Connection in use" in self.log() and retries:
+                    # The free port was taken between choosing it and gunicorn binding it.
+                    retries -= 1
+                    self._spawn()
+                    continue
                 raise AssertionError(f"gunicorn exited with {self.process.returncode}:\n{self.log()}")
             try:
                 return self.request("GET", "/healthz")
@@ -59,7 +71,7 @@ class Gunicorn:
         with open(self.log_path) as handle:
             return handle.read()
 
-    def wait_for_log(self, text, timeout=10):
+    def wait_for_log(self, text, timeout=30):
         """Return the log once it contains ``text`` (workers write a moment after answering)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
