@@ -2,7 +2,7 @@
 
 import os
 
-from flask import Flask, redirect, url_for
+from flask import Flask, redirect, request, url_for
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -19,13 +19,19 @@ DEV_SECRET_KEY = "dev-only-change-me"
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
 
+def _headers_outside_the_module(response):
+    """after_request: the security headers on the app's other responses (the module's blueprint adds its own)."""
+    if "tickets" in request.blueprints:
+        return response
+    return apply_security_headers(response)
+
+
 def create_app(test_config=None):
     """Create the standalone helpdesk app (many workspaces, its own users and login)."""
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(
         SECRET_KEY=DEV_SECRET_KEY,
         SQLALCHEMY_DATABASE_URI="sqlite:///" + os.path.join(app.instance_path, "xobito_tickets.sqlite"),
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         # Five files of 10 MiB and the form around them; anything larger is a 413.
         MAX_CONTENT_LENGTH=51 * MIB,
         MAX_FORM_MEMORY_SIZE=256 * 1024,
@@ -56,6 +62,12 @@ def create_app(test_config=None):
     if app.config["REMEMBER_COOKIE_SECURE"] is None:
         app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     os.makedirs(app.instance_path, exist_ok=True)
+    if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        # A server restart leaves dead connections in the pool: test each one as it is
+        # taken (one round trip). A SQLite file has no connection to lose.
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.setdefault("pool_pre_ping", True)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
     db = SQLAlchemy(metadata=metadata)
     db.init_app(app)
@@ -79,7 +91,7 @@ def create_app(test_config=None):
     from flask_wtf.csrf import CSRFError
 
     app.register_error_handler(CSRFError, render_error)
-    app.after_request(apply_security_headers)
+    app.after_request(_headers_outside_the_module)
 
     configure_logging(app)
     if app.config["SECRET_KEY"] == DEV_SECRET_KEY and not (app.debug or app.testing):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 from werkzeug.security import generate_password_hash
 
 from . import queuecounts, signals
@@ -88,6 +89,17 @@ def _commit_keeping_state():
         sess.expire_on_commit = expire
 
 
+#: A ticket reloaded under its row lock, with its department (every notification names
+#: it): ``of=Ticket`` locks the ticket's row only.
+_LOCK_TICKET = (
+    sa.select(Ticket)
+    .where(Ticket.id == sa.bindparam("ticket_id"))
+    .options(joinedload(Ticket.department, innerjoin=True))
+    .with_for_update(of=Ticket)
+    .execution_options(populate_existing=True)
+)
+
+
 class _Transaction:
     """Run a service body: commit at the end, or roll back and remove written files."""
 
@@ -152,9 +164,7 @@ class _Transaction:
 
     def lock(self, ticket):
         """Reload ``ticket`` inside the write transaction, locking its row, and track its counts."""
-        ticket = session.scalars(
-            sa.select(Ticket).where(Ticket.id == ticket.id).with_for_update().execution_options(populate_existing=True)
-        ).one()
+        ticket = session.scalars(_LOCK_TICKET, {"ticket_id": ticket.id}).one()
         self.tally.track(ticket)
         return ticket
 

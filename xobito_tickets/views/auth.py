@@ -4,7 +4,7 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_login import login_user, logout_user
 from werkzeug.exceptions import HTTPException, TooManyRequests
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -160,7 +160,12 @@ def load_standalone_user(user_id):
     sid = session.get("tickets_sid")
     if not sid or not str(user_id).isdigit():
         return None
-    record = db_session.scalar(_LIVE_SESSION, {"sid": sid, "user_id": int(user_id)})
+    # Usually read already, with the tenant (tenancy.load_active_tenant).
+    prefetched = g.pop("tickets_login_record", None)
+    if prefetched is not None and prefetched[0] == (str(sid), int(user_id)):
+        record = prefetched[1]
+    else:
+        record = db_session.scalar(_LIVE_SESSION, {"sid": sid, "user_id": int(user_id)})
     if record is None or not record.user.active:
         return None
     lifetime = current_app.config.get("TICKETS_LOGIN_SESSION_LIFETIME")
