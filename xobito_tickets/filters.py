@@ -59,7 +59,13 @@ def time_tag(value):
     three texts are made here from a datetime (digits, month names, "ago"): nothing
     in them needs escaping.
     """
-    return Markup(f'<time datetime="{iso_time(value)}" title="{exact_time(value)}">{relative_time(value)}</time>')
+    if value is None:
+        return Markup('<time datetime="" title=""></time>')
+    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return Markup(
+        f'<time datetime="{value.isoformat(timespec="seconds")}" title="{value:%Y-%m-%d %H:%M} UTC">'
+        f"{relative_time(value)}</time>"
+    )
 
 
 @lru_cache(maxsize=64)

@@ -243,7 +243,7 @@ class Department(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     members: Mapped[list[User]] = relationship(
-        secondary=department_members, back_populates="departments", order_by=User.name
+        secondary=department_members, back_populates="departments", order_by=[User.name, User.id]
     )
 
     def __repr__(self):

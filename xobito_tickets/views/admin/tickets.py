@@ -7,9 +7,10 @@ from wtforms.fields.choices import SelectChoice
 
 from ...access import (
     can_see_ticket,
+    department_choices,
     get_attachment_or_404,
     get_ticket_or_404,
-    staff_members,
+    staff_choices,
     visible_tickets_clause,
 )
 from ...db import session
@@ -39,18 +40,12 @@ from .forms import AssignForm, PriorityForm
 from .history import describe_event
 
 
-def _tenant_departments():
-    return session.scalars(
-        sa.select(Department).where(Department.tenant_id == current_tenant.id).order_by(Department.name)
-    ).all()
-
-
 @bp.get("/tickets")
 def ticket_queue():
     """Show the tickets the user may see, filtered, searched, sorted and paged by cursor."""
     user = get_current_user()
-    departments = _tenant_departments()
-    people = staff_members(current_tenant.id, active_only=False)
+    departments = department_choices(current_tenant.id)
+    people = staff_choices(current_tenant.id)
     filters = TicketFilters.from_args(request.args, departments, people, allow_staff_filters=True)
     visibility = visible_tickets_clause(user)
     page = paginate_tickets(
@@ -96,9 +91,9 @@ def _load(number_text):
 def _assign_form(ticket, submitted=False):
     """Return the assign form; its choices are this tenant's departments and active staff."""
     form = AssignForm() if submitted else AssignForm(formdata=None)
-    departments = [d for d in _tenant_departments() if d.active or d.id == ticket.department_id]
+    departments = [d for d in department_choices(current_tenant.id) if d.active or d.id == ticket.department_id]
     form.department.choices = [SelectChoice(d.id, d.name if d.active else f"{d.name} (inactive)") for d in departments]
-    people = [p for p in staff_members(current_tenant.id, active_only=False) if p.active or p.id == ticket.assignee_id]
+    people = [p for p in staff_choices(current_tenant.id) if p.active or p.id == ticket.assignee_id]
     form.assignee.choices = [SelectChoice("", "Nobody")] + [
         SelectChoice(p.id, p.name if p.active else f"{p.name} (deactivated)") for p in people
     ]
