@@ -2,14 +2,20 @@
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import joinedload
 
-from ..access import active_departments, get_attachment_or_404, get_ticket_or_404, visible_tickets_clause
+from ..access import (
+    active_departments,
+    department_choices,
+    get_attachment_or_404,
+    get_ticket_or_404,
+    visible_tickets_clause,
+)
 from ..db import session
 from ..downloads import send_attachment
 from ..forms import ActionForm, ReplyForm, SelectChoice, TicketCreateForm
 from ..listing import TicketFilters, paginate_tickets
-from ..models import Attachment, Department, Priority, Reply, Ticket
+from ..models import Attachment, Priority, Reply, Ticket
 from ..services import ServiceError, close_ticket, open_ticket, post_reply
 from ..tenancy import current_tenant
 from ..users import get_current_user
@@ -27,12 +33,6 @@ def _staff_redirect(endpoint, **values):
 
 # The statements of the hot pages are built once: a statement keeps its SQL cache key,
 # and building it anew on every request cost about as much as running it.
-_TENANT_DEPARTMENTS = (
-    sa.select(Department).where(Department.tenant_id == sa.bindparam("tenant_id")).order_by(Department.name)
-)
-# No department join: the list has just loaded every department of the tenant (for
-# the filter), and the rows name theirs from that (``department_names``).
-_LIST_OPTIONS = (lazyload(Ticket.department),)
 
 
 @bp.get("/tickets")
@@ -42,7 +42,7 @@ def ticket_list():
     if redirect_to:
         return redirect_to
     user = get_current_user()
-    departments = session.scalars(_TENANT_DEPARTMENTS, {"tenant_id": current_tenant.id}).all()
+    departments = department_choices(current_tenant.id)
     filters = TicketFilters.from_args(request.args, departments)
     page = paginate_tickets(
         visible_tickets_clause(user),
@@ -51,7 +51,6 @@ def ticket_list():
         before=request.args.get("before"),
         user=user,
         per_page=current_app.config["TICKETS_PAGE_SIZE"],
-        options=_LIST_OPTIONS,
     )
     return render_template(
         "xobito_tickets/portal/list.html",

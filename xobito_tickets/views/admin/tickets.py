@@ -55,7 +55,7 @@ def ticket_queue():
         before=request.args.get("before"),
         user=user,
         per_page=current_app.config["TICKETS_PAGE_SIZE"],
-        options=_LIST_OPTIONS,
+        with_people=True,
     )
     exact = None
     number = parse_number_query(filters.q)
@@ -76,9 +76,6 @@ def ticket_queue():
     )
 
 
-#: The requester and the assignee come in the paged query (primary-key lookups per
-#: row); the department name comes from the departments the page loads for its filter.
-_LIST_OPTIONS = (joinedload(Ticket.requester), joinedload(Ticket.assignee))
 #: One ticket by number: joining its people costs nothing and saves a query. A
 #: module-level tuple, so access.get_ticket_or_404 reuses its built statement.
 _DETAIL_OPTIONS = (joinedload(Ticket.department), joinedload(Ticket.requester), joinedload(Ticket.assignee))
