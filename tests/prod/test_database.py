@@ -2,10 +2,12 @@
 
 import os
 import sqlite3
+import threading
 
 import pytest
 import sqlalchemy as sa
 
+from xobito_tickets import db as db_module
 from xobito_tickets.db import begin_write, session
 from xobito_tickets.models import Tenant
 
@@ -59,6 +61,50 @@ def test_sqlite_write_transaction_holds_the_write_lock_and_readers_go_on(sqlite_
         other.execute("BEGIN IMMEDIATE")
         other.execute("ROLLBACK")
     finally:
+        other.close()
+
+
+def test_sqlite_write_waits_for_another_writer_then_takes_the_lock(sqlite_app, world):
+    """A write queued behind another connection's write starts once that one commits."""
+    path = sa.make_url(sqlite_app.config["SQLALCHEMY_DATABASE_URI"]).database
+    other = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("UPDATE tickets_tenants SET name = 'Renamed by the other writer' WHERE slug = 'acme'")
+    committer = threading.Timer(0.3, other.execute, ["COMMIT"])
+    committer.start()
+    try:
+        with sqlite_app.app_context():
+            begin_write()
+            # The lock came after the other commit, so this transaction sees its write.
+            assert session.scalar(sa.text("SELECT name FROM tickets_tenants WHERE slug = 'acme'")) == (
+                "Renamed by the other writer"
+            )
+            assert session.scalar(sa.text("PRAGMA busy_timeout")) == 15000
+            session.rollback()
+    finally:
+        committer.join()
+        other.close()
+
+
+def test_sqlite_write_fails_after_the_busy_timeout_and_keeps_the_timeout(sqlite_app, world, monkeypatch):
+    monkeypatch.setattr(db_module, "_BUSY_TIMEOUT_MS", 200)
+    path = sa.make_url(sqlite_app.config["SQLALCHEMY_DATABASE_URI"]).database
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with sqlite_app.app_context():
+            with pytest.raises(sa.exc.OperationalError, match="locked"):
+                begin_write()
+            session.rollback()
+            other.execute("ROLLBACK")
+            # Nothing is left broken: the next write takes the lock at once.
+            begin_write()
+            session.execute(sa.update(Tenant).where(Tenant.slug == "acme").values(name="Acme Renamed"))
+            session.commit()
+            assert session.scalar(sa.select(Tenant.name).where(Tenant.slug == "acme")) == "Acme Renamed"
+    finally:
+        if other.in_transaction:
+            other.execute("ROLLBACK")
         other.close()
 
 
