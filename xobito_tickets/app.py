@@ -16,7 +16,12 @@ from .logs import configure_logging
 from .security import apply_security_headers
 
 DEV_SECRET_KEY = "dev-only-change-me"
-MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+#: The Alembic scripts: inside the package when installed from a wheel, at the top of the
+#: repository in a source checkout (or an editable install).
+MIGRATIONS_DIR = os.path.join(_PACKAGE_DIR, "migrations")
+if not os.path.isdir(os.path.join(MIGRATIONS_DIR, "versions")):
+    MIGRATIONS_DIR = os.path.join(os.path.dirname(_PACKAGE_DIR), "migrations")
 
 
 def _headers_outside_the_module(response):
