@@ -38,8 +38,8 @@ def _status_label(value):
 
 
 def describe_event(event):
-    """Return the :class:`HistoryLine` of one TicketEvent."""
-    actor = event.actor.name if event.actor is not None else "The system"
+    """Return the :class:`HistoryLine` of one event row (kind, old_value, new_value, created_at, actor_name)."""
+    actor = event.actor_name if event.actor_name is not None else "The system"
     line = HistoryLine(actor=actor, verb="", old=None, new=None, when=event.created_at, kind=event.kind)
     if event.kind == "created":
         line.verb = "opened the ticket"

@@ -107,14 +107,24 @@ def _priority_form(ticket, submitted=False):
     return form
 
 
+#: A ticket's history as plain rows (what describe_event reads), oldest first.
+_HISTORY = (
+    sa.select(
+        TicketEvent.kind,
+        TicketEvent.old_value,
+        TicketEvent.new_value,
+        TicketEvent.created_at,
+        User.name.label("actor_name"),
+    )
+    .outerjoin(User, User.id == TicketEvent.actor_id)
+    .where(TicketEvent.ticket_id == sa.bindparam("ticket_id"), TicketEvent.tenant_id == sa.bindparam("tenant_id"))
+    .order_by(TicketEvent.created_at, TicketEvent.id)
+)
+
+
 def _render_detail(ticket, status=200, reply_form=None, assign_form=None, priority_form=None):
     replies, attachments = load_thread(ticket)
-    events = session.scalars(
-        sa.select(TicketEvent)
-        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.tenant_id == ticket.tenant_id)
-        .options(joinedload(TicketEvent.actor))
-        .order_by(TicketEvent.created_at, TicketEvent.id)
-    ).all()
+    events = session.execute(_HISTORY, {"ticket_id": ticket.id, "tenant_id": ticket.tenant_id})
     return render_template(
         "xobito_tickets/admin/detail.html",
         ticket=ticket,
