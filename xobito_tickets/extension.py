@@ -197,9 +197,7 @@ def _mount_options(app):
                 f"lower-case letters, digits and hyphens (got {config['TICKETS_TENANT']!r})."
             )
     elif mode != "custom":
-        raise RuntimeError(
-            f"TICKETS_TENANCY must be one of {', '.join(map(repr, tenancy.MODES))}, not {mode!r}."
-        )
+        raise RuntimeError(f"TICKETS_TENANCY must be one of {', '.join(map(repr, tenancy.MODES))}, not {mode!r}.")
     return pages, assets
 
 
@@ -307,9 +305,7 @@ def host_login_redirect():
     if target:
         return redirect(flask_login_url(target, next_url=request.url))
     manager = getattr(current_app, "login_manager", None)
-    if manager is not None and (
-        manager.login_view or manager.blueprint_login_views or manager.unauthorized_callback
-    ):
+    if manager is not None and (manager.login_view or manager.blueprint_login_views or manager.unauthorized_callback):
         return manager.unauthorized()
     raise MissingHookError(
         "xobito_tickets does not know where your login page is: set login_manager.login_view "

@@ -61,11 +61,7 @@ def limit_urlencoded_body():
     parser itself, but not every Werkzeug release applies the limit to url-encoded ones.
     """
     limit = current_app.config.get("MAX_FORM_MEMORY_SIZE")
-    if (
-        limit
-        and request.mimetype == "application/x-www-form-urlencoded"
-        and (request.content_length or 0) > limit
-    ):
+    if limit and request.mimetype == "application/x-www-form-urlencoded" and (request.content_length or 0) > limit:
         abort(413)
 
 

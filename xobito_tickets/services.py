@@ -161,7 +161,6 @@ class _Transaction:
         by_key = {attachment.storage_key: attachment for attachment in inserted}
         return [by_key[row["storage_key"]] for row in rows]
 
-
     def lock(self, ticket):
         """Reload ``ticket`` inside the write transaction, locking its row, and track its counts."""
         ticket = session.scalars(_LOCK_TICKET, {"ticket_id": ticket.id}).one()
