@@ -30,7 +30,7 @@ class Page:
     expect: int
     target: str  # key of TARGETS
     form: dict = field(default_factory=dict)  # POST fields besides csrf_token
-    one_row: "Page | None" = None  # the same page showing a single row, for the query budget
+    one_row: "Page | None" = None  # a page like it showing a single row (lists: the same URL, one row per page)
 
 
 #: target key -> (description, kind, threshold)
@@ -90,7 +90,6 @@ def build_pages(meta, app, deep_path=None):
                 "staff",
                 200,
                 "queue",
-                one_row=search,
             ),
             Page(
                 "queue_filtered",
@@ -100,14 +99,11 @@ def build_pages(meta, app, deep_path=None):
                 "staff",
                 200,
                 "queue",
-                one_row=search,
             ),
             search,
         ]
         if deep_path:
-            pages.append(
-                Page("queue_page500", "Staff queue, page 500", "GET", deep_path, "staff", 200, "deep", one_row=search)
-            )
+            pages.append(Page("queue_page500", "Staff queue, page 500", "GET", deep_path, "staff", 200, "deep"))
         pages.append(
             Page(
                 "staff_ticket_view",

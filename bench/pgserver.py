@@ -13,6 +13,8 @@ import time
 
 import sqlalchemy as sa
 
+from bench.load import free_port
+
 
 def _bindir():
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
@@ -31,7 +33,7 @@ def _as_postgres(cmd):
 class PostgresServer:
     """Start (initdb on first use) and stop a PostgreSQL server on a loopback port."""
 
-    def __init__(self, workdir, port=55432):
+    def __init__(self, workdir, port=None):
         self.datadir = os.path.join(workdir, "pg", "data")
         self.sockdir = os.path.join(workdir, "pg", "sock")
         self.logfile = os.path.join(workdir, "pg", "server.log")
@@ -69,17 +71,26 @@ class PostgresServer:
         if os.geteuid() == 0:
             user = pwd.getpwnam("postgres")
             os.chown(self.sockdir, user.pw_uid, user.pw_gid)
-        options = (
-            f"-p {self.port} -k {self.sockdir} -c listen_addresses=127.0.0.1 -c shared_buffers=512MB "
-            "-c max_connections=50 -c maintenance_work_mem=512MB -c max_wal_size=4GB"
-        )
-        subprocess.run(
-            _as_postgres(
-                [f"{self.bindir}/pg_ctl", "-D", self.datadir, "-l", self.logfile, "-o", options, "-w", "start"]
-            ),
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        # A fixed port can be taken, for a moment, by the client side of a loopback connection
+        # (the ephemeral range covers it): choose a free one, and another if it was taken since.
+        fixed = self.port is not None
+        for attempt in range(5):
+            if not fixed:
+                self.port = free_port()
+            options = (
+                f"-p {self.port} -k {self.sockdir} -c listen_addresses=127.0.0.1 -c shared_buffers=512MB "
+                "-c max_connections=50 -c maintenance_work_mem=512MB -c max_wal_size=4GB"
+            )
+            started = subprocess.run(
+                _as_postgres(
+                    [f"{self.bindir}/pg_ctl", "-D", self.datadir, "-l", self.logfile, "-o", options, "-w", "start"]
+                ),
+                stdout=subprocess.DEVNULL,
+            )
+            if started.returncode == 0:
+                break
+            if fixed or attempt == 4:
+                raise SystemExit(f"PostgreSQL did not start; see {self.logfile}")
         deadline = time.monotonic() + 30
         while True:
             try:

@@ -185,6 +185,8 @@ def count_queries(app, meta, pages, database, workdir):
     """Measure every page once in-process: status, bytes, SQL statements (also for 1 and 100 rows)."""
     inproc = InProcess(app, meta)
     big = InProcess(create_app(bench_config(database.url, database.storage, TICKETS_PAGE_SIZE=100)), meta)
+    # A list page showing one row: the same URL with one row per page.
+    small = InProcess(create_app(bench_config(database.url, database.storage, TICKETS_PAGE_SIZE=1)), meta)
     results = {}
     statements = {}
     for page in pages:
@@ -193,11 +195,12 @@ def count_queries(app, meta, pages, database, workdir):
             raise SystemExit(f"{page.label}: in-process status {m['status']}, expected {page.expect}")
         entry = {"queries": m["queries"], "bytes": m["bytes"], "inprocess_ms": m["ms"]}
         statements[page.key] = m["statements"]
-        if page.one_row is not None:
-            one = inproc.measure(page.one_row)
+        is_list = page.method == "GET" and page.target in ("customer", "queue", "deep")
+        if page.one_row is not None or is_list:
+            one = inproc.measure(page.one_row) if page.one_row is not None else small.measure(page)
             entry["queries_one"] = one["queries"]
             statements[page.key + ":one_row"] = one["statements"]
-        if page.method == "GET" and page.target in ("customer", "queue", "deep"):
+        if is_list:
             hundred = big.measure(page)
             entry["queries_100"] = hundred["queries"]
             statements[page.key + ":100_rows"] = hundred["statements"]
