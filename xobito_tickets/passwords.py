@@ -17,8 +17,9 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from werkzeug.security import generate_password_hash
 
 from .db import begin_write, session
+from .loginlimit import account_key
 from .mail.outbox import external_url, queue_email
-from .models import LoginSession, OutboxEmail, Tenant, User, utcnow
+from .models import LoginFailure, LoginSession, OutboxEmail, Tenant, User, utcnow
 from .services import normalize_email
 
 SALT = "xobito-tickets.password-reset"
@@ -114,15 +115,19 @@ def reset_password(token, tenant, password):
     check and the change happen in one write transaction, so a token works once even
     if two requests race.
     """
+    # Hashing takes a good fraction of a second: done before the write lock is taken.
+    password_hash = generate_password_hash(password)
     begin_write()
     try:
         user = _user_for_token(token, tenant, lock=True)
         if user is None:
             session.rollback()
             return None
-        user.password_hash = generate_password_hash(password)
+        user.password_hash = password_hash
         # Whoever held a session (perhaps the reason for the reset) is logged out.
         session.execute(sa.delete(LoginSession).where(LoginSession.user_id == user.id))
+        # Failed logins no longer hold the owner of the address back: proving it resets them.
+        session.execute(sa.delete(LoginFailure).where(LoginFailure.key == account_key(tenant, user.email)))
         session.commit()
     except BaseException:
         session.rollback()

@@ -115,3 +115,26 @@ def test_tokens_expire_and_belong_to_one_tenant(app, world, client, smtp_server)
     assert client.get(f"/acme/password/reset/{forged}").status_code == 400
     app.config["TICKETS_PASSWORD_RESET_MAX_AGE"] = -1
     assert client.get(f"/acme/password/reset/{token}").status_code == 400
+
+
+def test_a_reset_lifts_the_lock_that_password_guessing_put_on_the_account(app, world, client, smtp_server):
+    """Someone guessed Carla's password until the account was locked; she resets it and gets in at once."""
+    guesser = app.test_client()
+    for _ in range(app.config["TICKETS_LOGIN_MAX_FAILURES_ACCOUNT"]):
+        guesser.post("/acme/login", data={"email": CARLA, "password": "a wrong guess"})
+    locked = client.post("/acme/login", data={"email": CARLA, "password": PASSWORD})
+    assert locked.status_code == 429
+
+    ask_for_link(client, CARLA)
+    deliver(app)
+    _, link = reset_link(smtp_server)
+    path = link.removeprefix("http://helpdesk.test")
+    done = client.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert done.status_code == 303
+
+    assert client.post("/acme/login", data={"email": CARLA, "password": NEW_PASSWORD}).status_code == 302
+    assert client.get("/acme/tickets").status_code == 200
+    # Failures of other accounts are not forgiven by Carla's reset.
+    for _ in range(app.config["TICKETS_LOGIN_MAX_FAILURES_ACCOUNT"]):
+        guesser.post("/acme/login", data={"email": "oscar@acme.test", "password": "a wrong guess"})
+    assert guesser.post("/acme/login", data={"email": "oscar@acme.test", "password": PASSWORD}).status_code == 429
