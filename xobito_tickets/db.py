@@ -63,7 +63,8 @@ def _begin_immediate(conn):
                 raw.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.OperationalError as error:
-                if error.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+                # SQLITE_BUSY and its extended codes (the low byte is the primary code).
+                if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
                     break
             time.sleep(delay)
             delay = min(delay * 2, 0.001)
