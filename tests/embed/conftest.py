@@ -28,6 +28,22 @@ HERE = Path(__file__).parent
 ROOT = HERE.parent.parent
 
 
+def sqlite_tables(database):
+    """Return the table names of the SQLite file ``database`` and the versions its Alembic tables hold."""
+    engine = sa.create_engine(f"sqlite:///{database}")
+    try:
+        with engine.connect() as connection:
+            names = set(sa.inspect(connection).get_table_names())
+            versions = {
+                table: sorted(connection.execute(sa.text(f"SELECT version_num FROM {table}")).scalars())
+                for table in ("alembic_version", "tickets_alembic_version")
+                if table in names
+            }
+        return names, versions
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(autouse=True)
 def _cheap_password_hashes(monkeypatch):
     """Hash the host users' passwords with a low work factor; hashing stays real."""

@@ -13,7 +13,7 @@ from alembic.migration import MigrationContext
 from xobito_tickets import schema
 from xobito_tickets.db import metadata as tickets_metadata
 
-from .conftest import ROOT
+from .conftest import ROOT, sqlite_tables
 
 
 def _flask(database, *args, env_path):
@@ -35,21 +35,6 @@ def _flask(database, *args, env_path):
     return result.stdout + result.stderr
 
 
-def _tables(database):
-    engine = sa.create_engine(f"sqlite:///{database}")
-    try:
-        with engine.connect() as connection:
-            names = set(sa.inspect(connection).get_table_names())
-            versions = {
-                table: sorted(connection.execute(sa.text(f"SELECT version_num FROM {table}")).scalars())
-                for table in ("alembic_version", "tickets_alembic_version")
-                if table in names
-            }
-        return names, versions
-    finally:
-        engine.dispose()
-
-
 def test_a_host_creates_and_upgrades_the_helpdesk_tables_next_to_its_own(tmp_path, environ_path):
     database = tmp_path / "site.sqlite"
     # The site's migration repository, copied so an autogenerate run cannot touch the example.
@@ -59,12 +44,12 @@ def test_a_host_creates_and_upgrades_the_helpdesk_tables_next_to_its_own(tmp_pat
     )
 
     _flask(database, "db", "upgrade", "-d", str(directory), env_path=environ_path)
-    names, versions = _tables(database)
+    names, versions = sqlite_tables(database)
     assert "users" in names and not any(name.startswith("tickets_") for name in names)
 
     output = _flask(database, "tickets", "db", "upgrade", env_path=environ_path)
     assert "Helpdesk tables at" in output
-    names, versions = _tables(database)
+    names, versions = sqlite_tables(database)
     assert set(tickets_metadata.tables) <= names
     assert versions == {"alembic_version": ["site_0001"], "tickets_alembic_version": list(schema.heads())}
 
@@ -76,7 +61,7 @@ def test_a_host_creates_and_upgrades_the_helpdesk_tables_next_to_its_own(tmp_pat
     # Upgrading again is a no-op for both.
     _flask(database, "db", "upgrade", "-d", str(directory), env_path=environ_path)
     assert "newest:" in _flask(database, "tickets", "db", "current", env_path=environ_path)
-    assert _tables(database)[1] == versions
+    assert sqlite_tables(database)[1] == versions
 
 
 def test_include_object_is_what_keeps_autogenerate_off_the_helpdesk_tables(example):

@@ -10,12 +10,11 @@ import sys
 import zipfile
 
 import pytest
-import sqlalchemy as sa
 
 from xobito_tickets import schema
 from xobito_tickets.db import metadata as tickets_metadata
 
-from .conftest import ROOT
+from .conftest import ROOT, sqlite_tables
 
 pytestmark = pytest.mark.slow
 
@@ -60,14 +59,6 @@ def test_the_wheel_carries_the_migrations_templates_and_assets(installed):
         assert init.relative_to(ROOT).as_posix() in names
 
 
-def _tables(database):
-    engine = sa.create_engine(f"sqlite:///{database}")
-    try:
-        return set(sa.inspect(engine).get_table_names())
-    finally:
-        engine.dispose()
-
-
 def test_a_host_upgrades_its_database_from_the_installed_wheel(installed):
     """``flask tickets db upgrade`` in the example site, with xobito_tickets imported from the wheel."""
     database = installed["work"] / "host.sqlite"
@@ -91,7 +82,7 @@ def test_a_host_upgrades_its_database_from_the_installed_wheel(installed):
     }
     args = ["env", *(f"{key}={value}" for key, value in run_env.items())]
     _run([*args, *flask, "tickets", "db", "upgrade"], installed["work"], env_path)
-    assert set(tickets_metadata.tables) <= _tables(database)
+    assert set(tickets_metadata.tables) <= sqlite_tables(database)[0]
     current = _run([*args, *flask, "tickets", "db", "current"], installed["work"], env_path)
     (newest,) = schema.heads()
     assert current.splitlines()[0] == f"database: {newest}; newest: {newest}"
@@ -103,4 +94,4 @@ def test_the_standalone_app_migrates_from_the_installed_wheel(installed):
     args = ["env", f"FLASK_SQLALCHEMY_DATABASE_URI=sqlite:///{database}", "FLASK_SECRET_KEY=wheel-test"]
     flask = [sys.executable, "-m", "flask", "--app", "xobito_tickets.app"]
     _run([*args, *flask, "db", "upgrade"], installed["work"], str(installed["site"]))
-    assert set(tickets_metadata.tables) <= _tables(database)
+    assert set(tickets_metadata.tables) <= sqlite_tables(database)[0]
