@@ -30,7 +30,9 @@ from aiosmtpd.controller import Controller
 from xobito_tickets import create_app
 from xobito_tickets.db import metadata, session
 from xobito_tickets.models import OutboxEmail, Role, Ticket
-from xobito_tickets.services import create_department, create_tenant, create_user, open_ticket
+from xobito_tickets.team.services import create_department, create_user
+from xobito_tickets.tenancy.workspaces import create_tenant
+from xobito_tickets.tickets.services import open_ticket
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -8,7 +8,7 @@ from sqlalchemy.schema import CreateIndex
 
 from xobito_tickets import models
 from xobito_tickets.db import metadata
-from xobito_tickets.queuecounts import rebuild_statements
+from xobito_tickets.tickets.counts import rebuild_statements
 
 #: Columns filled by the generator, per table (other columns get their defaults).
 COLUMNS = {

@@ -22,9 +22,10 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from xobito_tickets import create_app  # noqa: E402
 from xobito_tickets.db import metadata, session  # noqa: E402
-from xobito_tickets.listing import SORTS, TicketFilters, encode_cursor  # noqa: E402
 from xobito_tickets.models import LoginSession, Role, Tenant, Ticket, TicketCounter, User  # noqa: E402
-from xobito_tickets.services import create_department, create_tenant, create_user  # noqa: E402
+from xobito_tickets.team.services import create_department, create_user
+from xobito_tickets.tenancy.workspaces import create_tenant  # noqa: E402
+from xobito_tickets.tickets.listing import SORTS, TicketFilters, encode_cursor  # noqa: E402
 
 PASSWORD = "bench-password"
 DEPARTMENTS = ["Support", "Billing", "Sales", "Onboarding", "Security", "Partners"]
@@ -185,7 +186,7 @@ def main():
         total = session.scalar(sa.select(sa.func.count()).select_from(Ticket).where(Ticket.tenant_id == tenant.id))
         version = session.get_bind().dialect.dbapi.sqlite_version
         print(f"tenant 'big': {total} tickets, SQLite {version}")
-        from xobito_tickets.access import visible_tickets_clause
+        from xobito_tickets.tickets.access import visible_tickets_clause
 
         cases = []
         for who in (admin, staff):
@@ -234,8 +235,8 @@ def main():
 
 def print_plans(app, cases):
     """Print the query plans of the queue's list (first and deep page) and count statements."""
-    from xobito_tickets.access import visible_tickets_clause, visible_tickets_parts
-    from xobito_tickets.listing import decode_cursor
+    from xobito_tickets.tickets.access import visible_tickets_clause, visible_tickets_parts
+    from xobito_tickets.tickets.listing import decode_cursor
 
     with app.app_context():
         for who, cursor, prio_cursor, *_ in cases:

@@ -87,9 +87,20 @@ trap 'exit 143' TERM
 PYTEST_ARGS=("$@")
 failed=()
 
-# The browser tests serve their own SQLite-backed app, so they run in the first pass only.
-SUITE_ARGS=()
+# Style and architecture first: a broken import contract or an unformatted file fails the run.
+echo "== ruff check, ruff format --check, lint-imports =="
+.venv/bin/ruff check . || failed+=(ruff)
+.venv/bin/ruff format --check . || failed+=(ruff-format)
+.venv/bin/lint-imports || failed+=(import-contracts)
+
+# Two pytest workers (xdist): the machine has two cores and most tests wait on a database.
+WORKERS="${XT_TEST_WORKERS:-2}"
+
+SUITE_ARGS=(-m "not e2e" -n "$WORKERS")
 run_suite sqlite -u TEST_DATABASE_URL XT_EXPECT_DATABASE=sqlite || failed+=(SQLite)
+# The browser tests serve their own SQLite-backed app and run one at a time.
+SUITE_ARGS=(-m e2e)
+run_suite browser -u TEST_DATABASE_URL XT_EXPECT_DATABASE=sqlite || failed+=(browser)
 
 if [ -n "${TEST_DATABASE_URL:-}" ]; then
     pg_url="$TEST_DATABASE_URL"
@@ -97,7 +108,7 @@ else
     start_temp_postgres
     pg_url="$XT_PG_URL"
 fi
-SUITE_ARGS=(-m "not e2e")
+SUITE_ARGS=(-m "not e2e" -n "$WORKERS")
 run_suite postgresql TEST_DATABASE_URL="$pg_url" XT_EXPECT_DATABASE=postgresql || failed+=(PostgreSQL)
 
 if ((${#failed[@]})); then

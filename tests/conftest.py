@@ -9,11 +9,17 @@ import sqlalchemy as sa
 from xobito_tickets import create_app
 from xobito_tickets.db import metadata, session
 from xobito_tickets.models import Role
-from xobito_tickets.services import create_department, create_tenant, create_user
+from xobito_tickets.team.services import create_department, create_user
+from xobito_tickets.tenancy.workspaces import create_tenant
 
 from .pgdatabases import PostgresDatabases, is_postgres
 
 PASSWORD = "correct horse battery"
+
+#: Settings every test app gets: a low work factor for the fixture people's passwords
+#: (hashing and checking stay real; only the cost changes). The login suite has its own
+#: test with the default (scrypt) hash.
+TEST_SETTINGS = {"TICKETS_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1"}
 
 
 def _database_url(tmp_path):
@@ -50,6 +56,7 @@ def database_url(tmp_path, postgres_databases):
 def app_config(tmp_path, database_url):
     """The test configuration; tests may change it before ``app`` is built."""
     return {
+        **TEST_SETTINGS,
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,

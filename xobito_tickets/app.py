@@ -9,19 +9,15 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .auth.views import load_standalone_user
 from .config import MIB
 from .db import configure_sqlite_engine, metadata
 from .extension import Tickets, render_error
-from .logs import configure_logging
-from .security import apply_security_headers
+from .migrate import MIGRATIONS_DIR
+from .web.logs import configure_logging
+from .web.security import apply_security_headers
 
 DEV_SECRET_KEY = "dev-only-change-me"
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
-#: The Alembic scripts: inside the package when installed from a wheel, at the top of the
-#: repository in a source checkout (or an editable install).
-MIGRATIONS_DIR = os.path.join(_PACKAGE_DIR, "migrations")
-if not os.path.isdir(os.path.join(MIGRATIONS_DIR, "versions")):
-    MIGRATIONS_DIR = os.path.join(os.path.dirname(_PACKAGE_DIR), "migrations")
 
 
 def _headers_outside_the_module(response):
@@ -81,8 +77,6 @@ def create_app(test_config=None):
 
     login_manager = LoginManager(app)
     login_manager.session_protection = "basic"
-
-    from .views.auth import load_standalone_user
 
     login_manager.user_loader(load_standalone_user)
 

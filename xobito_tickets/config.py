@@ -88,6 +88,11 @@ DEFAULTS = {
     "TICKETS_STAFF_SYNC_INTERVAL": 300,
     #: Standalone app: the workspace that ``/`` redirects to.
     "TICKETS_HOME_TENANT": "demo",
+    #: How passwords are hashed (a werkzeug ``generate_password_hash`` method). The default,
+    #: scrypt, is deliberately slow; a test suite may set ``"pbkdf2:sha256:1"`` to build its
+    #: people quickly (hashing and checking stay real). Existing hashes keep working when
+    #: it changes: each hash names its own method.
+    "TICKETS_PASSWORD_HASH_METHOD": "scrypt",
     #: Public base URL used in links inside emails (never taken from the Host header),
     #: e.g. ``"https://help.example.com"``. Empty: ``http://localhost:5000``.
     "TICKETS_BASE_URL": "http://localhost:5000",

@@ -13,10 +13,12 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from . import services
 from .db import session
 from .models import Attachment, Priority, Reply, Role, Tenant, Ticket, TicketEvent, User, utcnow
-from .services import UploadedFile
+from .team.services import create_department, create_user
+from .tenancy.workspaces import create_tenant
+from .tickets import services
+from .tickets.uploads import UploadedFile
 
 PASSWORD = "demo-password"
 
@@ -267,10 +269,10 @@ def build_demo(slug="demo"):
     tenant = session.scalar(sa.select(Tenant).where(Tenant.slug == slug))
     if tenant is not None:
         return False, logins
-    tenant = services.create_tenant(slug, "Demo Workspace")
-    people = {email: services.create_user(tenant, email, name, role, PASSWORD) for role, email, name in PEOPLE}
+    tenant = create_tenant(slug, "Demo Workspace")
+    people = {email: create_user(tenant, email, name, role, PASSWORD) for role, email, name in PEOPLE}
     departments = {
-        name: services.create_department(tenant, name, description, members=[people[m] for m in members])
+        name: create_department(tenant, name, description, members=[people[m] for m in members])
         for name, description, members in DEPARTMENTS
     }
     _Workspace(tenant, people, departments).play()

@@ -10,17 +10,35 @@ decorators (see :mod:`xobito_tickets.identity`)::
         return {"id": user.id, "email": user.email, "name": user.name, "role": "customer"}
 """
 
+from urllib.parse import urlencode
+
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_login.utils import login_url as flask_login_url
 from flask_wtf.csrf import CSRFError, generate_csrf
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
-from . import tenancy
+from . import mail
+from .auth import reset_views
+from .auth import views as auth_views
+from .cli import tickets_cli
 from .config import DEFAULTS
-from .identity import MissingHookError, maybe_sync_staff
-from .security import apply_security_headers, check_csrf, limit_urlencoded_body, reject_nul_bytes
-from .storage import local_storage_factory, s3_storage_factory
-from .users import get_current_user, is_host_auth
+from .mail.views import outbox_bp
+from .migrate import create_all
+from .team import departments, people
+from .team.directory import current_directory_user, maybe_sync_staff
+from .tenancy import resolve as tenancy
+from .tenancy.current import get_current_user, is_host_auth
+from .tenancy.identity import MissingHookError
+from .tenancy.workspaces import is_valid_slug
+from .tickets import portal
+from .tickets import staff as staff_tickets
+from .tickets.storage import local_storage_factory, s3_storage_factory
+from .web import jinja, staff
+from .web.health import health_check
+from .web.layouts import check_host_layout
+from .web.security import apply_security_headers, check_csrf, limit_urlencoded_body, reject_nul_bytes
 
 #: The parent blueprint: tenant resolution, login guard, CSRF and headers for all pages.
 bp = Blueprint("tickets", __name__, template_folder="templates")
@@ -48,6 +66,8 @@ class _State:
         self.checked_layouts = {}
         #: The mail feature's state (:class:`xobito_tickets.mail.MailState`), set by mail.init_app.
         self.mail = None
+        #: Host mode: the directory row of the host's logged-in user in a tenant (kept in sync).
+        self.directory_user = current_directory_user
 
     @property
     def tenant_resolver(self):
@@ -95,22 +115,13 @@ class Tickets:
         app.register_blueprint(bp, **options)
         app.register_blueprint(assets_bp, **asset_options)
         if app.config["TICKETS_HEALTH_URL"]:
-            from .health import health_check
-
             app.add_url_rule(app.config["TICKETS_HEALTH_URL"], "tickets_health", health_check)
-
-        from . import hostcli  # noqa: F401  (adds sync-users and db to the group)
-        from .cli import tickets_cli
 
         app.cli.add_command(tickets_cli)
         app.jinja_env.globals.setdefault("tickets_base_template", base_template)
         app.jinja_env.globals.setdefault("tickets_has_endpoint", lambda name: name in current_app.view_functions)
         app.jinja_env.globals.setdefault("tickets_assets", tickets_assets)
-        from . import filters
-
-        filters.register(app)
-        from . import mail
-
+        jinja.register(app)
         mail.init_app(app, app.extensions[EXTENSION_KEY])
 
     def tenant_resolver(self, func):
@@ -160,8 +171,6 @@ class Tickets:
         For quick starts and tests; sites with migrations use ``flask tickets db upgrade``,
         which continues from the version recorded here.
         """
-        from .schema import create_all
-
         create_all()
 
 
@@ -191,7 +200,7 @@ def _mount_options(app):
         # CSS and JS come from the tenant's own host: the pages' CSP allows 'self' only.
         assets["subdomain"] = "<tenant>"
     elif mode == "single":
-        if not tenancy.is_valid_slug(config["TICKETS_TENANT"] or ""):
+        if not is_valid_slug(config["TICKETS_TENANT"] or ""):
             raise RuntimeError(
                 "TICKETS_TENANCY = 'single' needs TICKETS_TENANT, the slug of the one tenant: 2-63 "
                 f"lower-case letters, digits and hyphens (got {config['TICKETS_TENANT']!r})."
@@ -213,8 +222,6 @@ def base_template():
         return name
     state = current_app.extensions[EXTENSION_KEY]
     if name not in state.checked_layouts:
-        from .layouts import check_host_layout
-
         check_host_layout(current_app.jinja_env, name)
         state.checked_layouts[name] = True
     return "xobito_tickets/host_layout.html"
@@ -266,8 +273,6 @@ def _guard():
 
 def logged_in_to_another_tenant():
     """Return True if the standalone session belongs to a user of another workspace."""
-    from flask_login import current_user
-
     user = current_user._get_current_object()
     tenant = g.get("tickets_tenant")
     return (
@@ -284,8 +289,6 @@ def login_url(next_path=None):
     if hook:
         base = hook
         if next_path:
-            from urllib.parse import urlencode
-
             base += ("&" if "?" in base else "?") + urlencode({"next": next_path})
         return base
     return url_for("tickets.auth.login", next=next_path)
@@ -299,8 +302,6 @@ def host_login_redirect():
     ``unauthorized_handler`` and login message apply as on its other pages. ``next`` is
     a path when the login page is on the same host, the full URL otherwise (subdomains).
     """
-    from flask_login.utils import login_url as flask_login_url
-
     target = current_app.config.get("TICKETS_LOGIN_URL")
     if target:
         return redirect(flask_login_url(target, next_url=request.url))
@@ -367,20 +368,12 @@ for _code in (400, 403, 404, 405, 413, 429):
 bp.register_error_handler(CSRFError, render_error)
 
 
-def _register_children():
-    from .views import auth, portal
+# The staff side's views register themselves on the "admin" blueprint (web.staff.bp),
+# the password reset pages on the auth blueprint; these imports load them.
+_STAFF_VIEWS = (staff_tickets, departments, people)
+_AUTH_PAGES = (reset_views,)
 
-    bp.register_blueprint(auth.bp)
-    bp.register_blueprint(portal.bp)
-    from .mail.views import outbox_bp
-    from .views import password  # noqa: F401  (adds the password reset routes to auth.bp)
-
-    bp.register_blueprint(outbox_bp, url_prefix="/admin/outbox")
-    try:
-        from .views import admin
-    except ImportError:  # the staff side is optional while it is being built
-        return
-    bp.register_blueprint(admin.bp, url_prefix="/admin")
-
-
-_register_children()
+bp.register_blueprint(auth_views.bp)
+bp.register_blueprint(portal.bp)
+bp.register_blueprint(outbox_bp, url_prefix="/admin/outbox")
+bp.register_blueprint(staff.bp, url_prefix="/admin")

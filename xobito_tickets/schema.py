@@ -1,121 +1,17 @@
-"""The module's tables in a host's database: create, upgrade, stamp, and keep out of the host's autogenerate.
+"""Deprecated alias of :mod:`xobito_tickets.migrate` (the module moved in 0.2).
 
-The module's migrations (``migrations/versions``) run with Alembic on the host's engine
-but keep their version in a table of their own, ``tickets_alembic_version``, the way
-Indico runs its plugins' migrations. The host's migration history stays linear and
-untouched: no second head in ``flask db upgrade``, no module revisions to merge, and
-a new host revision is never written into the module's directory. A host runs::
-
-    flask db upgrade            # its own tables
-    flask tickets db upgrade    # the helpdesk's
-
-and passes :func:`include_object` to Flask-Migrate so ``flask db migrate`` leaves the
-module's tables alone: ``Migrate(app, db, include_object=include_object)``.
+Hosts wrote ``Migrate(app, db, include_object=xobito_tickets.schema.include_object)``;
+that keeps working. Import it from ``xobito_tickets.migrate`` instead.
 """
 
-from alembic.config import Config
-from alembic.migration import MigrationContext
-from alembic.runtime.environment import EnvironmentContext
-from alembic.script import ScriptDirectory
-from flask import current_app
+import warnings
 
-from .db import configure_sqlite_engine, metadata
+from .migrate import create_all, include_object
 
-#: Where the module records its schema version in a host's database.
-VERSION_TABLE = "tickets_alembic_version"
+warnings.warn(
+    "xobito_tickets.schema is deprecated: import include_object from xobito_tickets.migrate",
+    DeprecationWarning,
+    stacklevel=2,
+)
 
-
-def _migrations_dir():
-    from .app import MIGRATIONS_DIR
-
-    return MIGRATIONS_DIR
-
-
-def script_directory():
-    """Return the Alembic script directory of the module's migrations."""
-    config = Config()
-    config.set_main_option("script_location", _migrations_dir())
-    return config, ScriptDirectory.from_config(config)
-
-
-def _engine():
-    engine = current_app.extensions["xobito_tickets"].db.engine
-    configure_sqlite_engine(engine)
-    return engine
-
-
-def _render_item(type_, obj, autogen_context):
-    from .models import UTCDateTime
-
-    if type_ == "type" and isinstance(obj, UTCDateTime):
-        return "sa.DateTime()"
-    return False
-
-
-def _run(fn, destination=None, **env_options):
-    """Run ``fn(rev, context)`` as Alembic's ``env.py`` would, on the app's engine and our version table."""
-    config, script = script_directory()
-    with EnvironmentContext(
-        config, script, fn=lambda rev, context: fn(script, rev), destination_rev=destination, **env_options
-    ) as env:
-        with _engine().connect() as connection:
-            env.configure(
-                connection=connection,
-                target_metadata=metadata,
-                version_table=VERSION_TABLE,
-                render_as_batch=True,
-                compare_type=True,
-                render_item=_render_item,
-            )
-            with env.begin_transaction():
-                env.run_migrations()
-            connection.commit()
-
-
-def upgrade(revision="heads"):
-    """Upgrade the module's tables to ``revision`` (default: the newest)."""
-    _run(lambda script, rev: script._upgrade_revs(revision, rev), destination=revision)
-
-
-def downgrade(revision):
-    """Downgrade the module's tables to ``revision`` (``"base"`` drops them all)."""
-    _run(lambda script, rev: script._downgrade_revs(revision, rev), destination=revision)
-
-
-def stamp(revision="heads"):
-    """Record ``revision`` as the module's schema version without running migrations."""
-    _run(lambda script, rev: script._stamp_revs(revision, rev), destination=revision)
-
-
-def current():
-    """Return the module's schema version(s) recorded in the database (empty if none)."""
-    with _engine().connect() as connection:
-        context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
-        return tuple(context.get_current_heads())
-
-
-def heads():
-    """Return the newest revision(s) of the module's migrations."""
-    return tuple(script_directory()[1].get_heads())
-
-
-def create_all():
-    """Create the module's tables (those missing) and stamp them as the newest version."""
-    metadata.create_all(_engine())
-    if not current():
-        stamp("heads")
-
-
-def include_object(obj, name, type_, reflected, compare_to):
-    """Alembic ``include_object`` hook for a host: ignore the module's tables and version table.
-
-    Pass it to Flask-Migrate, ``Migrate(app, db, include_object=include_object)``, or
-    call it from your own hook. Without it ``flask db migrate`` would propose to drop
-    the helpdesk's tables, which the host's models do not know.
-    """
-    if type_ == "table":
-        return name not in metadata.tables and name != VERSION_TABLE
-    table = getattr(obj, "table", None)
-    if table is not None and type_ in ("column", "index", "unique_constraint", "foreign_key_constraint"):
-        return table.name not in metadata.tables and table.name != VERSION_TABLE
-    return True
+__all__ = ["create_all", "include_object"]

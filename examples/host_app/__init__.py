@@ -14,7 +14,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
-from xobito_tickets.schema import include_object
+from xobito_tickets.migrate import include_object
 
 from .helpdesk import SETTINGS, tickets
 from .models import User, db

@@ -2,11 +2,11 @@
 
 import flask_migrate
 
-from xobito_tickets import schema
-from xobito_tickets.identity import sync_staff
+from xobito_tickets import migrate as schema
 from xobito_tickets.models import Department
 from xobito_tickets.models import User as Person
-from xobito_tickets.services import create_department
+from xobito_tickets.team.directory import sync_staff
+from xobito_tickets.team.services import create_department
 from xobito_tickets.tenancy import single_tenant
 
 from .models import User, db

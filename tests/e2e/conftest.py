@@ -17,7 +17,8 @@ from werkzeug.serving import make_server
 from xobito_tickets import create_app
 from xobito_tickets.db import metadata, session
 from xobito_tickets.models import Role, Tenant, User
-from xobito_tickets.services import create_department, create_tenant, create_user
+from xobito_tickets.team.services import create_department, create_user
+from xobito_tickets.tenancy.workspaces import create_tenant
 
 CHROMIUM = os.environ.get("XT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -82,6 +83,7 @@ def site(tmp_path_factory):
     folder = tmp_path_factory.mktemp("e2e")
     app = create_app(
         {
+            "TICKETS_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
             "TESTING": True,
             "SECRET_KEY": "e2e-secret",
             "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(folder / "tickets.sqlite"),

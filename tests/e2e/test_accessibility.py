@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from xobito_tickets.db import session
 from xobito_tickets.models import Department, Priority, Tenant, User
-from xobito_tickets.services import open_ticket, post_reply
+from xobito_tickets.tickets.services import open_ticket, post_reply
 
 from .conftest import log_in, shoot
 

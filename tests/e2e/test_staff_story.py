@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from xobito_tickets.db import session
 from xobito_tickets.models import Department, Priority, Tenant, User
-from xobito_tickets.services import open_ticket
+from xobito_tickets.tickets.services import open_ticket
 
 from .conftest import log_in
 

@@ -158,6 +158,7 @@ def make_host(tmp_path, postgres_databases):
             TICKETS_STORAGE_ROOT=str(tmp_path / "storage"),
             TICKETS_BASE_TEMPLATE="host_base.html",
             TICKETS_BASE_URL="http://host.test",
+            TICKETS_PASSWORD_HASH_METHOD="pbkdf2:sha256:1",
         )
         app.config.update(config or {})
         db.init_app(app)

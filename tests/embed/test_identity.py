@@ -5,8 +5,8 @@ import sqlalchemy as sa
 from flask import g
 
 from xobito_tickets import Identity, Tickets
-from xobito_tickets.identity import IdentityError, MissingHookError
 from xobito_tickets.models import User as Person
+from xobito_tickets.tenancy.identity import IdentityError, MissingHookError
 
 from .conftest import describe_host_user
 
@@ -197,7 +197,7 @@ def test_the_modules_own_login_and_signup_are_off(single_host):
 def test_an_unlinked_row_with_the_same_email_is_taken_over(single_host):
     """A person made with the CLI before they ever logged in keeps their row (and departments)."""
     with single_host.app.app_context():
-        from xobito_tickets.services import create_department, create_user
+        from xobito_tickets.team.services import create_department, create_user
         from xobito_tickets.tenancy import single_tenant
 
         tenant = single_tenant()
@@ -277,7 +277,7 @@ def test_identity_loader_sees_the_current_tenant(make_host):
 
     host = make_host(tickets=tickets)
     with host.app.app_context():
-        from xobito_tickets.services import create_tenant
+        from xobito_tickets.tenancy.workspaces import create_tenant
 
         create_tenant("acme", "Acme")
         create_tenant("globex", "Globex")
@@ -372,7 +372,7 @@ def test_the_current_user_is_cached_for_the_request(single_host):
 
         from examples.host_app.models import User, db
         from xobito_tickets.tenancy import pull_tenant
-        from xobito_tickets.users import get_current_user
+        from xobito_tickets.tenancy.current import get_current_user
 
         login_user(db.session.get(User, carla))
         pull_tenant("tickets.portal.ticket_list", {})

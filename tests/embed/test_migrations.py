@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from xobito_tickets import schema
+from xobito_tickets import migrate as schema
 from xobito_tickets.db import metadata as tickets_metadata
 
 from .conftest import ROOT, sqlite_tables
@@ -103,10 +103,10 @@ def downgrade():
 def next_release(tmp_path, monkeypatch):
     """The module's migrations plus one more revision, as a later release would ship them."""
     directory = tmp_path / "module-migrations"
-    shutil.copytree(ROOT / "migrations", directory, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "xobito_tickets" / "migrations", directory, ignore=shutil.ignore_patterns("__pycache__"))
     (heads,) = [schema.heads()]
     (directory / "versions" / "test_next.py").write_text(textwrap.dedent(NEXT_REVISION.format(down=heads[0])))
-    monkeypatch.setattr(schema, "_migrations_dir", lambda: str(directory))
+    monkeypatch.setattr(schema, "MIGRATIONS_DIR", str(directory))
     return heads[0]
 
 

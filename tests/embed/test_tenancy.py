@@ -4,15 +4,15 @@ import pytest
 import sqlalchemy as sa
 
 from xobito_tickets import Tickets
-from xobito_tickets.identity import MissingHookError
 from xobito_tickets.models import Tenant
+from xobito_tickets.tenancy.identity import MissingHookError
 
 from .conftest import describe_host_user
 
 
 def _tenants(host, *slugs):
     with host.app.app_context():
-        from xobito_tickets.services import create_tenant
+        from xobito_tickets.tenancy.workspaces import create_tenant
 
         for slug in slugs:
             create_tenant(slug, slug.capitalize() + " Inc")

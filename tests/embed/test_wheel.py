@@ -11,7 +11,7 @@ import zipfile
 
 import pytest
 
-from xobito_tickets import schema
+from xobito_tickets import migrate as schema
 from xobito_tickets.db import metadata as tickets_metadata
 
 from .conftest import ROOT, sqlite_tables
@@ -37,7 +37,7 @@ def installed(tmp_path_factory):
     source.mkdir()
     for name in ("pyproject.toml", "setup.cfg", "README.md"):
         shutil.copy(ROOT / name, source / name)
-    for name in ("xobito_tickets", "migrations"):
+    for name in ("xobito_tickets",):
         shutil.copytree(ROOT / name, source / name, ignore=ignore)
     _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(work / "dist"), str(source)], work)
     (wheel,) = (work / "dist").glob("xobito_tickets-*.whl")
@@ -48,7 +48,7 @@ def installed(tmp_path_factory):
 
 def test_the_wheel_carries_the_migrations_templates_and_assets(installed):
     names = set(zipfile.ZipFile(installed["wheel"]).namelist())
-    for migration in (ROOT / "migrations" / "versions").glob("*.py"):
+    for migration in (ROOT / "xobito_tickets" / "migrations" / "versions").glob("*.py"):
         assert f"xobito_tickets/migrations/versions/{migration.name}" in names
     assert "xobito_tickets/migrations/env.py" in names
     assert "xobito_tickets/migrations/script.py.mako" in names

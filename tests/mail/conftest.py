@@ -2,7 +2,6 @@
 
 import asyncio
 import errno
-import functools
 import os
 import socket
 import subprocess
@@ -14,22 +13,10 @@ from email.parser import BytesParser
 
 import pytest
 from aiosmtpd.controller import Controller
-from werkzeug.security import generate_password_hash
 
-import xobito_tickets.services
 from xobito_tickets.mail.worker import OutboxWorker
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashes(monkeypatch):
-    """Hash the fixture users' passwords with a low work factor; hashing stays real."""
-    monkeypatch.setattr(
-        xobito_tickets.services,
-        "generate_password_hash",
-        functools.partial(generate_password_hash, method="pbkdf2:sha256:1"),
-    )
 
 
 def free_port():

@@ -5,11 +5,11 @@ import sqlalchemy as sa
 
 from xobito_tickets.db import session
 from xobito_tickets.models import Department, Priority, Tenant, Ticket, User
-from xobito_tickets.services import (
+from xobito_tickets.team.services import create_department
+from xobito_tickets.tickets.services import (
     assign_ticket,
     change_priority,
     close_ticket,
-    create_department,
     open_ticket,
     post_reply,
     reopen_ticket,

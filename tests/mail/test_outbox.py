@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from xobito_tickets import signals
 from xobito_tickets.db import session
+from xobito_tickets.errors import ServiceError
 from xobito_tickets.models import OutboxEmail, Reply, Ticket, utcnow
-from xobito_tickets.services import ServiceError
 
 from ..conftest import count_rows
 from .conftest import deliver, extract_emails

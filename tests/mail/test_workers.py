@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from xobito_tickets.db import session
 from xobito_tickets.models import Department, OutboxEmail, Tenant, User, utcnow
-from xobito_tickets.services import open_ticket
+from xobito_tickets.tickets.services import open_ticket
 
 from .conftest import deliver, extract_emails, flask_cli, smtp_env
 

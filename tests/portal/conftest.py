@@ -1,6 +1,5 @@
 """Fixtures of the portal suite: logged-in clients, tickets made through the services, disk checks."""
 
-import functools
 import io
 import os
 import shutil
@@ -9,9 +8,7 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 from jinja2 import BytecodeCache
-from werkzeug.security import generate_password_hash
 
-import xobito_tickets.services
 from xobito_tickets import create_app
 from xobito_tickets.db import metadata, session
 from xobito_tickets.models import (
@@ -25,19 +22,10 @@ from xobito_tickets.models import (
     TicketEvent,
     User,
 )
-from xobito_tickets.services import UploadedFile, open_ticket, post_reply
+from xobito_tickets.tickets.services import open_ticket, post_reply
+from xobito_tickets.tickets.uploads import UploadedFile
 
-from ..conftest import PASSWORD, World
-
-#: A low work factor for the fixture users' passwords, to keep the suite fast. Hashing
-#: and checking stay real (werkzeug); only the cost changes. The login suite has its
-#: own test with the default (scrypt) hash.
-_CHEAP_HASH = functools.partial(generate_password_hash, method="pbkdf2:sha256:1")
-
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashes(monkeypatch):
-    monkeypatch.setattr(xobito_tickets.services, "generate_password_hash", _CHEAP_HASH)
+from ..conftest import PASSWORD, TEST_SETTINGS, World
 
 
 class _SharedBytecodeCache(BytecodeCache):
@@ -62,7 +50,9 @@ _BYTECODE_CACHE = _SharedBytecodeCache()
 
 
 def _template_app(path):
-    return create_app({"TESTING": True, "SECRET_KEY": "template", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    return create_app(
+        {**TEST_SETTINGS, "TESTING": True, "SECRET_KEY": "template", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"}
+    )
 
 
 @pytest.fixture(scope="session")
@@ -80,12 +70,7 @@ def sqlite_templates(tmp_path_factory):
         app.extensions["sqlalchemy"].engine.dispose()  # the last close folds the WAL into the file
     shutil.copyfile(schema_path, world_path)
     app = _template_app(world_path)
-    original = xobito_tickets.services.generate_password_hash
-    xobito_tickets.services.generate_password_hash = _CHEAP_HASH
-    try:
-        world = World(app)
-    finally:
-        xobito_tickets.services.generate_password_hash = original
+    world = World(app)
     with app.app_context():
         session.remove()
         app.extensions["sqlalchemy"].engine.dispose()

@@ -257,7 +257,7 @@ def test_register_creates_a_customer_and_logs_in(client, world, app):
 )
 def test_register_refuses_bad_input(client, world, app, overrides, message):
     with app.app_context():
-        from xobito_tickets.services import create_user
+        from xobito_tickets.team.services import create_user
 
         create_user(session.get(Tenant, world.acme_id), "kim@example.com", "Kim", "customer", "kims password")
     before = snapshot(app)

@@ -45,7 +45,7 @@ def mixed(world, make, app):
             make.reply(number, world.staff_id)
         elif action == "close":
             with app.test_request_context():
-                from xobito_tickets.services import close_ticket
+                from xobito_tickets.tickets.services import close_ticket
 
                 close_ticket(make.get(number), session.get(type(make.get(number).requester), world.customer_id))
     make.ticket(requester_id=world.other_customer_id, subject="Oscar's")

@@ -15,6 +15,7 @@ def empty_app(tmp_path):
     """The app over an empty SQLite file: no tables at all."""
     app = create_app(
         {
+            "TICKETS_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
             "TESTING": True,
             "SECRET_KEY": "migrations",
             "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "empty.sqlite"),

@@ -1,6 +1,5 @@
 """Fixtures of the production suite: real processes, a real S3 endpoint, SQL counting."""
 
-import functools
 import os
 import socket
 import subprocess
@@ -8,22 +7,10 @@ import sys
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.security import generate_password_hash
 
-import xobito_tickets.services
 from xobito_tickets import create_app
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashes(monkeypatch):
-    """Hash the fixture users' passwords with a low work factor; hashing stays real."""
-    monkeypatch.setattr(
-        xobito_tickets.services,
-        "generate_password_hash",
-        functools.partial(generate_password_hash, method="pbkdf2:sha256:1"),
-    )
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from xobito_tickets.db import session
 from xobito_tickets.models import Department, Priority, Reply, Tenant, Ticket, TicketCounter, TicketEvent, User
-from xobito_tickets.services import open_ticket
+from xobito_tickets.tickets.services import open_ticket
 
 from . import workers
 from .conftest import queue_counts_drift

@@ -14,10 +14,10 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
-from xobito_tickets import queuecounts
 from xobito_tickets.db import session
-from xobito_tickets.listing import encode_cursor
 from xobito_tickets.models import Attachment, Reply, Ticket, TicketCounter, TicketEvent, utcnow
+from xobito_tickets.tickets import counts as queuecounts
+from xobito_tickets.tickets.listing import encode_cursor
 
 from ..conftest import PASSWORD
 from .conftest import QueryCounter

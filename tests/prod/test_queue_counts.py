@@ -8,9 +8,9 @@ import sqlalchemy as sa
 
 from xobito_tickets import signals
 from xobito_tickets.db import session
+from xobito_tickets.errors import ServiceError
 from xobito_tickets.models import Department, Priority, QueueCount, Ticket, User
-from xobito_tickets.services import (
-    ServiceError,
+from xobito_tickets.tickets.services import (
     assign_ticket,
     change_priority,
     close_ticket,

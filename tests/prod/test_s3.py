@@ -11,7 +11,7 @@ from moto.server import ThreadedMotoServer
 from xobito_tickets import signals
 from xobito_tickets.db import session
 from xobito_tickets.models import Attachment, Ticket
-from xobito_tickets.storage import S3Storage, get_storage
+from xobito_tickets.tickets.storage import S3Storage, get_storage
 
 from ..conftest import count_rows
 

@@ -12,13 +12,14 @@ import sqlalchemy as sa
 from xobito_tickets import create_app
 from xobito_tickets.db import session
 from xobito_tickets.models import Department, Priority, Tenant, Ticket, User
-from xobito_tickets.services import assign_ticket, change_priority, open_ticket, post_reply
+from xobito_tickets.tickets.services import assign_ticket, change_priority, open_ticket, post_reply
 
 
 def make_app(database_url, storage_root):
     """Build an app like a production worker's, on the given database."""
     return create_app(
         {
+            "TICKETS_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
             "TESTING": True,
             "SECRET_KEY": "worker",
             "SQLALCHEMY_DATABASE_URI": database_url,

@@ -1,7 +1,6 @@
 """Fixtures of the security suite: tickets made through the services, and a snapshot of
 everything an attack could change (every row of every table, every stored file)."""
 
-import functools
 import io
 import os
 import re
@@ -9,13 +8,11 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.security import generate_password_hash
 
-import xobito_tickets.services
-import xobito_tickets.views.auth
 from xobito_tickets.db import metadata, session
 from xobito_tickets.models import Department, Priority, Tenant, Ticket, User
-from xobito_tickets.services import UploadedFile, open_ticket, post_reply
+from xobito_tickets.tickets.services import open_ticket, post_reply
+from xobito_tickets.tickets.uploads import UploadedFile
 
 from ..conftest import PASSWORD, csrf_token_from
 
@@ -31,18 +28,6 @@ XSS_PAYLOADS = (
     '"><img src=x onerror=alert(1)>',
     "javascript:alert(1)//<svg/onload=alert(1)>",
 )
-
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashes(monkeypatch):
-    """Hash the fixture users' passwords with a low work factor; hashing stays real."""
-    monkeypatch.setattr(
-        xobito_tickets.services,
-        "generate_password_hash",
-        functools.partial(generate_password_hash, method="pbkdf2:sha256:1"),
-    )
-    # The hash an unknown email is checked against, so both failures cost the same.
-    monkeypatch.setattr(xobito_tickets.views.auth, "_DUMMY_HASH", generate_password_hash("x", method="pbkdf2:sha256:1"))
 
 
 #: The signed CSRF token of a form carries the time it was issued, so two renderings of one page

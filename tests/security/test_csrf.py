@@ -188,8 +188,8 @@ def test_module_checks_tokens_without_the_hosts_csrfprotect(app_config, make, wo
     from flask_sqlalchemy import SQLAlchemy
 
     from xobito_tickets import Tickets
+    from xobito_tickets.auth.views import load_standalone_user
     from xobito_tickets.db import metadata, session
-    from xobito_tickets.views.auth import load_standalone_user
 
     make.ticket()
     host = Flask("host_without_csrfprotect")

@@ -134,7 +134,7 @@ def test_department_and_workspace_names_cannot_inject_headers(app, world, make, 
     ticket = make.ticket()
     with app.app_context():
         from xobito_tickets.models import Ticket
-        from xobito_tickets.services import assign_ticket
+        from xobito_tickets.tickets.services import assign_ticket
 
         assign_ticket(
             session.get(Ticket, ticket.id),
@@ -226,7 +226,7 @@ def test_assignment_is_not_mailed_to_the_customer(app, world, make, smtp_server)
         session.execute(sa.delete(OutboxEmail))
         session.commit()
         from xobito_tickets.models import Ticket
-        from xobito_tickets.services import assign_ticket
+        from xobito_tickets.tickets.services import assign_ticket
 
         assign_ticket(
             session.get(Ticket, ticket.id),

@@ -33,7 +33,7 @@ def assert_escaped(html, where):
 @pytest.fixture
 def poisoned(app, world, login_as):
     """Fill every user-typed field with a payload, through the real forms where they exist."""
-    from xobito_tickets.services import create_department
+    from xobito_tickets.team.services import create_department
 
     if admin_side_exists(app):
         ada = login_as("ada@acme.test")

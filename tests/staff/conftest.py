@@ -1,6 +1,5 @@
 """Fixtures of the staff-side suite: the conftest world plus a ticket desk, and state snapshots."""
 
-import functools
 import html
 import io
 import os
@@ -10,24 +9,15 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.security import generate_password_hash
 
-import xobito_tickets.services
 from xobito_tickets import create_app
 from xobito_tickets.db import metadata, session
 from xobito_tickets.models import Attachment, Department, Priority, Role, Tenant, Ticket, User
-from xobito_tickets.services import UploadedFile, assign_ticket, close_ticket, create_user, open_ticket
+from xobito_tickets.team.services import create_user
+from xobito_tickets.tickets.services import assign_ticket, close_ticket, open_ticket
+from xobito_tickets.tickets.uploads import UploadedFile
 
-from ..conftest import PASSWORD, World
-
-#: A low work factor for the fixture users' passwords, to keep the suite fast. Hashing
-#: and checking stay real (werkzeug); only the cost changes.
-_CHEAP_HASH = functools.partial(generate_password_hash, method="pbkdf2:sha256:1")
-
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashes(monkeypatch):
-    monkeypatch.setattr(xobito_tickets.services, "generate_password_hash", _CHEAP_HASH)
+from ..conftest import PASSWORD, TEST_SETTINGS, World
 
 
 class Desk:
@@ -80,6 +70,7 @@ def one_attachment(ticket_id):
 def _template_app(path, storage):
     return create_app(
         {
+            **TEST_SETTINGS,
             "TESTING": True,
             "SECRET_KEY": "template",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
@@ -104,22 +95,17 @@ def staff_templates(tmp_path_factory):
     much cheaper than building two tenants, nine people and two tickets 400 times.
     """
     folder = tmp_path_factory.mktemp("staff-templates")
-    original = xobito_tickets.services.generate_password_hash
-    xobito_tickets.services.generate_password_hash = _CHEAP_HASH
-    try:
-        world_path, world_storage = folder / "world.sqlite", folder / "world-storage"
-        app = _template_app(world_path, world_storage)
-        with app.app_context():
-            metadata.create_all(app.extensions["sqlalchemy"].engine)
-        world = World(app)
-        _close(app)
-        desk_path, desk_storage = folder / "desk.sqlite", folder / "desk-storage"
-        shutil.copyfile(world_path, desk_path)
-        app = _template_app(desk_path, desk_storage)
-        desk = Desk(app, world)
-        _close(app)
-    finally:
-        xobito_tickets.services.generate_password_hash = original
+    world_path, world_storage = folder / "world.sqlite", folder / "world-storage"
+    app = _template_app(world_path, world_storage)
+    with app.app_context():
+        metadata.create_all(app.extensions["sqlalchemy"].engine)
+    world = World(app)
+    _close(app)
+    desk_path, desk_storage = folder / "desk.sqlite", folder / "desk-storage"
+    shutil.copyfile(world_path, desk_path)
+    app = _template_app(desk_path, desk_storage)
+    desk = Desk(app, world)
+    _close(app)
     world_ids = {name: value for name, value in vars(world).items() if name.endswith("_id")}
     return {
         "world": (world_path, world_storage),

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from xobito_tickets.db import session
 from xobito_tickets.models import Department, Tenant, User
-from xobito_tickets.services import create_user
+from xobito_tickets.team.services import create_user
 
 from .conftest import field_error, login, snapshot, text_of, ticket_row
 
@@ -188,8 +188,8 @@ def test_staff_and_customers_do_not_reach_department_pages(app, client, desk, wo
 
 
 def test_member_users_are_only_staff_of_the_tenant_even_through_the_service(app, world):
-    from xobito_tickets.admin_services import update_department
-    from xobito_tickets.services import ServiceError
+    from xobito_tickets.errors import ServiceError
+    from xobito_tickets.team.services import update_department
 
     with app.test_request_context():
         admin = session.get(User, world.admin_id)

@@ -6,10 +6,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from xobito_tickets.access import visible_tickets_clause, visible_tickets_parts
 from xobito_tickets.db import session
 from xobito_tickets.models import Department, Priority, Tenant, Ticket, TicketCounter, User, utcnow
-from xobito_tickets.services import assign_ticket, close_ticket, open_ticket, post_reply
+from xobito_tickets.tickets.access import visible_tickets_clause, visible_tickets_parts
+from xobito_tickets.tickets.services import assign_ticket, close_ticket, open_ticket, post_reply
 
 from .conftest import login, text_of
 

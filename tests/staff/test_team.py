@@ -38,7 +38,7 @@ def test_list_shows_staff_and_admins_with_role_state_and_departments(admin):
 
 
 def test_team_list_pages_by_name(app_config, admin, app, world):
-    from xobito_tickets.views.admin import team
+    from xobito_tickets.team import people as team
 
     pages = []
     url = "/acme/admin/team?show=everyone"

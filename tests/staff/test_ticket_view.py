@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from xobito_tickets.db import session
 from xobito_tickets.models import Department, Tenant, TicketEvent, User
-from xobito_tickets.services import create_department, create_user
+from xobito_tickets.team.services import create_department, create_user
 
 from .conftest import field_error, login, snapshot, text_of, ticket_row
 

@@ -11,7 +11,9 @@
 
 from flask_mail import Mail
 
+from .devserver import ensure_dev_worker
 from .receivers import connect_receivers
+from .views import dev_mailbox_url, devmail_bp
 
 
 class MailState:
@@ -29,9 +31,6 @@ def init_app(app, state):
         Mail().init_app(app)
     state.mail = MailState()
     connect_receivers()
-
-    from .devserver import ensure_dev_worker
-    from .views import dev_mailbox_url, devmail_bp
 
     prefix = app.config["TICKETS_URL_PREFIX"].rstrip("/")
     app.register_blueprint(devmail_bp, url_prefix=f"{prefix}/_tickets/mail")

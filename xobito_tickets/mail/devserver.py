@@ -16,6 +16,7 @@ import threading
 from flask import current_app, url_for
 
 from .transport import mail_directory, transport_name
+from .views import dev_page_enabled
 from .worker import OutboxWorker
 
 _lock = threading.Lock()
@@ -45,8 +46,6 @@ def ensure_dev_worker():
         thread = threading.Thread(target=_deliver_forever, args=(app, stop), name="xobito-tickets-mail", daemon=True)
         mail_state.dev_worker = (thread, stop)
         thread.start()
-    from .views import dev_page_enabled
-
     where = mail_directory(app) if transport_name(app) == "file" else "the SMTP server"
     listed = f" (listed at {url_for('tickets_devmail.mailbox', _external=True)})" if dev_page_enabled(app) else ""
     app.logger.warning(

@@ -19,9 +19,9 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 
 from ..db import begin_write, session
 from ..models import MAX_ROW_ID, OutboxEmail, OutboxStatus, utcnow
-from ..security import apply_security_headers
-from ..tenancy import current_tenant
-from ..users import get_current_user
+from ..tenancy.current import get_current_user
+from ..tenancy.resolve import current_tenant
+from ..web.security import apply_security_headers
 from .transport import mail_directory, transport_name
 
 outbox_bp = Blueprint("outbox", __name__)

@@ -1,0 +1,150 @@
+"""The team page (admins only): the tenant's people with role and state; create, edit, (de)activate."""
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy.orm import selectinload
+
+from ..db import session
+from ..errors import ServiceError
+from ..models import MAX_ROW_ID, Role, User
+from ..tenancy.current import get_current_user
+from ..tenancy.resolve import current_tenant
+from ..tickets.access import get_tenant_row_or_404
+from ..web.forms import ActionForm
+from ..web.staff import admin_only, bp
+from .forms import PersonCreateForm, PersonForm
+from .services import create_user, deactivate_person, reactivate_person, update_person
+
+#: The tabs of the team page: key -> (label, roles shown).
+ROLE_TABS = {
+    "team": ("Staff and admins", (Role.STAFF.value, Role.ADMIN.value)),
+    "customers": ("Customers", (Role.CUSTOMER.value,)),
+    "everyone": ("Everyone", tuple(r.value for r in Role)),
+}
+PER_PAGE = 50
+
+
+def get_person_or_404(user_id):
+    """Load a person of the current tenant, or answer 404."""
+    return get_tenant_row_or_404(User, user_id, current_tenant.id, selectinload(User.departments))
+
+
+@bp.get("/team")
+@admin_only
+def team_list():
+    """List the tenant's people (staff and admins first), searchable, 50 at a time by name."""
+    tab = request.args.get("show", "team")
+    if tab not in ROLE_TABS:
+        tab = "team"
+    q = " ".join(request.args.get("q", "").split())[:200]
+    stmt = sa.select(User).where(User.tenant_id == current_tenant.id, User.role.in_(ROLE_TABS[tab][1]))
+    if q:
+        stmt = stmt.where(sa.or_(User.name.icontains(q, autoescape=True), User.email.icontains(q, autoescape=True)))
+    after = request.args.get("after", "")
+    if after.isdigit() and 0 < int(after) <= MAX_ROW_ID:
+        mark = session.execute(
+            sa.select(User.name, User.id).where(User.id == int(after), User.tenant_id == current_tenant.id)
+        ).first()
+        if mark is not None:
+            stmt = stmt.where(sa.tuple_(User.name, User.id) > sa.tuple_(*mark))
+    people = session.scalars(
+        stmt.options(selectinload(User.departments)).order_by(User.name, User.id).limit(PER_PAGE + 1)
+    ).all()
+    more = len(people) > PER_PAGE
+    people = people[:PER_PAGE]
+    return render_template(
+        "xobito_tickets/admin/team.html",
+        people=people,
+        next_after=people[-1].id if more else None,
+        tab=tab,
+        tabs=ROLE_TABS,
+        q=q,
+        paged=bool(after),
+        action_form=ActionForm(formdata=None),
+        me=get_current_user(),
+    )
+
+
+def _standalone():
+    return current_app.config.get("TICKETS_AUTH", "standalone") == "standalone"
+
+
+@bp.route("/team/create", methods=["GET", "POST"])
+@admin_only
+def team_create():
+    """Add a person: staff, admin or customer."""
+    posted = request.method == "POST"
+    form = PersonCreateForm() if posted else PersonCreateForm(formdata=None)
+    if not _standalone():
+        # The host owns logins and passwords; the module only needs to know the person.
+        del form.password
+    if form.validate_on_submit():
+        password = form.password.data if "password" in form else None
+        try:
+            person = create_user(current_tenant, form.email.data, form.name.data, Role(form.role.data), password)
+        except ServiceError as exc:
+            getattr(form, exc.field or "email").errors.append(exc.message)
+        else:
+            flash(f"{person.name} was added as {person.role_label}.", "success")
+            return redirect(url_for("tickets.admin.team_list", show=_tab_of(person)), 303)
+    if posted:
+        session.rollback()
+    return render_template("xobito_tickets/admin/person_form.html", form=form, person=None), 422 if posted else 200
+
+
+def _tab_of(person):
+    return "team" if person.is_staff else "customers"
+
+
+@bp.route("/team/<int:user_id>/edit", methods=["GET", "POST"])
+@admin_only
+def team_edit(user_id):
+    """Change a person's name, email and role."""
+    person = get_person_or_404(user_id)
+    posted = request.method == "POST"
+    form = PersonForm() if posted else PersonForm(formdata=None, obj=person)
+    if form.validate_on_submit():
+        try:
+            update_person(get_current_user(), person, form.name.data, form.email.data, form.role.data)
+        except ServiceError as exc:
+            getattr(form, exc.field or "name").errors.append(exc.message)
+        else:
+            flash(f"{form.name.data} was saved.", "success")
+            return redirect(url_for("tickets.admin.team_list", show=_tab_of(get_person_or_404(user_id))), 303)
+    if posted:
+        session.rollback()
+        person = get_person_or_404(user_id)
+    return render_template(
+        "xobito_tickets/admin/person_form.html",
+        form=form,
+        person=person,
+        me=get_current_user(),
+        action_form=ActionForm(formdata=None),
+    ), 422 if posted else 200
+
+
+def _state_action(user_id, action, message):
+    person = get_person_or_404(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        action(get_current_user(), person)
+    except ServiceError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(message.format(name=person.name), "success")
+    return redirect(url_for("tickets.admin.team_list", show=_tab_of(person)), 303)
+
+
+@bp.post("/team/<int:user_id>/deactivate")
+@admin_only
+def team_deactivate(user_id):
+    """Deactivate a person: no login, no email; their history stays."""
+    return _state_action(user_id, deactivate_person, "{name} is deactivated and can no longer log in.")
+
+
+@bp.post("/team/<int:user_id>/reactivate")
+@admin_only
+def team_reactivate(user_id):
+    """Let a deactivated person log in again."""
+    return _state_action(user_id, reactivate_person, "{name} is active again.")

@@ -1,0 +1,96 @@
+"""The ticket counts behind the queue's status tabs (``tickets_queue_counts``).
+
+Counting the visible tickets per status with ``COUNT(*)`` reads one index entry per
+ticket: milliseconds at 100,000 tickets, a quarter of a second at 1,000,000. Instead
+the services keep a small table of counts per (tenant, department, assignee,
+priority, status) in the transaction that changes a ticket, and a tab is a ``SUM``
+over at most a few hundred rows, whatever the size of the queue.
+
+Only the services change tickets. Rows written around them (a bulk import, a
+hand-edited database) are recounted with :func:`rebuild` (``flask tickets recount``).
+"""
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..db import session
+from ..models import QueueCount, Ticket
+
+_KEY_NAMES = ("tenant_id", "department_id", "assignee_id", "priority", "status")
+
+
+def ticket_key(ticket):
+    """Return the key of the counts row ``ticket`` is counted in."""
+    return (ticket.tenant_id, ticket.department_id, ticket.assignee_id or 0, int(ticket.priority), ticket.status)
+
+
+class Tally:
+    """The tickets one transaction touches, with the key each had before it."""
+
+    def __init__(self):
+        self._tracked = {}
+
+    def track(self, ticket, new=False):
+        """Remember ``ticket`` and, unless it is ``new``, the key it has now."""
+        if id(ticket) not in self._tracked:
+            self._tracked[id(ticket)] = (ticket, None if new else ticket_key(ticket))
+
+    def deltas(self):
+        """Return ``{key: change}`` for every key whose count the transaction changed."""
+        changes = {}
+        for ticket, before in self._tracked.values():
+            after = ticket_key(ticket)
+            if after == before:
+                continue
+            if before is not None:
+                changes[before] = changes.get(before, 0) - 1
+            changes[after] = changes.get(after, 0) + 1
+        return {key: change for key, change in changes.items() if change}
+
+
+def apply(deltas):
+    """Add ``deltas`` (``{key: change}``) to the counts in one statement.
+
+    Rows are written in key order, so two transactions that both move tickets
+    between the same keys lock those rows in the same order and cannot deadlock.
+    """
+    if not deltas:
+        return
+    rows = [dict(zip(_KEY_NAMES, key, strict=True), n=change) for key, change in sorted(deltas.items())]
+    dialect = session.get_bind(mapper=sa.inspect(QueueCount)).dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+        stmt = insert(QueueCount).values(rows)
+        stmt = stmt.on_conflict_do_update(index_elements=list(_KEY_NAMES), set_={"n": QueueCount.n + stmt.excluded.n})
+        session.execute(stmt)
+        return
+    for row in rows:  # Any other database: update, or insert the first ticket of a key.
+        key = [getattr(QueueCount, name) == row[name] for name in _KEY_NAMES]
+        updated = session.execute(sa.update(QueueCount).where(*key).values(n=QueueCount.n + row["n"]))
+        if updated.rowcount == 0:
+            session.execute(sa.insert(QueueCount).values(**row))
+
+
+def rebuild_statements(tenant_id=None):
+    """Return the DELETE and the INSERT … SELECT that recount one tenant (or all) from the tickets."""
+    only = [] if tenant_id is None else [QueueCount.tenant_id == tenant_id]
+    assignee = sa.func.coalesce(Ticket.assignee_id, 0)
+    key = (Ticket.tenant_id, Ticket.department_id, assignee, Ticket.priority, Ticket.status)
+    counted = sa.select(*key, sa.func.count()).group_by(*key)
+    if tenant_id is not None:
+        counted = counted.where(Ticket.tenant_id == tenant_id)
+    return sa.delete(QueueCount).where(*only), sa.insert(QueueCount).from_select([*_KEY_NAMES, "n"], counted)
+
+
+def rebuild(tenant_id=None):
+    """Recount the counts of one tenant (or all) from the tickets; the caller commits."""
+    for statement in rebuild_statements(tenant_id):
+        session.execute(statement)
+
+
+def count_by_status(conditions):
+    """Return ``{status: n}`` summed over the counts rows matching ``conditions``."""
+    rows = session.execute(
+        sa.select(QueueCount.status, sa.func.sum(QueueCount.n)).where(*conditions).group_by(QueueCount.status)
+    )
+    return {status: int(total or 0) for status, total in rows}

@@ -1,0 +1,62 @@
+"""A ticket's history (TicketEvent rows) as sentences a person reads at a glance."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..models import TicketStatus
+
+#: kind -> what is changed, for "changed <what> <old> → <new>".
+CHANGED = {"status": "status", "priority": "priority", "department": "department", "assigned": "assignee"}
+
+
+@dataclass
+class HistoryLine:
+    """One line: "<actor> <verb> [<old> → <new>]", when, and the reply it points at."""
+
+    actor: str
+    verb: str
+    old: str | None
+    new: str | None
+    when: datetime
+    kind: str
+    reply_id: int | None = None
+
+    @property
+    def text(self):
+        """Return the line as plain text, e.g. "Sam Support changed status Open → Answered"."""
+        if self.old is not None and self.new is not None:
+            return f"{self.actor} {self.verb} {self.old} → {self.new}"
+        target = self.new if self.new is not None else self.old
+        return f"{self.actor} {self.verb}" + (f" {target}" if target is not None else "")
+
+
+def _status_label(value):
+    try:
+        return TicketStatus(value).label
+    except ValueError:
+        return value
+
+
+def describe_event(event):
+    """Return the :class:`HistoryLine` of one event row (kind, old_value, new_value, created_at, actor_name)."""
+    actor = event.actor_name if event.actor_name is not None else "The system"
+    line = HistoryLine(actor=actor, verb="", old=None, new=None, when=event.created_at, kind=event.kind)
+    if event.kind == "created":
+        line.verb = "opened the ticket"
+    elif event.kind == "replied":
+        line.verb = "replied"
+        line.reply_id = int(event.new_value) if (event.new_value or "").isdigit() else None
+    elif event.kind == "assigned" and event.new_value is None:
+        line.verb = "unassigned"
+        line.old = event.old_value
+    elif event.kind == "assigned" and event.old_value is None:
+        line.verb = "assigned the ticket to"
+        line.new = event.new_value
+    else:
+        what = CHANGED.get(event.kind, event.kind)
+        line.verb = f"changed {what}"
+        old, new = event.old_value, event.new_value
+        if event.kind == "status":
+            old, new = _status_label(old), _status_label(new)
+        line.old, line.new = old or "none", new or "none"
+    return line

@@ -1,0 +1,230 @@
+"""One function per ticket action. Tenant and actor are explicit; the rules live here.
+
+Each service runs in a :class:`~xobito_tickets.tickets.transaction.Transaction`: it
+changes the rows, records the change in the ticket's history, sends its signal
+(receivers add outbox rows to the same transaction) and commits. On any failure the
+transaction is rolled back and every file written for it is removed, so nothing is
+half-stored.
+"""
+
+import sqlalchemy as sa
+
+from .. import signals
+from ..db import session
+from ..errors import ServiceError, TicketClosedError
+from ..models import TRANSITIONS, Priority, Reply, Ticket, TicketCounter, TicketStatus, utcnow
+from .transaction import Transaction, current_app_object, record_event
+
+__all__ = [
+    "ServiceError",
+    "TicketClosedError",
+    "assign_ticket",
+    "change_priority",
+    "close_ticket",
+    "next_ticket_number",
+    "open_ticket",
+    "post_reply",
+    "reopen_ticket",
+]
+
+
+def _check_same_tenant(ticket, *people):
+    for person in people:
+        if person is not None and person.tenant_id != ticket.tenant_id:
+            raise ServiceError("That person is not part of this workspace.")
+
+
+def next_ticket_number(tenant_id):
+    """Take the next ticket number of a tenant, atomically across processes.
+
+    The UPDATE locks the tenant's counter row until the transaction ends, so
+    concurrent creations wait for each other and numbers come out in commit order.
+    """
+    increment = (
+        sa.update(TicketCounter)
+        .where(TicketCounter.tenant_id == tenant_id)
+        .values(last_number=TicketCounter.last_number + 1)
+        .returning(TicketCounter.last_number)
+    )
+    number = session.execute(increment).scalar()
+    if number is None:
+        # A tenant made without create_tenant has no counter yet. Two processes may
+        # both get here: the second INSERT fails on the primary key, inside a
+        # savepoint, and that process simply increments the winner's row.
+        highest = session.scalar(sa.select(sa.func.max(Ticket.number)).where(Ticket.tenant_id == tenant_id)) or 0
+        try:
+            with session.begin_nested():
+                session.add(TicketCounter(tenant_id=tenant_id, last_number=highest + 1))
+            number = highest + 1
+        except sa.exc.IntegrityError:
+            number = session.execute(increment).scalar()
+    return number
+
+
+def open_ticket(tenant, requester, department, subject, body, priority=Priority.MEDIUM, files=()):
+    """Create a ticket (status Open) for ``requester`` and return it."""
+    if department is None or department.tenant_id != tenant.id or not department.active:
+        raise ServiceError("Choose one of the listed departments.", field="department")
+    if requester.tenant_id != tenant.id:
+        raise ServiceError("That person is not part of this workspace.")
+    with Transaction() as tx:
+        # Number first: on PostgreSQL it takes the counter row's lock, so the time read
+        # after it orders tickets exactly as their numbers do.
+        number = next_ticket_number(tenant.id)
+        now = utcnow()
+        ticket = Ticket(
+            tenant_id=tenant.id,
+            number=number,
+            subject=subject,
+            body=body,
+            department_id=department.id,
+            priority=int(Priority(priority)),
+            status=TicketStatus.OPEN.value,
+            requester_id=requester.id,
+            created_at=now,
+            last_reply_at=now,
+        )
+        session.add(ticket)
+        tx.tally.track(ticket, new=True)
+        session.flush()
+        attachments = tx.store_files(ticket, None, requester, files)
+        record_event(ticket, requester, "created", new=TicketStatus.OPEN.value)
+        session.flush()
+        signals.ticket_created.send(current_app_object(), ticket=ticket, actor=requester, attachments=attachments)
+    return ticket
+
+
+def post_reply(ticket, author, body, files=()):
+    """Add a reply by ``author`` and move the status as SPEC §4 says; return the reply."""
+    _check_same_tenant(ticket, author)
+    with Transaction() as tx:
+        ticket = tx.lock(ticket)
+        old_status = TicketStatus(ticket.status)
+        action = "staff_reply" if author.is_staff else "customer_reply"
+        new_status = TRANSITIONS.get((old_status, action))
+        if new_status is None:
+            raise TicketClosedError("This ticket is closed. Open a new ticket to follow up.", field="body")
+        now = utcnow()
+        reply = Reply(tenant_id=ticket.tenant_id, ticket_id=ticket.id, author_id=author.id, body=body, created_at=now)
+        session.add(reply)
+        session.flush()
+        attachments = tx.store_files(ticket, reply, author, files)
+        ticket.last_reply_at = now
+        record_event(ticket, author, "replied", new=str(reply.id))
+        if new_status != old_status:
+            ticket.status = new_status.value
+            record_event(ticket, author, "status", old_status.value, new_status.value)
+        session.flush()
+        signals.reply_posted.send(
+            current_app_object(),
+            ticket=ticket,
+            actor=author,
+            reply=reply,
+            attachments=attachments,
+            old_status=old_status,
+            new_status=new_status,
+        )
+    return reply
+
+
+def close_ticket(ticket, actor):
+    """Close an Open or Answered ticket."""
+    _check_same_tenant(ticket, actor)
+    with Transaction() as tx:
+        ticket = tx.lock(ticket)
+        old_status = TicketStatus(ticket.status)
+        if TRANSITIONS.get((old_status, "close")) is None:
+            raise ServiceError("This ticket is already closed.")
+        ticket.status = TicketStatus.CLOSED.value
+        ticket.closed_at = utcnow()
+        record_event(ticket, actor, "status", old_status.value, TicketStatus.CLOSED.value)
+        session.flush()
+        signals.ticket_closed.send(current_app_object(), ticket=ticket, actor=actor, old_status=old_status)
+    return ticket
+
+
+def reopen_ticket(ticket, actor):
+    """Reopen a closed ticket (staff and admins only)."""
+    _check_same_tenant(ticket, actor)
+    if not actor.is_staff:
+        raise ServiceError("Only staff can reopen a ticket. Open a new ticket to follow up.")
+    with Transaction() as tx:
+        ticket = tx.lock(ticket)
+        old_status = TicketStatus(ticket.status)
+        if TRANSITIONS.get((old_status, "reopen")) is None:
+            raise ServiceError("Only a closed ticket can be reopened.")
+        ticket.status = TicketStatus.OPEN.value
+        ticket.closed_at = None
+        record_event(ticket, actor, "status", old_status.value, TicketStatus.OPEN.value)
+        session.flush()
+        signals.ticket_reopened.send(current_app_object(), ticket=ticket, actor=actor)
+    return ticket
+
+
+def assign_ticket(ticket, actor, department, assignee):
+    """Route ``ticket`` to ``department`` and/or ``assignee`` (a staff member or admin, or None)."""
+    _check_same_tenant(ticket, actor, assignee)
+    if not actor.is_staff:
+        raise ServiceError("Only staff can assign tickets.")
+    if department is None or department.tenant_id != ticket.tenant_id:
+        raise ServiceError("Choose one of the listed departments.", field="department")
+    if assignee is not None and not assignee.is_staff:
+        raise ServiceError("Choose an active staff member or admin.", field="assignee")
+    with Transaction() as tx:
+        ticket = tx.lock(ticket)
+        old_department = ticket.department
+        old_assignee = ticket.assignee
+        department_changed = ticket.department_id != department.id
+        assignee_changed = ticket.assignee_id != (assignee.id if assignee else None)
+        # A deactivated assignee may stay on a ticket that is only moved to another
+        # department; nobody can newly hand a ticket to them.
+        if assignee_changed and assignee is not None and not assignee.active:
+            raise ServiceError("Choose an active staff member or admin.", field="assignee")
+        if department_changed and not department.active:
+            raise ServiceError("That department is inactive.", field="department")
+        if not (department_changed or assignee_changed):
+            return ticket
+        if department_changed:
+            ticket.department_id = department.id
+            record_event(ticket, actor, "department", old_department.name, department.name)
+        if assignee_changed:
+            ticket.assignee_id = assignee.id if assignee else None
+            record_event(
+                ticket,
+                actor,
+                "assigned",
+                old_assignee.name if old_assignee else None,
+                assignee.name if assignee else None,
+            )
+        session.flush()
+        session.refresh(ticket, ["department", "assignee"])
+        signals.ticket_assigned.send(
+            current_app_object(),
+            ticket=ticket,
+            actor=actor,
+            old_department=old_department if department_changed else ticket.department,
+            old_assignee=old_assignee,
+            department_changed=department_changed,
+            assignee_changed=assignee_changed,
+        )
+    return ticket
+
+
+def change_priority(ticket, actor, priority):
+    """Set the ticket's priority (staff and admins only)."""
+    _check_same_tenant(ticket, actor)
+    if not actor.is_staff:
+        raise ServiceError("Only staff can change the priority.")
+    priority = Priority(priority)
+    with Transaction() as tx:
+        ticket = tx.lock(ticket)
+        old_priority = Priority(ticket.priority)
+        if old_priority == priority:
+            return ticket
+        ticket.priority = int(priority)
+        record_event(ticket, actor, "priority", old_priority.label, priority.label)
+        session.flush()
+        signals.priority_changed.send(
+            current_app_object(), ticket=ticket, actor=actor, old_priority=old_priority, new_priority=priority
+        )
+    return ticket

@@ -1,1 +1,0 @@
-"""The module's blueprints: portal (customers), admin (staff), auth (standalone login)."""

@@ -1,0 +1,67 @@
+"""Form pieces every feature shares: text normalisation, the length rule as a browser counts, id fields."""
+
+from flask import current_app
+from flask_wtf import FlaskForm
+from wtforms.validators import ValidationError
+
+from ..models import MAX_ROW_ID
+
+
+def normalize_text(value):
+    """Strip surrounding whitespace and turn CRLF and CR into LF (one character per line break)."""
+    if value is None:
+        return None
+    return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def single_line(value):
+    """Strip and collapse a one-line field; line breaks become spaces."""
+    if value is None:
+        return None
+    return " ".join(str(value).split())
+
+
+class TextLength:
+    """Require between ``min_key`` and ``max_key`` characters (config keys), counted as a browser does."""
+
+    def __init__(self, min_key, max_key, what="This"):
+        self.min_key = min_key
+        self.max_key = max_key
+        self.what = what
+
+    def __call__(self, form, field):
+        low = current_app.config[self.min_key]
+        high = current_app.config[self.max_key]
+        count = len(field.data or "")
+        if count < low:
+            if count == 0:
+                raise ValidationError(f"{self.what} is required.")
+            raise ValidationError(f"{self.what} must be at least {low} characters (it has {count}).")
+        if count > high:
+            raise ValidationError(f"{self.what} can be at most {high} characters (it has {count}).")
+
+
+class ActionForm(FlaskForm):
+    """A button that posts only a CSRF token (close, reopen, logout)."""
+
+
+def int_or_none(value):
+    """Coerce a submitted id to an int, or None when it is no possible row id."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    # Anything beyond a 32-bit id cannot be a row; keep it away from the database.
+    return number if 0 < number <= MAX_ROW_ID else None
+
+
+def int_or_blank(value):
+    """Like :func:`int_or_none`, but an empty value stays ``""`` (a choice of "nobody")."""
+    if value in (None, ""):
+        return ""
+    return int_or_none(value)
+
+
+def offered(field):
+    """Return the values a select field offered."""
+    return {choice.value for choice in field.choices}
