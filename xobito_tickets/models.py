@@ -4,6 +4,7 @@ import enum
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base
@@ -140,7 +141,7 @@ department_members = sa.Table(
 )
 
 
-class User(Base):
+class User(UserMixin, Base):
     """A person of one tenant: a customer, staff member or admin.
 
     In the standalone app this is the login account (``password_hash``). An embedding
@@ -187,21 +188,11 @@ class User(Base):
     def role_label(self):
         return Role(self.role).label
 
-    # Flask-Login protocol (the standalone login uses these rows directly).
-    @property
-    def is_authenticated(self):
-        return True
-
+    # Flask-Login's UserMixin (the standalone login uses these rows directly); a
+    # deactivated person is no active user.
     @property
     def is_active(self):
         return self.active
-
-    @property
-    def is_anonymous(self):
-        return False
-
-    def get_id(self):
-        return str(self.id)
 
     def __repr__(self):
         return f"<User {self.email} ({self.role})>"

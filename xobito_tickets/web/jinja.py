@@ -116,13 +116,13 @@ def filesize(num):
 
 
 def register(app):
-    """Add the filters to ``app``'s Jinja environment."""
-    app.jinja_env.filters.setdefault("relative_time", relative_time)
-    app.jinja_env.filters.setdefault("exact_time", exact_time)
-    app.jinja_env.filters.setdefault("iso_time", iso_time)
-    app.jinja_env.filters.setdefault("paragraphs", paragraphs)
-    app.jinja_env.filters.setdefault("filesize", filesize)
-    app.jinja_env.filters.setdefault("time_tag", time_tag)
-    app.jinja_env.filters.setdefault("status_badge", status_badge)
-    app.jinja_env.filters.setdefault("priority_badge", priority_badge)
-    app.jinja_env.globals.setdefault("ticket_url_maker", ticket_url_maker)
+    """Add the filters to ``app``'s Jinja environment, named ``tickets_*`` so a host's filters never replace ours."""
+    app.jinja_env.filters["tickets_relative_time"] = relative_time
+    app.jinja_env.filters["tickets_exact_time"] = exact_time
+    app.jinja_env.filters["tickets_iso_time"] = iso_time
+    app.jinja_env.filters["tickets_paragraphs"] = paragraphs
+    app.jinja_env.filters["tickets_filesize"] = filesize
+    app.jinja_env.filters["tickets_time_tag"] = time_tag
+    app.jinja_env.filters["tickets_status_badge"] = status_badge
+    app.jinja_env.filters["tickets_priority_badge"] = priority_badge
+    app.jinja_env.globals["tickets_url_maker"] = ticket_url_maker
