@@ -119,7 +119,6 @@ class Tickets:
 
         app.cli.add_command(tickets_cli)
         app.jinja_env.globals.setdefault("tickets_base_template", base_template)
-        app.jinja_env.globals.setdefault("tickets_has_endpoint", lambda name: name in current_app.view_functions)
         app.jinja_env.globals.setdefault("tickets_assets", tickets_assets)
         jinja.register(app)
         mail.init_app(app, app.extensions[EXTENSION_KEY])

@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
 from xobito_tickets import create_app
@@ -113,10 +114,6 @@ def browser():
     """Debian's Chromium, started once for the whole browser suite."""
     if not os.path.exists(CHROMIUM):
         _missing(f"Chromium at {CHROMIUM}", "apt-get install chromium")
-    try:
-        from playwright.sync_api import expect, sync_playwright
-    except ImportError:
-        _missing("The playwright Python package", "pip install playwright")
     # expect() waits 5 s by default, half of what actions wait (the context's default timeout
     # below): on a busy machine a page can take longer than that to show what it will show.
     expect.set_options(timeout=10_000)

@@ -15,12 +15,6 @@ from .conftest import log_in
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def staff_side(site):
-    if "tickets.admin.ticket_queue" not in site.app.view_functions:
-        pytest.skip("the staff side (tickets.admin.*) is not built yet")
-
-
 def open_as_carla(site, subject, department="Support", priority=Priority.MEDIUM):
     """Open a ticket as the seeded customer, through the service; return its number."""
     with site.app.app_context():
@@ -32,7 +26,7 @@ def open_as_carla(site, subject, department="Support", priority=Priority.MEDIUM)
     return number
 
 
-def test_staff_filters_replies_assigns_closes_and_reopens(staff_side, page, site, screenshot):
+def test_staff_filters_replies_assigns_closes_and_reopens(page, site, screenshot):
     """Sam works a ticket from the queue to closed and back, through the real UI."""
     urgent = open_as_carla(site, "Checkout page is down", priority=Priority.URGENT)
     open_as_carla(site, "Typo on the pricing page", priority=Priority.LOW)
@@ -87,7 +81,7 @@ def test_staff_filters_replies_assigns_closes_and_reopens(staff_side, page, site
     expect(row).to_contain_text("Open")
 
 
-def test_staff_does_not_see_other_departments(staff_side, page, site):
+def test_staff_does_not_see_other_departments(page, site):
     """Sam's queue has no Billing ticket, and its URL answers a 404 page."""
     billing = open_as_carla(site, "Invoice charged twice", department="Billing")
     log_in(page, site, "sam@acme.test")

@@ -40,17 +40,6 @@ def page_body(response):
     return _CSRF_VALUE.sub(rb"\1\2", response.get_data())
 
 
-def admin_side_exists(app):
-    """Return True once the staff side (``tickets.admin.*``) is mounted."""
-    return "tickets.admin.ticket_detail" in app.view_functions
-
-
-def require_admin_side(app):
-    """Skip the calling test until the staff side exists."""
-    if not admin_side_exists(app):
-        pytest.skip("the staff side (tickets.admin.*) is not built yet")
-
-
 def storage_files(app):
     """Return every file below the storage root, as sorted relative paths."""
     root = app.config["TICKETS_STORAGE_ROOT"]

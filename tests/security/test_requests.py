@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 
 from xobito_tickets.config import MIB
 
-from .conftest import require_admin_side, snapshot
+from .conftest import snapshot
 
 
 @pytest.fixture
@@ -19,7 +19,6 @@ def customer(login_as, make):
 
 @pytest.fixture
 def staff(app, login_as, make):
-    require_admin_side(app)
     make.ticket()
     return login_as("ada@acme.test")
 

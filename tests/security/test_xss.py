@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from xobito_tickets.db import session
 from xobito_tickets.models import Department, OutboxEmail
 
-from .conftest import PNG, XSS_PAYLOADS, admin_side_exists, upload
+from .conftest import PNG, XSS_PAYLOADS, upload
 
 SCRIPT, BREAKOUT, SVG = XSS_PAYLOADS
 
@@ -32,23 +32,13 @@ def assert_escaped(html, where):
 
 @pytest.fixture
 def poisoned(app, world, login_as):
-    """Fill every user-typed field with a payload, through the real forms where they exist."""
-    from xobito_tickets.team.services import create_department
-
-    if admin_side_exists(app):
-        ada = login_as("ada@acme.test")
-        response = ada.post(
-            "/acme/admin/departments/create",
-            data={"name": BREAKOUT, "description": SCRIPT, "active": "y", "members": [world.staff_id]},
-        )
-        assert response.status_code == 303, response.status_code
-    else:
-        with app.app_context():
-            from xobito_tickets.models import Tenant, User
-
-            tenant = session.scalar(sa.select(Tenant).where(Tenant.slug == "acme"))
-            create_department(tenant, BREAKOUT, SCRIPT, members=[session.get(User, world.staff_id)])
-            session.remove()
+    """Fill every user-typed field with a payload, through the real forms."""
+    ada = login_as("ada@acme.test")
+    response = ada.post(
+        "/acme/admin/departments/create",
+        data={"name": BREAKOUT, "description": SCRIPT, "active": "y", "members": [world.staff_id]},
+    )
+    assert response.status_code == 303, response.status_code
     with app.app_context():
         department_id = session.scalar(sa.select(Department.id).where(Department.name == BREAKOUT))
         session.remove()
@@ -73,10 +63,9 @@ def poisoned(app, world, login_as):
     number = response.headers["Location"].rsplit("/", 1)[-1]
     response = mallory.post(f"/acme/tickets/{number}/reply", data={"body": f"reply {SVG} {BREAKOUT}"})
     assert response.status_code == 303
-    if admin_side_exists(app):
-        sam = login_as("sam@acme.test")
-        response = sam.post(f"/acme/admin/tickets/{number}/reply", data={"body": f"staff says {SCRIPT}"})
-        assert response.status_code == 303
+    sam = login_as("sam@acme.test")
+    response = sam.post(f"/acme/admin/tickets/{number}/reply", data={"body": f"staff says {SCRIPT}"})
+    assert response.status_code == 303
     return {"number": number, "mallory": mallory, "department_id": department_id}
 
 
@@ -102,8 +91,6 @@ def test_customer_pages_escape_every_field(poisoned, url):
 @pytest.mark.parametrize("email, url", STAFF_PAGES, ids=[u for _, u in STAFF_PAGES])
 def test_staff_pages_escape_every_field(app, login_as, poisoned, email, url):
     """Stored XSS aimed at agents: queue, ticket view, history, departments and team show payloads as text."""
-    if not admin_side_exists(app):
-        pytest.skip("the staff side (tickets.admin.*) is not built yet")
     response = login_as(email).get(url.format(**poisoned))
     assert response.status_code == 200, url
     html = response.get_data(as_text=True)

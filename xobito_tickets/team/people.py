@@ -6,11 +6,11 @@ from sqlalchemy.orm import selectinload
 
 from ..db import session
 from ..errors import ServiceError
-from ..models import MAX_ROW_ID, Role, User
+from ..models import Role, User
 from ..tenancy.current import get_current_user
 from ..tenancy.resolve import current_tenant
 from ..tickets.access import get_tenant_row_or_404
-from ..web.forms import ActionForm
+from ..web.forms import ActionForm, parse_row_id
 from ..web.staff import admin_only, bp
 from .forms import PersonCreateForm, PersonForm
 from .services import create_user, deactivate_person, reactivate_person, update_person
@@ -40,10 +40,10 @@ def team_list():
     stmt = sa.select(User).where(User.tenant_id == current_tenant.id, User.role.in_(ROLE_TABS[tab][1]))
     if q:
         stmt = stmt.where(sa.or_(User.name.icontains(q, autoescape=True), User.email.icontains(q, autoescape=True)))
-    after = request.args.get("after", "")
-    if after.isdigit() and 0 < int(after) <= MAX_ROW_ID:
+    after = parse_row_id(request.args.get("after", ""))
+    if after is not None:
         mark = session.execute(
-            sa.select(User.name, User.id).where(User.id == int(after), User.tenant_id == current_tenant.id)
+            sa.select(User.name, User.id).where(User.id == after, User.tenant_id == current_tenant.id)
         ).first()
         if mark is not None:
             stmt = stmt.where(sa.tuple_(User.name, User.id) > sa.tuple_(*mark))

@@ -25,6 +25,7 @@ from ..models import (
     UTCDateTime,
     format_ticket_number,
 )
+from ..web.forms import parse_row_id
 from .access import visible_counts_clause, visible_tickets_parts
 from .counts import count_by_status
 
@@ -114,13 +115,12 @@ class TicketFilters:
                 priorities.append(priority)
         department_id = None
         raw = args.get("department", "")
-        # isdecimal() and isascii(): "²".isdigit() is True but int("²") fails.
-        if raw.isascii() and raw.isdecimal() and int(raw) in {d.id for d in departments}:
+        if parse_row_id(raw) in {d.id for d in departments}:
             department_id = int(raw)
         filters = cls(statuses=statuses, priorities=priorities, department_id=department_id)
         if allow_staff_filters:
             raw = args.get("assignee", "")
-            if raw in ("me", "none") or (raw.isascii() and raw.isdecimal() and int(raw) in {u.id for u in staff}):
+            if raw in ("me", "none") or parse_row_id(raw) in {u.id for u in staff}:
                 filters.assignee = raw
             filters.q = " ".join(args.get("q", "").split())[:200]
             sort = args.get("sort", "activity")

@@ -45,6 +45,18 @@ class ActionForm(FlaskForm):
     """A button that posts only a CSRF token (close, reopen, logout)."""
 
 
+def parse_row_id(text):
+    """Return the row id that ``text`` (a query parameter, a cookie) spells, or None.
+
+    The one parser of ids and cursors that come from a URL: ASCII digits only ("²" and
+    "①" pass ``isdigit()`` but not ``int()``), within a row id's range.
+    """
+    if not isinstance(text, str) or not text.isascii() or not text.isdecimal() or len(text) > 10:
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ROW_ID else None
+
+
 def int_or_none(value):
     """Coerce a submitted id to an int, or None when it is no possible row id."""
     try:
