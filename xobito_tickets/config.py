@@ -145,6 +145,12 @@ DEFAULTS = {
     #: Failed logins allowed per account / per client address within the window.
     "TICKETS_LOGIN_MAX_FAILURES_ACCOUNT": 5,
     "TICKETS_LOGIN_MAX_FAILURES_ADDRESS": 20,
+    #: Tickets / replies one person may post per TICKETS_POST_LIMIT_WINDOW; more is a
+    #: 429 page with Retry-After (0: no limit). Counted in the login limit's table.
+    "TICKETS_POST_LIMIT_TICKETS": 20,
+    "TICKETS_POST_LIMIT_REPLIES": 60,
+    #: The window of the posting limits, in seconds.
+    "TICKETS_POST_LIMIT_WINDOW": 10 * 60,
     #: The window for the login limits, in seconds.
     "TICKETS_LOGIN_WINDOW": 15 * 60,
     #: Longest life of a standalone login, in seconds: a stolen session cookie stops

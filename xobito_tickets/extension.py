@@ -38,6 +38,7 @@ from .tickets.storage import local_storage_factory, s3_storage_factory
 from .web import jinja, staff
 from .web.health import health_check
 from .web.layouts import check_host_layout
+from .web.ratelimit import TooManyPosts
 from .web.security import apply_security_headers, check_csrf, limit_urlencoded_body, reject_nul_bytes
 
 #: The parent blueprint: tenant resolution, login guard, CSRF and headers for all pages.
@@ -342,7 +343,9 @@ def render_error(error):
     if isinstance(error, CSRFError):
         text = "The form expired or came from another site. Go back, reload the page and try again."
     retry_after = getattr(error, "retry_after", None) if code == 429 else None
-    if retry_after:
+    if isinstance(error, TooManyPosts):
+        text = error.description
+    elif retry_after:
         minutes = max(1, -(-int(retry_after) // 60))
         text = f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
     response = current_app.make_response(

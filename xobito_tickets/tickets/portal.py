@@ -11,6 +11,7 @@ from ..models import Attachment, Priority, Reply, Ticket
 from ..tenancy.current import get_current_user
 from ..tenancy.resolve import current_tenant
 from ..web.forms import ActionForm
+from ..web.ratelimit import limit_posting
 from .access import (
     active_departments,
     department_choices,
@@ -84,6 +85,7 @@ def ticket_create():
 
 
 @bp.post("/tickets/store")
+@limit_posting("ticket")
 def ticket_store():
     """Create a ticket from the submitted form."""
     form = _create_form()
@@ -159,6 +161,7 @@ def ticket_detail(ticket):
 
 
 @bp.post("/tickets/<ticket>/reply")
+@limit_posting("reply")
 def ticket_reply(ticket):
     """Add the customer's reply to the thread."""
     user = get_current_user()

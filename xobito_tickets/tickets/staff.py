@@ -11,6 +11,7 @@ from ..models import Department, Priority, Ticket, TicketEvent, TicketStatus, Us
 from ..tenancy.current import get_current_user
 from ..tenancy.resolve import current_tenant
 from ..web.forms import ActionForm
+from ..web.ratelimit import limit_posting
 from ..web.staff import bp
 from .access import (
     can_see_ticket,
@@ -137,6 +138,7 @@ def ticket_detail(ticket):
 
 
 @bp.post("/tickets/<ticket>/reply")
+@limit_posting("reply")
 def ticket_reply(ticket):
     """Post a staff reply (Open → Answered)."""
     user = get_current_user()
