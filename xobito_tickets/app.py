@@ -1,6 +1,7 @@
 """The reference app: the helpdesk served standalone, built with ``Tickets`` as a host would."""
 
 import os
+from urllib.parse import urlsplit
 
 from flask import Flask, redirect, request, url_for
 from flask_login import LoginManager
@@ -62,6 +63,13 @@ def create_app(test_config=None):
         app.config["SESSION_COOKIE_SECURE"] = not (app.debug or app.testing)
     if app.config["REMEMBER_COOKIE_SECURE"] is None:
         app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+    if app.config.get("TRUSTED_HOSTS") is None and not (app.debug or app.testing):
+        # Werkzeug copies the Host header into the Location of its redirects (the trailing
+        # slash one, for instance): in production only the configured site's name is
+        # accepted, anything else is a 400. The debug server and the tests take any host.
+        host = urlsplit(app.config.get("TICKETS_BASE_URL") or "").hostname
+        if host:
+            app.config["TRUSTED_HOSTS"] = [host]
     os.makedirs(app.instance_path, exist_ok=True)
     if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
         # A server restart leaves dead connections in the pool: test each one as it is

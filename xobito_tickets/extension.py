@@ -12,18 +12,21 @@ decorators (see :mod:`xobito_tickets.identity`)::
 
 from urllib.parse import urlencode
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask.globals import request_ctx
 from flask_login import current_user
 from flask_login.utils import login_url as flask_login_url
 from flask_wtf.csrf import CSRFError, generate_csrf
 from markupsafe import Markup
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from . import mail
 from .auth import reset_views
 from .auth import views as auth_views
 from .cli import tickets_cli
 from .config import DEFAULTS
+from .db import session as db_session
 from .mail.views import outbox_bp
 from .migrate import create_all
 from .team import departments, people
@@ -67,6 +70,8 @@ class _State:
         self.checked_layouts = {}
         #: The mail feature's state (:class:`xobito_tickets.mail.MailState`), set by mail.init_app.
         self.mail = None
+        #: Requests refused since the database stopped answering (0: it answers).
+        self.database_outage = 0
         #: Host mode: the directory row of the host's logged-in user in a tenant (kept in sync).
         self.directory_user = current_directory_user
 
@@ -331,7 +336,11 @@ ERROR_TEXT = {
     413: ("Upload too large", "The request is too large. Each file may be at most 10 MB, and at most 5 files at once."),
     429: ("Too many attempts", "Too many failed attempts. Wait a few minutes and try again."),
     500: ("Something went wrong", "The error has been logged. Please try again in a moment."),
+    503: ("Back in a moment", "The helpdesk cannot reach its database right now. Please try again in a minute."),
 }
+
+#: Seconds a client is asked to wait while the database cannot be reached.
+OUTAGE_RETRY_AFTER = 30
 
 
 def render_error(error):
@@ -342,6 +351,9 @@ def render_error(error):
     title, text = ERROR_TEXT.get(code, (getattr(error, "name", "Error"), getattr(error, "description", "")))
     if isinstance(error, CSRFError):
         text = "The form expired or came from another site. Go back, reload the page and try again."
+    if request_ctx.url_adapter is None:
+        # No URL can be built for this request (a Host outside TRUSTED_HOSTS): no layout either.
+        return current_app.response_class(f"{title}. {text}\n", code, mimetype="text/plain")
     retry_after = getattr(error, "retry_after", None) if code == 429 else None
     if isinstance(error, TooManyPosts):
         text = error.description
@@ -365,8 +377,43 @@ def render_error(error):
     return response
 
 
+def database_unreachable(error):
+    """Answer a database that cannot be reached with a 503 page: an outage, not a bug.
+
+    One log line per outage (not a traceback per request): the first failure after a
+    good request is logged, the others are counted until the database answers again.
+    """
+    if isinstance(error, sa.exc.DBAPIError) and not (
+        error.connection_invalidated or isinstance(error, (sa.exc.OperationalError, sa.exc.InterfaceError))
+    ):
+        raise error
+    state = current_app.extensions[EXTENSION_KEY]
+    if not state.database_outage:
+        current_app.logger.error(
+            "xobito_tickets: the database cannot be reached: %s", " ".join(str(error.orig).split())
+        )
+    state.database_outage += 1
+    db_session.rollback()
+    response = render_error(ServiceUnavailable())
+    response.headers["Retry-After"] = str(OUTAGE_RETRY_AFTER)
+    return response
+
+
+def _database_answered(response):
+    """after_request: a page was served, so any outage is over (log how many requests it cost)."""
+    state = current_app.extensions[EXTENSION_KEY]
+    if state.database_outage and response.status_code != 503:
+        current_app.logger.warning(
+            "xobito_tickets: the database answers again (%d requests refused meanwhile).", state.database_outage
+        )
+        state.database_outage = 0
+    return response
+
+
 for _code in (400, 403, 404, 405, 413, 429):
     bp.register_error_handler(_code, render_error)
+bp.register_error_handler(sa.exc.DBAPIError, database_unreachable)
+bp.after_request(_database_answered)
 bp.register_error_handler(CSRFError, render_error)
 
 
