@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from xobito_tickets.db import session
-from xobito_tickets.models import Department, Tenant, User
+from xobito_tickets.models import Tenant, User
 from xobito_tickets.team.services import create_department
 from xobito_tickets.tickets.services import open_ticket
 

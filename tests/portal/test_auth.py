@@ -290,3 +290,15 @@ def test_register_can_be_turned_off_per_tenant(client, world, app):
     assert 'href="/acme/register"' not in client.get("/acme/login").get_data(as_text=True)
     # Globex still allows it.
     assert client.get("/globex/register").status_code == 200
+
+
+def test_a_wrong_password_is_said_once(client, world):
+    response = client.post("/acme/login", data={"email": "carla@acme.test", "password": "not her password"})
+    assert response.status_code == 422
+    assert response.get_data(as_text=True).count("Wrong email or password.") == 1
+
+
+def test_logout_says_so(client, auth, world):
+    auth.login("carla@acme.test")
+    response = client.post("/acme/logout", follow_redirects=True)
+    assert "You are logged out." in response.get_data(as_text=True)

@@ -2,7 +2,8 @@
 
 import pytest
 
-from xobito_tickets.models import Attachment, Reply, Ticket
+from xobito_tickets.db import session
+from xobito_tickets.models import Attachment, Department, Reply, Ticket
 
 from ..conftest import PASSWORD, count_rows
 from .conftest import snapshot
@@ -275,3 +276,15 @@ def test_ticket_rows_are_created_once(customer, world, app):
     data = {"subject": "Once", "department": world.support_id, "body": "Only once"}
     customer.post("/acme/tickets/store", data=data)
     assert count_rows(app, Ticket) == 1
+
+
+def test_create_form_makes_the_customer_choose_and_describes_each_department(customer, app, world):
+    with app.app_context():
+        session.get(Department, world.billing_id).description = "Invoices, refunds and payment cards."
+        session.commit()
+    html = customer.get("/acme/tickets/create").get_data(as_text=True)
+    assert '<option selected value="">Choose a department…</option>' in html
+    assert "<dt>Billing</dt><dd>Invoices, refunds and payment cards.</dd>" in html
+    response = customer.post("/acme/tickets/store", data={"subject": "S", "department": "", "body": "Body text"})
+    assert response.status_code == 422
+    assert "Choose one of the listed departments." in response.get_data(as_text=True)

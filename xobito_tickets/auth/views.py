@@ -5,7 +5,7 @@ from datetime import timedelta
 from functools import lru_cache
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import login_user, logout_user
 from werkzeug.exceptions import HTTPException, TooManyRequests
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -119,7 +119,8 @@ def login():
             start_session(user)
             return redirect(next_path or _home_for(user))
         attempt.failed()
-        form.password.errors.append("Wrong email or password.")
+        # One message for the whole form (it is about the pair, not one field), said once.
+        form.form_errors.append("Wrong email or password.")
         return render_template("xobito_tickets/auth/login.html", form=form, next=next_path), 422
     status = 422 if request.method == "POST" else 200
     return render_template("xobito_tickets/auth/login.html", form=form, next=next_path), status
@@ -135,6 +136,7 @@ def logout():
         db_session.commit()
     logout_user()
     session.clear()
+    flash("You are logged out.", "success")
     return redirect(url_for("tickets.auth.login"))
 
 

@@ -71,6 +71,9 @@ def _create_form():
     form = TicketCreateForm()
     departments = active_departments(current_tenant.id)
     form.department.choices = [SelectChoice(d.id, d.name) for d in departments]
+    if len(departments) > 1:
+        # The customer chooses: a preselected first department sent tickets to the wrong team.
+        form.department.choices.insert(0, SelectChoice("", "Choose a department…"))
     # Keep the rows: the session's identity map holds them only weakly, and looking
     # the chosen one up again by id would cost another query.
     form.department_rows = {d.id: d for d in departments}
@@ -81,7 +84,7 @@ def _create_form():
 def ticket_create():
     """Show the new-ticket form."""
     form = _create_form()
-    return render_template("xobito_tickets/portal/create.html", form=form)
+    return render_template("xobito_tickets/portal/create.html", form=form, departments=form.department_rows.values())
 
 
 @bp.post("/tickets/store")
@@ -106,7 +109,9 @@ def ticket_store():
         else:
             flash(f"Ticket {ticket.display_number} was created. We will email you when the team replies.", "success")
             return redirect(url_for("tickets.portal.ticket_detail", ticket=ticket.display_number), 303)
-    return render_template("xobito_tickets/portal/create.html", form=form), 422
+    return render_template(
+        "xobito_tickets/portal/create.html", form=form, departments=form.department_rows.values()
+    ), 422
 
 
 _THREAD_REPLIES = (

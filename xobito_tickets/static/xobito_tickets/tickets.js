@@ -26,6 +26,9 @@
     var max = parseInt(counter.getAttribute("data-max"), 10);
     var timer = null;
     if (!field || !max) { return; }
+    // The counter replaces maxlength: a pasted text that is too long stays whole, the
+    // count shows how much to cut, and the server refuses it with the field's error.
+    field.removeAttribute("maxlength");
     function update() {
       var n = count(field.value);
       counter.textContent = n + " / " + max;
