@@ -101,3 +101,28 @@ def test_when_the_development_worker_starts_by_itself(app):
     del app.config["MAIL_SERVER"]
     app.debug = False
     assert not dev_worker_enabled(app)  # production
+
+
+def _write_eml(mail_dir, number, to, subject):
+    mail_dir.mkdir(exist_ok=True)
+    body = "x" * 5000
+    (mail_dir / f"2026-12-07T10{number:05d}.eml").write_text(
+        f"To: {to}\nSubject: {subject}\nDate: Mon, 07 Dec 2026 10:00:00 +0000\n\n{body}\n"
+    )
+
+
+def test_the_development_mailbox_pages_and_filters(app, world, client, mail_dir):
+    for number in range(120):
+        to = "carla@acme.test" if number % 2 else "sam@acme.test"
+        _write_eml(mail_dir, number, to, f"[TKT-{number:06d}] Update")
+    app.debug = True
+    html = client.get("/_tickets/mail/").get_data(as_text=True)
+    assert html.count("/_tickets/mail/2026-12-07T10") == 50
+    assert "TKT-000119" in html and "TKT-000069" not in html
+    second = client.get("/_tickets/mail/?after=2026-12-07T1000070.eml").get_data(as_text=True)
+    assert "TKT-000069" in second and "TKT-000070" not in second and 'rel="next"' in second
+    filtered = client.get("/_tickets/mail/?q=TKT-000042").get_data(as_text=True)
+    assert filtered.count("/_tickets/mail/2026-12-07T10") == 1
+    only_sam = client.get("/_tickets/mail/?q=sam%40acme.test").get_data(as_text=True)
+    assert "carla@acme.test" not in only_sam and only_sam.count("sam@acme.test") >= 50
+    assert client.get("/_tickets/mail/?after=../../etc").status_code == 200

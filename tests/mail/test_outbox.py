@@ -169,3 +169,33 @@ def test_a_connection_the_server_closed_while_idle_is_reopened_without_losing_th
         [jobs[0].recipient_email],
         [jobs[1].recipient_email],
     ]
+
+
+def test_the_outbox_page_pages_and_filters_by_recipient_or_ticket(app, world, client, auth):
+    with app.app_context():
+        for number in range(60):
+            session.add(
+                OutboxEmail(
+                    tenant_id=world.acme_id,
+                    kind="reply_posted",
+                    recipient_email=f"person{number}@acme.test",
+                    subject=f"[TKT-{number:06d}] New reply",
+                    message_id=f"<m{number}@helpdesk.test>",
+                    status="sent",
+                )
+            )
+        session.commit()
+    auth.login(ADA)
+    first = client.get("/acme/admin/outbox/?status=all").get_data(as_text=True)
+    assert "person59@acme.test" in first and "person9@acme.test" not in first
+    assert 'rel="next"' in first
+    older = client.get(f"/acme/admin/outbox/?status=all&before={_id_of(app, 'person10@acme.test')}")
+    assert "person9@acme.test" in older.get_data(as_text=True)
+    by_ticket = client.get("/acme/admin/outbox/?status=all&q=TKT-000007").get_data(as_text=True)
+    assert "person7@acme.test" in by_ticket and "person8@acme.test" not in by_ticket
+    assert client.get("/acme/admin/outbox/?before=%C2%B2").status_code == 200
+
+
+def _id_of(app, email):
+    with app.app_context():
+        return session.scalar(sa.select(OutboxEmail.id).where(OutboxEmail.recipient_email == email))

@@ -12,15 +12,16 @@
 import os
 import re
 from email import policy
-from email.parser import BytesParser
+from email.parser import BytesHeaderParser, BytesParser
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from ..db import begin_write, session
-from ..models import MAX_ROW_ID, OutboxEmail, OutboxStatus, utcnow
+from ..models import OutboxEmail, OutboxStatus, utcnow
 from ..tenancy.current import get_current_user
 from ..tenancy.resolve import current_tenant
+from ..web.forms import parse_row_id
 from ..web.security import apply_security_headers
 from .transport import mail_directory, transport_name
 
@@ -75,17 +76,35 @@ def outbox_list():
     status = request.args.get("status")
     if status not in {s.value for s in OutboxStatus}:
         status = OutboxStatus.FAILED.value if counts.get(OutboxStatus.FAILED.value) else None
+    q = " ".join(request.args.get("q", "").split())[:200]
     stmt = sa.select(OutboxEmail).where(OutboxEmail.tenant_id == current_tenant.id)
     if status:
         stmt = stmt.where(OutboxEmail.status == status)
-    emails = session.scalars(stmt.order_by(OutboxEmail.id.desc()).limit(PAGE_SIZE)).all()
+    if q:
+        # A recipient (address or name) or a ticket: "TKT-000042" is in every subject of that ticket.
+        stmt = stmt.where(
+            sa.or_(
+                OutboxEmail.recipient_email.icontains(q, autoescape=True),
+                OutboxEmail.recipient_name.icontains(q, autoescape=True),
+                OutboxEmail.subject.icontains(q, autoescape=True),
+            )
+        )
+    before = parse_row_id(request.args.get("before", ""))
+    if before is not None:
+        stmt = stmt.where(OutboxEmail.id < before)
+    emails = session.scalars(stmt.order_by(OutboxEmail.id.desc()).limit(PAGE_SIZE + 1)).all()
+    more = len(emails) > PAGE_SIZE
+    emails = emails[:PAGE_SIZE]
     return render_template(
         "xobito_tickets/mail/outbox.html",
         emails=emails,
         counts=counts,
         statuses=STATUS_ORDER,
         status=status,
+        q=q,
         page_size=PAGE_SIZE,
+        next_before=emails[-1].id if more else None,
+        paged=before is not None,
     )
 
 
@@ -94,12 +113,10 @@ def outbox_retry():
     """Queue the tenant's failed emails again (one, with ``id``, or all)."""
     ids = None
     if request.form.get("id"):
-        try:
-            ids = [int(request.form["id"])]
-        except ValueError:
-            abort(400)
-        if not 0 < ids[0] <= MAX_ROW_ID:
+        row_id = parse_row_id(request.form["id"])
+        if row_id is None:
             abort(400)  # no such row; PostgreSQL would refuse to compare it with the column
+        ids = [row_id]
     count = retry_failed(current_tenant.id, ids)
     flash(f"{count} email{'s' if count != 1 else ''} queued again." if count else "Nothing to retry.", "success")
     return redirect(url_for("tickets.outbox.outbox_list"), 303)
@@ -108,7 +125,9 @@ def outbox_retry():
 # -- the development mailbox ---------------------------------------------------------
 
 _FILE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_.-]{0,200}\.eml$")
-DEV_LIST_LIMIT = 200
+DEV_PAGE_SIZE = 50
+#: Bytes read from each file to list it: its headers, not its parts.
+_HEADER_BYTES = 16 * 1024
 
 
 def dev_page_enabled(app=None):
@@ -159,19 +178,49 @@ def _part(message, subtype):
     return part.get_content() if part is not None else ""
 
 
+def _headers(directory, name):
+    """Parse only the headers of a captured email (listing 500 emails must not parse 500 bodies)."""
+    with open(os.path.join(directory, name), "rb") as handle:
+        head = handle.read(_HEADER_BYTES)
+    end = min((i for i in (head.find(b"\r\n\r\n"), head.find(b"\n\n")) if i >= 0), default=len(head))
+    return BytesHeaderParser(policy=policy.default).parsebytes(head[:end])
+
+
 @devmail_bp.get("/")
 def mailbox():
-    """List the captured emails, newest first."""
+    """List the captured emails, newest first, a page at a time, filtered by recipient, subject or ticket."""
     directory = mail_directory()
     try:
         names = sorted((n for n in os.listdir(directory) if _FILE_RE.match(n)), reverse=True)
     except FileNotFoundError:
         names = []
+    q = " ".join(request.args.get("q", "").split())[:200]
+    after = request.args.get("after", "")
+    if _FILE_RE.match(after):
+        names = [n for n in names if n < after]
     emails = []
-    for name in names[:DEV_LIST_LIMIT]:
-        message = _read(name)
-        emails.append({"name": name, "to": message["To"], "subject": message["Subject"], "date": message["Date"]})
-    return render_template("xobito_tickets/mail/dev_mailbox.html", emails=emails, total=len(names), directory=directory)
+    for name in names:
+        if len(emails) > DEV_PAGE_SIZE:
+            break
+        try:
+            headers = _headers(directory, name)
+        except OSError:
+            continue
+        email = {"name": name, "to": str(headers["To"] or ""), "subject": str(headers["Subject"] or "")}
+        if q and q.casefold() not in (email["to"] + " " + email["subject"]).casefold():
+            continue
+        email["date"] = headers["Date"]
+        emails.append(email)
+    more = len(emails) > DEV_PAGE_SIZE
+    emails = emails[:DEV_PAGE_SIZE]
+    return render_template(
+        "xobito_tickets/mail/dev_mailbox.html",
+        emails=emails,
+        q=q,
+        next_after=emails[-1]["name"] if more else None,
+        paged=bool(after),
+        directory=directory,
+    )
 
 
 @devmail_bp.get("/<name>")

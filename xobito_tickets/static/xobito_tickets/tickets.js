@@ -82,6 +82,46 @@
     });
   });
 
+  /* File inputs check size and count as files are chosen, so an oversized file is named on
+     the page, with what was typed still there, instead of a 413 page after the upload. */
+  document.querySelectorAll("input[type=file][data-max-size]").forEach(function (input) {
+    var maxSize = parseInt(input.getAttribute("data-max-size"), 10);
+    var maxFiles = parseInt(input.getAttribute("data-max-files"), 10);
+    var message = document.querySelector('[data-files-error-for="' + input.id + '"]');
+    function problems() {
+      var found = [];
+      var files = Array.from(input.files || []);
+      if (maxFiles && files.length > maxFiles) {
+        found.push("You can attach at most " + maxFiles + " files at once (you chose " + files.length + ").");
+      }
+      files.forEach(function (file) {
+        if (maxSize && file.size > maxSize) {
+          found.push(file.name + " is larger than " + Math.floor(maxSize / 1048576) + " MB.");
+        }
+      });
+      return found;
+    }
+    function show() {
+      var found = problems();
+      if (message) {
+        message.textContent = found.join(" ");
+        message.hidden = found.length === 0;
+      }
+      input.setAttribute("aria-invalid", found.length ? "true" : "false");
+      return found.length === 0;
+    }
+    input.addEventListener("change", show);
+    if (input.form) {
+      input.form.addEventListener("submit", function (event) {
+        if (!show()) {
+          event.preventDefault();
+          event.stopImmediatePropagation();
+          input.focus();
+        }
+      }, true);
+    }
+  });
+
   /* A form that came back with errors: bring its summary into view. */
   var summary = document.querySelector(".xt-error-summary");
   if (summary) {
