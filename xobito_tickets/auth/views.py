@@ -17,6 +17,7 @@ from ..models import LoginSession, Role, User, utcnow
 from ..team.services import create_user, normalize_email
 from ..tenancy.current import get_current_user
 from ..tenancy.resolve import current_tenant
+from ..web.forms import show_service_error
 from . import limits as loginlimit
 from .forms import LoginForm, RegisterForm
 
@@ -150,7 +151,7 @@ def register():
         try:
             user = create_user(current_tenant, form.email.data, form.name.data, Role.CUSTOMER, form.password.data)
         except ServiceError as exc:
-            getattr(form, exc.field or "email").errors.append(exc.message)
+            show_service_error(form, exc, "email")
         else:
             start_session(user)
             return redirect(url_for("tickets.portal.ticket_list"))

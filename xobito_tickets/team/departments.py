@@ -1,5 +1,7 @@
 """Departments (admins only): list with open/answered counts, create, edit, (de)activate, delete."""
 
+from functools import partial
+
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import selectinload
@@ -11,7 +13,7 @@ from ..models import Department, Ticket, TicketStatus
 from ..tenancy.current import get_current_user
 from ..tenancy.resolve import current_tenant
 from ..tickets.access import get_tenant_row_or_404, staff_members
-from ..web.forms import ActionForm
+from ..web.forms import ActionForm, form_again, show_service_error
 from ..web.staff import admin_only, bp
 from .forms import DepartmentForm
 from .services import create_department, delete_department, set_department_active, update_department
@@ -87,14 +89,12 @@ def department_create():
                 members=_members_of(form),
             )
         except ServiceError as exc:
-            getattr(form, exc.field or "name").errors.append(exc.message)
+            show_service_error(form, exc, "name")
         else:
             flash(f"Department {department.name} was created.", "success")
             return redirect(url_for("tickets.admin.department_list"), 303)
-    status = 422 if _is_post() else 200
-    if _is_post():
-        session.rollback()
-    return render_template("xobito_tickets/admin/department_form.html", form=form, department=None), status
+    render = partial(render_template, "xobito_tickets/admin/department_form.html", form=form, department=None)
+    return form_again(render) if _is_post() else render()
 
 
 @bp.route("/departments/<int:department_id>/edit", methods=["GET", "POST"])
@@ -114,15 +114,17 @@ def department_edit(department_id):
                 _members_of(form),
             )
         except ServiceError as exc:
-            getattr(form, exc.field or "name").errors.append(exc.message)
+            show_service_error(form, exc, "name")
         else:
             flash(f"Department {form.name.data} was saved.", "success")
             return redirect(url_for("tickets.admin.department_list"), 303)
-    status = 422 if _is_post() else 200
     if _is_post():
-        session.rollback()
-        department = get_department_or_404(department_id)
-    return render_template("xobito_tickets/admin/department_form.html", form=form, department=department), status
+        return form_again(
+            lambda: render_template(
+                "xobito_tickets/admin/department_form.html", form=form, department=get_department_or_404(department_id)
+            )
+        )
+    return render_template("xobito_tickets/admin/department_form.html", form=form, department=department)
 
 
 def _is_post():

@@ -10,7 +10,7 @@ from ..models import Role, User
 from ..tenancy.current import get_current_user
 from ..tenancy.resolve import current_tenant
 from ..tickets.access import get_tenant_row_or_404
-from ..web.forms import ActionForm, parse_row_id
+from ..web.forms import ActionForm, parse_row_id, show_service_error
 from ..web.staff import admin_only, bp
 from .forms import PersonCreateForm, PersonForm
 from .services import create_user, deactivate_person, reactivate_person, update_person
@@ -83,7 +83,7 @@ def team_create():
         try:
             person = create_user(current_tenant, form.email.data, form.name.data, Role(form.role.data), password)
         except ServiceError as exc:
-            getattr(form, exc.field or "email").errors.append(exc.message)
+            show_service_error(form, exc, "email")
         else:
             flash(f"{person.name} was added as {person.role_label}.", "success")
             return redirect(url_for("tickets.admin.team_list", show=_tab_of(person)), 303)
@@ -107,7 +107,7 @@ def team_edit(user_id):
         try:
             update_person(get_current_user(), person, form.name.data, form.email.data, form.role.data)
         except ServiceError as exc:
-            getattr(form, exc.field or "name").errors.append(exc.message)
+            show_service_error(form, exc, "name")
         else:
             flash(f"{form.name.data} was saved.", "success")
             return redirect(url_for("tickets.admin.team_list", show=_tab_of(get_person_or_404(user_id))), 303)

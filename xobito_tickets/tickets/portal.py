@@ -10,7 +10,7 @@ from ..errors import ServiceError
 from ..models import Attachment, Priority, Reply, Ticket
 from ..tenancy.current import get_current_user
 from ..tenancy.resolve import current_tenant
-from ..web.forms import ActionForm
+from ..web.forms import ActionForm, show_service_error
 from ..web.ratelimit import limit_posting
 from .access import (
     active_departments,
@@ -105,7 +105,7 @@ def ticket_store():
                 files=form.attachments.uploads,
             )
         except ServiceError as exc:
-            getattr(form, exc.field or "subject").errors.append(exc.message)
+            show_service_error(form, exc, "subject")
         else:
             flash(f"Ticket {ticket.display_number} was created. We will email you when the team replies.", "success")
             return redirect(url_for("tickets.portal.ticket_detail", ticket=ticket.display_number), 303)

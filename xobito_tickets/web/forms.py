@@ -4,6 +4,7 @@ from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms.validators import ValidationError
 
+from ..db import session
 from ..models import MAX_ROW_ID
 
 
@@ -43,6 +44,26 @@ class TextLength:
 
 class ActionForm(FlaskForm):
     """A button that posts only a CSRF token (close, reopen, logout)."""
+
+
+def show_service_error(form, error, default_field):
+    """Put a service's refusal next to the field it names (else ``default_field``), for the 422 page."""
+    field = getattr(form, error.field or default_field, None)
+    if field is None or not hasattr(field, "errors"):
+        field = getattr(form, default_field)
+    if isinstance(field.errors, tuple):
+        field.errors = list(field.errors)
+    field.errors.append(error.message)
+
+
+def form_again(render, status=422):
+    """End the failed change's transaction and show the form again with ``status``.
+
+    What the change wrote (or what the view loaded for it) is rolled back first, so the
+    page shows the stored state next to what the person typed.
+    """
+    session.rollback()
+    return render(), status
 
 
 def parse_row_id(text):
