@@ -33,3 +33,11 @@ ticket_assigned = _signals.signal("ticket-assigned")
 
 #: The priority changed. Extra: ``old_priority`` and ``new_priority`` (Priority).
 priority_changed = _signals.signal("priority-changed")
+
+#: A staff member added an internal note (never shown to the customer or a CC).
+#: Extra: ``note`` (the Reply, ``kind == "note"``), ``attachments``, ``mentioned``
+#: (the staff Users named with ``@Name`` or ``@email`` who may see the ticket, not the actor).
+note_added = _signals.signal("note-added")
+
+#: The ticket's tags changed (staff only). Extra: ``added`` and ``removed`` (lists of tag names).
+tags_changed = _signals.signal("tags-changed")
