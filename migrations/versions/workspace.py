@@ -53,7 +53,7 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("tenant_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=40), nullable=False),
-        sa.Column("key", sa.String(length=40), nullable=False),
+        sa.Column("key", sa.String(length=160), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["tenant_id"], ["tickets_tenants.id"], name=op.f("fk_tickets_tags_tenant_id_tickets_tenants")
