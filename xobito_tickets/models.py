@@ -459,7 +459,7 @@ class OutboxEmail(Base):
     tenant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets_tenants.id"))
     ticket_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets_tickets.id"))
     #: ticket_created, ticket_receipt, reply_posted, ticket_closed, ticket_reopened,
-    #: ticket_assigned, password_reset
+    #: ticket_assigned, note_mention, password_reset
     kind: Mapped[str] = mapped_column(sa.String(32))
     recipient_email: Mapped[str] = mapped_column(sa.String(254))
     recipient_name: Mapped[str] = mapped_column(sa.String(200), default="")
