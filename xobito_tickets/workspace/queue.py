@@ -177,3 +177,36 @@ class QueueFilters(TicketFilters):
             args["tab"] = self.tab
         args.update(overrides)
         return {k: v for k, v in args.items() if v not in (None, "", [])}
+
+
+def _without(args, name, value=None):
+    """Return ``args`` with the filter ``name`` (or one ``value`` of it) taken out."""
+    rest = dict(args)
+    current = rest.pop(name, None)
+    if value is not None and isinstance(current, list):
+        remaining = [item for item in current if str(item) != str(value)]
+        if remaining:
+            rest[name] = remaining
+    return rest
+
+
+def active_filter_chips(filters, departments=(), people=()):
+    """Return ``(label, args)`` per active filter: its readable name and the queue args without it."""
+    args = filters.query_args()
+    chips = []
+    for status in filters.statuses:
+        chips.append((f"Status: {TicketStatus(status).label}", _without(args, "status", status)))
+    for priority in filters.priorities:
+        chips.append((f"Priority: {priority.label}", _without(args, "priority", priority.key)))
+    if filters.department_id is not None:
+        name = next((d.name for d in departments if d.id == filters.department_id), "?")
+        chips.append((f"Department: {name}", _without(args, "department")))
+    if filters.assignee:
+        names = {str(p.id): p.name for p in people}
+        label = {"me": "Me", "none": "Unassigned"}.get(filters.assignee) or names.get(filters.assignee, "?")
+        chips.append((f"Assignee: {label}", _without(args, "assignee")))
+    if filters.q:
+        chips.append((f"Search: {filters.q}", _without(args, "q")))
+    for tag in filters.tags:
+        chips.append((f"Tag: {tag}", _without(args, "tag", tag)))
+    return chips
