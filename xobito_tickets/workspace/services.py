@@ -6,7 +6,7 @@ from .. import signals
 from ..db import session
 from ..errors import ServiceError
 from ..models import TRANSITIONS, MessageKind, Reply, Role, TicketStatus, User, department_members, utcnow
-from ..tickets.transaction import Transaction, record_event
+from ..tickets.transaction import Transaction, current_app_object, record_event
 from .mentions import find_mentions
 from .models import Tag, TicketTag
 from .tagtext import TagError, parse_tags, tag_key
@@ -64,9 +64,9 @@ def add_note(ticket, author, body, files=(), then_close=False):
             ticket.closed_at = utcnow()
             record_event(ticket, author, "status", old_status.value, TicketStatus.CLOSED.value)
         session.flush()
-        signals.note_added.send(tx.app, ticket=ticket, actor=author, note=note, attachments=attachments, mentioned=mentioned)
+        signals.note_added.send(current_app_object(), ticket=ticket, actor=author, note=note, attachments=attachments, mentioned=mentioned)
         if then_close:
-            signals.ticket_closed.send(tx.app, ticket=ticket, actor=author, old_status=old_status)
+            signals.ticket_closed.send(current_app_object(), ticket=ticket, actor=author, old_status=old_status)
     return note
 
 
@@ -173,5 +173,5 @@ def change_tags(ticket, actor, add=(), remove=(), replace=None):
                 record_event(ticket, actor, "untagged", old=current[key].name)
                 removed.append(current[key].name)
         session.flush()
-        signals.tags_changed.send(tx.app, ticket=ticket, actor=actor, added=added, removed=removed)
+        signals.tags_changed.send(current_app_object(), ticket=ticket, actor=actor, added=added, removed=removed)
     return added, removed
