@@ -21,7 +21,9 @@ ticket_created = _signals.signal("ticket-created")
 #: ``old_status`` and ``new_status`` (TicketStatus; equal when unchanged).
 reply_posted = _signals.signal("reply-posted")
 
-#: The ticket was closed. Extra: ``old_status``.
+#: The ticket was closed. Extra: ``old_status``; ``reply`` (the Reply) when a staff
+#: member replied and closed at once ("Send and close"): ``reply_posted`` went out first
+#: with ``new_status`` Closed, and its email already says the ticket is closed.
 ticket_closed = _signals.signal("ticket-closed")
 
 #: A closed ticket was reopened (back to Open).

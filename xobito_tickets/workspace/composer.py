@@ -34,7 +34,7 @@ def messages_after(ticket, seen):
 
 
 def panel_form(ticket, tags, submitted=False):
-    """Return the side panel's form: this tenant's departments and active staff; the ticket's values unless submitted."""
+    """Return the side panel's form, with the ticket's values unless it was submitted."""
     form = PanelForm() if submitted else PanelForm(formdata=None)
     departments = [d for d in department_choices(ticket.tenant_id) if d.active or d.id == ticket.department_id]
     form.department.choices = [SelectChoice(d.id, d.name if d.active else f"{d.name} (inactive)") for d in departments]

@@ -94,6 +94,8 @@ for _tab in (
 
 #: The tab of a queue URL that names no tab and no filter.
 DEFAULT_TAB = "needs_reply"
+#: The URL parameters that are filters: naming any of them leaves the default tab.
+FILTER_NAMES = ("status", "priority", "department", "assignee", "q", "tag")
 #: At most this many ``tag`` filters are read from a URL.
 MAX_TAG_FILTERS = 10
 
@@ -150,7 +152,9 @@ class QueueFilters(TicketFilters):
         tab = args.get("tab")
         if tab in TABS:
             filters.tab = tab
-        elif not filters.is_active():
+        elif not any(name in args for name in FILTER_NAMES):
+            # A URL that names a filter, even one with a value not understood or left
+            # empty, searches everything the person may see (SPEC §14).
             filters.tab = DEFAULT_TAB
         return filters
 

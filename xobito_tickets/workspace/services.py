@@ -64,7 +64,9 @@ def add_note(ticket, author, body, files=(), then_close=False):
             ticket.closed_at = utcnow()
             record_event(ticket, author, "status", old_status.value, TicketStatus.CLOSED.value)
         session.flush()
-        signals.note_added.send(current_app_object(), ticket=ticket, actor=author, note=note, attachments=attachments, mentioned=mentioned)
+        signals.note_added.send(
+            current_app_object(), ticket=ticket, actor=author, note=note, attachments=attachments, mentioned=mentioned
+        )
         if then_close:
             signals.ticket_closed.send(current_app_object(), ticket=ticket, actor=author, old_status=old_status)
     return note

@@ -1,7 +1,7 @@
-"""The workspace's staff routes: the composer (reply or note), tags, "Take it", the properties panel, bulk actions.
+"""The staff workspace's routes: the queue, the ticket view, the composer (reply or note), assignment,
+priority, tags, "Take it", the properties panel and bulk actions (all ``tickets.admin.*``).
 
-They register on the staff blueprint (``tickets.admin.*``); the ticket view and the
-queue they come back to on an error are rendered by :mod:`xobito_tickets.tickets.staff`.
+Views are thin: load and authorize through ``tickets.access``, call one service, redirect or render.
 """
 
 from urllib.parse import parse_qsl
@@ -16,13 +16,26 @@ from ..models import Department, Priority, User
 from ..tenancy.current import get_current_user
 from ..tickets.access import can_see_ticket
 from ..tickets.services import assign_ticket, change_priority, post_reply
-from ..tickets.staff import load_ticket, render_detail, render_queue
+from ..tickets.staff import load_ticket
 from ..web.forms import ActionForm
 from ..web.staff import bp
 from .bulk import BulkError, plan_bulk, run_bulk
 from .composer import messages_after, panel_form, parse_seen
 from .forms import ComposerForm, TagsForm
+from .pages import render_detail, render_queue
 from .services import add_note, change_tags, ticket_tags
+
+
+@bp.get("/tickets")
+def ticket_queue():
+    """Show the queue: a view tab (default Needs reply) or filters over everything the person may see."""
+    return render_queue(request.args)
+
+
+@bp.get("/tickets/<ticket>")
+def ticket_detail(ticket):
+    """Show a ticket with its staff thread (notes included), composer, properties and history."""
+    return render_detail(load_ticket(ticket))
 
 
 def _back_to(ticket):
@@ -32,7 +45,9 @@ def _back_to(ticket):
 def _after_change(ticket, user, message):
     """Go back to the ticket, or to the queue if the change took it out of the person's sight."""
     if not can_see_ticket(user, ticket):
-        flash(f"{message} {ticket.display_number} left your queue.", "success")
+        # Routed out of the person's departments: the ticket page would now be a 404.
+        where = ticket.department.name if ticket.department is not None else "another department"
+        flash(f"{ticket.display_number} moved to {where} and left your queue.", "success")
         return redirect(url_for("tickets.admin.ticket_queue"), 303)
     flash(message, "success")
     return _back_to(ticket)
@@ -51,7 +66,7 @@ def compose(number, kind=None):
     then_close = request.form.get("then") == "close"
     if not is_note and ticket.is_closed:
         form.validate_on_submit()
-        form.body.errors = ["This ticket is closed. Reopen it first to reply (notes can still be added)."]
+        form.body.errors = ["This ticket is closed. Reopen it first to reply. Internal notes can still be added."]
         return render_detail(ticket, 422, composer=form)
     if not form.validate_on_submit():
         session.rollback()
@@ -93,6 +108,66 @@ def ticket_note(ticket):
     return compose(ticket, kind="note")
 
 
+def _save_panel(number, fields):
+    """Save some fields of the properties panel (``fields``): the one path of /assign, /priority and /properties."""
+    user = get_current_user()
+    ticket = load_ticket(number)
+    form = panel_form(ticket, ticket_tags(ticket), submitted=True)
+    for name in ("department", "assignee", "priority", "tags"):
+        if name not in fields:
+            # Not posted: not checked, not changed.
+            del form[name]
+    if form.validate_on_submit():
+        try:
+            # Priority and tags first: the assignment may take the ticket out of sight.
+            if "priority" in fields:
+                change_priority(ticket, user, Priority.from_key(form.priority.data))
+            if "tags" in fields:
+                change_tags(ticket, user, replace=form.tags.names)
+            if "department" in fields:
+                department = session.scalar(
+                    sa.select(Department).where(
+                        Department.id == form.department.data, Department.tenant_id == ticket.tenant_id
+                    )
+                )
+                assignee = None
+                if form.assignee.data != "":
+                    assignee = session.scalar(
+                        sa.select(User).where(User.id == form.assignee.data, User.tenant_id == ticket.tenant_id)
+                    )
+                assign_ticket(ticket, user, department, assignee)
+        except ServiceError as exc:
+            field = exc.field if exc.field in fields else fields[0]
+            getattr(form, field).errors.append(exc.message)
+        else:
+            return _after_change(ticket, user, f"{ticket.display_number} is saved.")
+    session.rollback()
+    ticket = load_ticket(number)
+    panel = panel_form(ticket, ticket_tags(ticket), submitted=True)
+    for field in form:
+        if field.name in panel:
+            panel[field.name].errors = list(field.errors)
+    return render_detail(ticket, 422, panel=panel)
+
+
+@bp.post("/tickets/<ticket>/assign")
+def ticket_assign(ticket):
+    """Route the ticket to a department and/or a person (``department``, ``assignee``)."""
+    return _save_panel(ticket, ("department", "assignee"))
+
+
+@bp.post("/tickets/<ticket>/priority")
+def ticket_priority(ticket):
+    """Change the ticket's priority (``priority``)."""
+    return _save_panel(ticket, ("priority",))
+
+
+@bp.post("/tickets/<ticket>/properties")
+def ticket_properties(ticket):
+    """Save the side panel at once: department, assignee, priority and tags."""
+    return _save_panel(ticket, ("department", "assignee", "priority", "tags"))
+
+
 @bp.post("/tickets/<ticket>/tags")
 def ticket_tags_update(ticket):
     """Replace the ticket's tags with the comma-separated ``tags``."""
@@ -131,35 +206,6 @@ def ticket_take(ticket):
         flash(exc.message, "error")
         return _back_to(ticket)
     return _after_change(ticket, user, f"{ticket.display_number} is yours now.")
-
-
-@bp.post("/tickets/<ticket>/properties")
-def ticket_properties(ticket):
-    """Save the side panel at once: department, assignee, priority and tags."""
-    user = get_current_user()
-    ticket = load_ticket(ticket)
-    form = panel_form(ticket, ticket_tags(ticket), submitted=True)
-    if form.validate_on_submit():
-        department = session.scalar(
-            sa.select(Department).where(Department.id == form.department.data, Department.tenant_id == ticket.tenant_id)
-        )
-        assignee = None
-        if form.assignee.data != "":
-            assignee = session.scalar(
-                sa.select(User).where(User.id == form.assignee.data, User.tenant_id == ticket.tenant_id)
-            )
-        try:
-            # Priority and tags first: the assignment may take the ticket out of sight.
-            change_priority(ticket, user, Priority.from_key(form.priority.data))
-            change_tags(ticket, user, replace=form.tags.names)
-            assign_ticket(ticket, user, department, assignee)
-        except ServiceError as exc:
-            field = exc.field if exc.field in ("department", "assignee", "priority", "tags") else "department"
-            getattr(form, field).errors.append(exc.message)
-        else:
-            return _after_change(ticket, user, f"{ticket.display_number} is saved.")
-    session.rollback()
-    return render_detail(load_ticket(ticket.display_number), 422, panel=form)
 
 
 def _queue_args(raw):
