@@ -237,7 +237,7 @@ def test_tabs_and_pager_keep_the_filters_in_the_url(admin, world):
     html = page.get_data(as_text=True).replace("&amp;", "&")
     # A chip removes one filter and keeps the rest, the view and the sort.
     assert f'href="/acme/admin/tickets?department={world.support_id}&sort=priority&tab=open"' in html
-    assert f'<input type="hidden" name="tab" value="open">' in html
+    assert '<input type="hidden" name="tab" value="open">' in html
 
 
 @pytest.fixture

@@ -70,7 +70,8 @@ def test_a_newer_message_stops_the_post_with_409_and_keeps_the_text(app, client,
     seen = newest_seen(client, desk.open_number)
     # Meanwhile the customer writes.
     login(client, "carla@acme.test")
-    assert client.post(f"/acme/tickets/{desk.open_number}/reply", data={"body": "It is smoking again!"}).status_code == 303
+    customer = client.post(f"/acme/tickets/{desk.open_number}/reply", data={"body": "It is smoking again!"})
+    assert customer.status_code == 303
     login(client, "sam@acme.test")
     before = snapshot(app)
     typed = "Please switch it off at the wall."
@@ -82,7 +83,7 @@ def test_a_newer_message_stops_the_post_with_409_and_keeps_the_text(app, client,
     assert snapshot(app) == before  # nothing posted, nothing closed
     collision = html[html.index('id="collision"') : html.index('id="reply"')]
     assert "It is smoking again!" in collision and "Nothing was sent" in collision
-    assert typed in html[html.index("<textarea") : html.index("</textarea>")], html[html.index("<textarea") : html.index("</textarea>") + 12]
+    assert typed in html[html.index("<textarea") : html.index("</textarea>")]
     assert 'name="confirm" value="1"' in html
     # The page now carries the newest id: confirming posts it.
     assert re.search(r'name="seen" value="(\d+)"', html).group(1) != seen

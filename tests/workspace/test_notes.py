@@ -49,11 +49,14 @@ def test_a_note_is_shown_to_staff_apart_and_changes_nothing_customer_facing(app,
         kinds = session.scalars(sa.select(TicketEvent.kind).where(TicketEvent.ticket_id == after.id)).all()
         assert kinds.count("note") == 1 and "replied" not in kinds and kinds.count("status") == 0
         # No email to the customer about a note.
-        assert session.scalar(
-            sa.select(sa.func.count())
-            .select_from(OutboxEmail)
-            .where(OutboxEmail.ticket_id == after.id, OutboxEmail.recipient_email == "carla@acme.test")
-        ) == 1  # the receipt of the ticket itself
+        assert (
+            session.scalar(
+                sa.select(sa.func.count())
+                .select_from(OutboxEmail)
+                .where(OutboxEmail.ticket_id == after.id, OutboxEmail.recipient_email == "carla@acme.test")
+            )
+            == 1
+        )  # the receipt of the ticket itself
 
 
 def test_the_portal_page_never_shows_a_note(app, client, desk):
@@ -151,9 +154,7 @@ def test_customer_email_contexts_hold_customer_fields_only(inbox, app, client, d
     login(client, "sam@acme.test")
     post_note(client, desk.open_number, body=SECRET + " @Ada Admin")
     client.post(f"/acme/admin/tickets/{desk.open_number}/reply", data={"body": "We are on it."})
-    client.post(
-        f"/acme/admin/tickets/{desk.open_number}/reply", data={"body": "Fixed, closing.", "then": "close"}
-    )
+    client.post(f"/acme/admin/tickets/{desk.open_number}/reply", data={"body": "Fixed, closing.", "then": "close"})
     client.post(f"/acme/admin/tickets/{desk.open_number}/reopen")
     client.post(f"/acme/admin/tickets/{desk.open_number}/close")
     with template_rendered.connected_to(record, app):
