@@ -18,7 +18,7 @@ class ComposerForm(FlaskForm):
     """One form for replies and notes: ``kind`` chooses; ``then=close`` also closes the ticket."""
 
     kind = StringField("Write", default="reply")
-    body = TextAreaField("Message", filters=[normalize_text])
+    body = TextAreaField("Your reply or note", filters=[normalize_text])
     attachments = MultipleFileField("Attachments", validators=[Attachments()])
 
     def validate_kind(self, field):
