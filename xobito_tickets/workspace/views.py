@@ -18,6 +18,7 @@ from ..tickets.access import can_see_ticket
 from ..tickets.services import assign_ticket, change_priority, post_reply
 from ..tickets.staff import load_ticket
 from ..web.forms import ActionForm
+from ..web.ratelimit import limit_posting
 from ..web.staff import bp
 from .bulk import BulkError, plan_bulk, run_bulk
 from .composer import messages_after, panel_form, parse_seen
@@ -97,12 +98,14 @@ def compose(number, kind=None):
 
 
 @bp.post("/tickets/<ticket>/reply")
+@limit_posting("reply")
 def ticket_reply(ticket):
     """Post the composer: a reply (Open → Answered) or, with ``kind=note``, an internal note."""
     return compose(ticket)
 
 
 @bp.post("/tickets/<ticket>/note")
+@limit_posting("reply")
 def ticket_note(ticket):
     """Add an internal note (staff only; no status change, no customer email)."""
     return compose(ticket, kind="note")
