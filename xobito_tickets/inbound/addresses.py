@@ -1,4 +1,4 @@
-"""The inbound addresses of SPEC §15: ``{subdomain}@{domain}``, ``{subdomain}+{department-slug}@…``, ``{subdomain}+t.{token}@…``."""
+"""The inbound addresses of SPEC §15: a tenant, a department (``+slug``) or a reply token (``+t.token``)."""
 
 import re
 from dataclasses import dataclass
