@@ -29,7 +29,7 @@ from ..tickets.uploads import UploadedFile, UploadRejected, check_content, clean
 from ..team.services import create_user, normalize_email
 from .addresses import department_slug, parse_inbound_address
 from .models import InboundMessage, InboundOutcome, SentMessageId
-from .parse import ParsedMessage, parse_message
+from .parse import ParsedMessage, header_block, parse_message
 from .settings import default_department
 from .tokens import read_reply_token
 
@@ -435,7 +435,7 @@ def ingest(tenant, raw, source):
     size = len(raw)
     try:
         if size > _config("TICKETS_INBOUND_MAX_BYTES"):
-            parsed = parse_message(raw[:65536].partition(b"\r\n\r\n")[0].partition(b"\n\n")[0] + b"\r\n\r\n")
+            parsed = parse_message(header_block(raw))
             parsed.problem = f"larger than {_config('TICKETS_INBOUND_MAX_BYTES') // (1024 * 1024)} MB"
             return _record(tenant, parsed, source, None, size, InboundOutcome.QUARANTINED, parsed.problem)
         parsed = parse_message(raw)

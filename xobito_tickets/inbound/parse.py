@@ -239,3 +239,17 @@ def parse_message(raw):
     except Exception as exc:  # noqa: BLE001 - a hostile message must be quarantined, never crash the door
         parsed.problem = f"unreadable message ({type(exc).__name__})"
     return parsed
+
+
+def header_block(raw, limit=262_144):
+    """Return the header section of ``raw`` (up to the first empty line, at most ``limit`` bytes)."""
+    head = bytes(raw[:limit])
+    ends = [i for i in (head.find(b"\r\n\r\n"), head.find(b"\n\n")) if i >= 0]
+    return head[: min(ends)] + b"\r\n\r\n" if ends else head + b"\r\n\r\n"
+
+
+def looks_like_message(raw):
+    """Return True if ``raw`` starts with a header section that has a From header."""
+    if not raw or not raw.strip():
+        return False
+    return parse_message(header_block(raw)).problem not in ("empty message", "no From header")
