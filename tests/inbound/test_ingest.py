@@ -184,7 +184,9 @@ def test_in_reply_to_a_recorded_message_id_matches_the_ticket(app, opened):
                           recipient_email="carla@acme.test")
         )  # fmt: skip
         session.commit()
-    result = run(app, eml("carla@acme.test", subject="no tag", body="Answer by thread.", In_Reply_To="<sent-1@helpdesk.test>"))
+    result = run(
+        app, eml("carla@acme.test", subject="no tag", body="Answer by thread.", In_Reply_To="<sent-1@helpdesk.test>")
+    )
     assert result.outcome == "reply" and ticket(app)["replies"][-1][1] == "Answer by thread."
 
 
@@ -196,9 +198,7 @@ def test_the_same_message_id_is_handled_once(app, opened):
     assert len(ticket(app)["replies"]) == 1
 
 
-@pytest.mark.parametrize(
-    "name", ["vacation_autoreply.eml", "bounce_report.eml", "mailing_list.eml", "x_autoreply.eml"]
-)
+@pytest.mark.parametrize("name", ["vacation_autoreply.eml", "bounce_report.eml", "mailing_list.eml", "x_autoreply.eml"])
 def test_automatic_mail_is_ignored_without_any_email_back(app, world, name):
     with app.app_context():
         before = session.scalar(sa.select(sa.func.count(OutboxEmail.id)))

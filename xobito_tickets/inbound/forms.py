@@ -25,9 +25,7 @@ class InboundSettingsForm(FlaskForm):
         "Port (TLS)", default=993, validators=[NumberRange(1, 65535, "Enter a port from 1 to 65535.")]
     )
     imap_user = StringField("User name", filters=[single_line], validators=[Optional(), Length(max=255)])
-    imap_password = PasswordField(
-        "Password or app password", validators=[Optional(), Length(max=255), _no_line_breaks]
-    )
+    imap_password = PasswordField("Password or app password", validators=[Optional(), Length(max=255), _no_line_breaks])
     imap_folder = StringField(
         "Folder", default="INBOX", filters=[single_line], validators=[DataRequired("Name a folder."), Length(max=255)]
     )

@@ -21,7 +21,17 @@ from flask import current_app
 from .. import signals
 from ..db import session
 from ..errors import ServiceError
-from ..models import Department, Role, Tenant, Ticket, TicketStatus, User, format_ticket_number, parse_ticket_number, utcnow
+from ..models import (
+    Department,
+    Role,
+    Tenant,
+    Ticket,
+    TicketStatus,
+    User,
+    format_ticket_number,
+    parse_ticket_number,
+    utcnow,
+)
 from ..tickets.access import can_see_ticket
 from ..tickets.services import open_ticket, post_reply
 from ..tickets.storage import get_storage
@@ -113,10 +123,12 @@ def _record(tenant, parsed, source, raw_key, size, outcome, reason, ticket=None)
     try:
         session.add(row)
         session.commit()
-    except sa.exc.IntegrityError:
+    except sa.exc.IntegrityError as exc:
         session.rollback()
         _discard_raw(raw_key)
-        return IngestResult(outcome, "already received", duplicate=True)
+        if _already_received(tenant, parsed):
+            return IngestResult(outcome, "already received", duplicate=True)
+        raise TemporaryFailure(f"could not write the inbound log: {exc}") from exc
     except sa.exc.SQLAlchemyError as exc:
         session.rollback()
         _discard_raw(raw_key)
@@ -305,11 +317,14 @@ def _post(tenant, parsed, source, raw_key, size, action):
     except ServiceError as exc:
         session.rollback()
         return None, str(exc.message)
-    except sa.exc.IntegrityError:
+    except sa.exc.IntegrityError as exc:
         session.rollback()
         _discard_raw(raw_key)
-        return IngestResult(InboundOutcome.IGNORED, "already received", duplicate=True), None
-    except (sa.exc.OperationalError, sa.exc.InterfaceError, OSError) as exc:
+        if _already_received(tenant, parsed):
+            # Another process handled the same message a moment ago: once is once.
+            return IngestResult(InboundOutcome.IGNORED, "already received", duplicate=True), None
+        raise TemporaryFailure(str(exc)) from exc
+    except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.InternalError, OSError) as exc:
         session.rollback()
         _discard_raw(raw_key)
         raise TemporaryFailure(str(exc)) from exc

@@ -16,7 +16,9 @@ def get_log_row(tenant, row_id):
     """Return inbound log row ``row_id`` of ``tenant``, or None."""
     if not isinstance(row_id, int) or not (0 < row_id < 2**31):
         return None
-    return session.scalar(sa.select(InboundMessage).where(InboundMessage.id == row_id, InboundMessage.tenant_id == tenant.id))
+    return session.scalar(
+        sa.select(InboundMessage).where(InboundMessage.id == row_id, InboundMessage.tenant_id == tenant.id)
+    )
 
 
 def _sender_account(tenant, parsed):
@@ -85,7 +87,9 @@ def open_as_ticket(tenant, row, actor):
     department = inbound._addressed_department(tenant, parsed) or default_department(tenant)
     if department is None:
         raise ServiceError("There is no active department to open the ticket in.")
-    body, files = inbound._text_and_files(parsed, inbound._config("TICKETS_BODY_MAX"), inbound._config("TICKETS_BODY_MIN"))
+    body, files = inbound._text_and_files(
+        parsed, inbound._config("TICKETS_BODY_MAX"), inbound._config("TICKETS_BODY_MIN")
+    )
     subject = inbound._new_ticket_subject(parsed)
     return _release(
         tenant,
