@@ -3,7 +3,6 @@
 from email.message import EmailMessage
 
 import pytest
-import sqlalchemy as sa
 
 from xobito_tickets.db import session
 from xobito_tickets.inbound.ingest import ingest

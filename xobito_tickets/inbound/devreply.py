@@ -18,12 +18,12 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ..db import session
-from ..models import Tenant
 from ..mail.transport import mail_directory
 from ..mail.views import dev_page_enabled
+from ..models import Tenant
 from ..web.security import apply_security_headers
 from .addresses import parse_inbound_address
-from .ingest import TemporaryFailure, _THREAD_ROOT, ingest, tenant_by_slug
+from .ingest import _THREAD_ROOT, TemporaryFailure, ingest, tenant_by_slug
 
 bp = Blueprint("tickets_devreply", __name__)
 

@@ -8,7 +8,6 @@ Message-ID rule ("once") turns it into a no-op that is then flagged.
 """
 
 import imaplib
-import socket
 import ssl
 from dataclasses import dataclass, field
 
@@ -90,7 +89,7 @@ def fetch_all(tenant_slug=None):
     for tenant, settings in work:
         try:
             fetch_mailbox(tenant, settings, stats)
-        except (imaplib.IMAP4.error, OSError, ssl.SSLError, socket.timeout) as exc:
+        except (TimeoutError, imaplib.IMAP4.error, OSError, ssl.SSLError) as exc:
             stats.errors.append(f"{tenant.slug}: {exc}")
             current_app.logger.warning("IMAP mailbox of %s: %s", tenant.slug, exc)
     return stats

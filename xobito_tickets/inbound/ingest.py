@@ -32,11 +32,11 @@ from ..models import (
     parse_ticket_number,
     utcnow,
 )
+from ..team.services import create_user, normalize_email
 from ..tickets.access import can_see_ticket
 from ..tickets.services import open_ticket, post_reply
 from ..tickets.storage import get_storage
 from ..tickets.uploads import UploadedFile, UploadRejected, check_content, clean_filename, extension_of
-from ..team.services import create_user, normalize_email
 from .addresses import department_slug, parse_inbound_address
 from .models import InboundMessage, InboundOutcome, SentMessageId
 from .parse import ParsedMessage, header_block, parse_message
