@@ -33,3 +33,9 @@ ticket_assigned = _signals.signal("ticket-assigned")
 
 #: The priority changed. Extra: ``old_priority`` and ``new_priority`` (Priority).
 priority_changed = _signals.signal("priority-changed")
+
+#: Notification emails are about to be written to the outbox, in the transaction of the
+#: change (no ``ticket``/``actor``). Extra: ``rows``, the column dicts to be inserted.
+#: A receiver may replace a row's ``payload`` with a copy holding ``reply_to`` (the
+#: Reply-To address of that recipient's email) and add rows of its own to the session.
+emails_queued = _signals.signal("emails-queued")

@@ -8,6 +8,7 @@ from xobito_tickets.db import session
 from xobito_tickets.inbound.ingest import ingest
 from xobito_tickets.inbound.models import SentMessageId
 from xobito_tickets.models import Department, Tenant, User
+from xobito_tickets.tickets.services import open_ticket, post_reply
 
 from ..mail.conftest import deliver, emails_to
 from .test_ingest import DOMAIN
@@ -35,8 +36,6 @@ def answer(notification, sender, text):
 
 
 def test_a_customer_answers_a_notification_by_email_and_staff_are_notified(app, world, smtp_server, client, auth):
-    from xobito_tickets.tickets.services import open_ticket, post_reply
-
     with app.app_context():
         tenant = session.get(Tenant, world.acme_id)
         ticket = open_ticket(

@@ -14,6 +14,7 @@ from xobito_tickets.inbound.ingest import ingest
 from xobito_tickets.inbound.models import InboundMessage, SentMessageId
 from xobito_tickets.inbound.tokens import make_reply_token
 from xobito_tickets.models import Attachment, OutboxEmail, Reply, Tenant, Ticket, User
+from xobito_tickets.tickets.services import close_ticket
 
 from ..conftest import count_rows
 
@@ -223,8 +224,6 @@ def test_an_echo_of_our_own_message_id_is_ignored(app, opened):
 
 def test_a_reply_to_a_closed_ticket_opens_a_linked_follow_up(app, opened, world):
     with app.app_context():
-        from xobito_tickets.tickets.services import close_ticket
-
         close_ticket(session.scalar(sa.select(Ticket)), session.get(User, world.staff_id))
     result = run(app, eml("carla@acme.test", subject="Re: [TKT-000001] Printer broken", body="It broke again."))
     assert result.outcome == "new_ticket" and result.ticket_number == "TKT-000002"

@@ -9,11 +9,13 @@ Message-ID rule ("once") turns it into a no-op that is then flagged.
 
 import imaplib
 import ssl
+import time
 from dataclasses import dataclass, field
 
 from flask import current_app
 
 from ..db import session
+from ..jobs import job
 from ..models import Tenant
 from .ingest import TemporaryFailure, ingest
 from .settings import mailbox_tenants
@@ -93,3 +95,15 @@ def fetch_all(tenant_slug=None):
             stats.errors.append(f"{tenant.slug}: {exc}")
             current_app.logger.warning("IMAP mailbox of %s: %s", tenant.slug, exc)
     return stats
+
+
+@job("inbound-mail")
+def fetch_inbound_mail(app):
+    """Poll the IMAP mailboxes once every TICKETS_INBOUND_POLL_INTERVAL seconds; return the messages handled."""
+    state = app.extensions["xobito_tickets"]
+    now = time.monotonic()
+    interval = app.config["TICKETS_INBOUND_POLL_INTERVAL"]
+    if state.inbound_polled_at is not None and now - state.inbound_polled_at < interval:
+        return 0
+    state.inbound_polled_at = now
+    return fetch_all().handled

@@ -141,9 +141,11 @@ def _user_by_email(tenant, email):
 
 
 def _is_cc(ticket, email):
-    """Return True if ``email`` is a CC of ``ticket`` (CCs exist once the CC feature is installed)."""
-    checker = current_app.extensions["xobito_tickets"].__dict__.get("is_ticket_cc")
-    return bool(checker and checker(ticket, email))
+    """Return True if ``email`` is a CC of ``ticket``.
+
+    CCs (SPEC §14) are not on main yet: until they are, nobody is a CC.
+    """
+    return False
 
 
 def _our_addresses():
