@@ -11,11 +11,12 @@ from xobito_tickets.models import Department, Tenant, User
 from xobito_tickets.tickets.services import open_ticket, post_reply
 
 from ..mail.conftest import deliver, emails_to
+from ..mail.conftest import mail_config, smtp_server  # noqa: F401  (the real SMTP server's fixtures)
 from .test_ingest import DOMAIN
 
 
 @pytest.fixture
-def app_config(app_config, mail_config):
+def app_config(app_config, mail_config):  # noqa: F811
     app_config.update(mail_config)
     app_config.update(TICKETS_INBOUND_DOMAIN=DOMAIN)
     return app_config
@@ -35,7 +36,7 @@ def answer(notification, sender, text):
     return message.as_bytes()
 
 
-def test_a_customer_answers_a_notification_by_email_and_staff_are_notified(app, world, smtp_server, client, auth):
+def test_a_customer_answers_a_notification_by_email_and_staff_are_notified(app, world, smtp_server, client, auth):  # noqa: F811
     with app.app_context():
         tenant = session.get(Tenant, world.acme_id)
         ticket = open_ticket(
