@@ -10,8 +10,7 @@ from xobito_tickets.inbound.models import SentMessageId
 from xobito_tickets.models import Department, Tenant, User
 from xobito_tickets.tickets.services import open_ticket, post_reply
 
-from ..mail.conftest import deliver, emails_to
-from ..mail.conftest import mail_config, smtp_server  # noqa: F401  (the real SMTP server's fixtures)
+from ..mail.conftest import deliver, emails_to, mail_config, smtp_server  # noqa: F401  (the real SMTP server's fixtures)
 from .test_ingest import DOMAIN
 
 
