@@ -9,7 +9,6 @@ Create Date: 2026-12-07 01:40:00
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = "inbound"
 down_revision = "0001"
