@@ -219,3 +219,17 @@ def inbound_token_rotate():
     inbound_token(current_tenant, rotate=True)
     flash("A new inbound token was made; update your mail service.", "success")
     return redirect(url_for(".inbound_settings"), code=303)
+
+
+def ticket_inbound_emails(ticket):
+    """Jinja global: the inbound log rows of ``ticket`` whose raw message was kept, oldest first."""
+    return session.scalars(
+        sa.select(InboundMessage)
+        .where(
+            InboundMessage.tenant_id == ticket.tenant_id,
+            InboundMessage.ticket_id == ticket.id,
+            InboundMessage.raw_key.is_not(None),
+        )
+        .order_by(InboundMessage.id)
+        .limit(50)
+    ).all()
