@@ -326,7 +326,9 @@ def _post(tenant, parsed, source, raw_key, size, action):
             # Another process handled the same message a moment ago: once is once.
             return IngestResult(InboundOutcome.IGNORED, "already received", duplicate=True), None
         raise TemporaryFailure(str(exc)) from exc
-    except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.InternalError, OSError) as exc:
+    except (sa.exc.SQLAlchemyError, OSError) as exc:
+        # Any other database or storage failure: the message must not be lost, so the door
+        # leaves it to be tried again (exit 75, unflagged, 503).
         session.rollback()
         _discard_raw(raw_key)
         raise TemporaryFailure(str(exc)) from exc
@@ -472,7 +474,7 @@ def ingest(tenant, raw, source):
         result, problem = _decide(tenant, parsed, source, raw_key, size)
     except TemporaryFailure:
         raise
-    except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+    except sa.exc.SQLAlchemyError as exc:
         session.rollback()
         _discard_raw(raw_key)
         raise TemporaryFailure(str(exc)) from exc
