@@ -14,6 +14,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from .db import session
+from .inbound.demo import seed_inbound_demo
 from .models import Attachment, Priority, Reply, Role, Tenant, Ticket, TicketEvent, User, utcnow
 from .team.services import create_department, create_user
 from .tenancy.workspaces import create_tenant
@@ -282,6 +283,7 @@ def build_demo(slug="demo"):
     departments["Legacy"].active = False
     people["olga@demo.test"].active = False
     session.commit()
+    seed_inbound_demo(tenant, "customer@demo.test")
     return True, logins
 
 

@@ -27,6 +27,8 @@ from .auth import views as auth_views
 from .cli import tickets_cli
 from .config import DEFAULTS
 from .db import session as db_session
+from .inbound import setup as inbound_setup
+from .inbound import views as inbound_views
 from .mail.views import outbox_bp
 from .migrate import create_all
 from .team import departments, people
@@ -75,6 +77,8 @@ class _State:
         self.database_outage = 0
         #: Host mode: the directory row of the host's logged-in user in a tenant (kept in sync).
         self.directory_user = current_directory_user
+        #: time.monotonic() of this process's last pass over the IMAP mailboxes (the worker's job).
+        self.inbound_polled_at = None
 
     @property
     def tenant_resolver(self):
@@ -129,6 +133,7 @@ class Tickets:
         app.jinja_env.globals.setdefault("tickets_assets", tickets_assets)
         jinja.register(app)
         mail.init_app(app, app.extensions[EXTENSION_KEY])
+        inbound_setup.init_app(app)
 
     def tenant_resolver(self, func):
         """Decorator: ``func(slug) -> Tenant | str | None`` finds the tenant of a request.
@@ -420,7 +425,7 @@ bp.register_error_handler(CSRFError, render_error)
 
 # The staff side's views register themselves on the "admin" blueprint (web.staff.bp),
 # the password reset pages on the auth blueprint; these imports load them.
-_STAFF_VIEWS = (staff_tickets, workspace_views, departments, people)
+_STAFF_VIEWS = (staff_tickets, workspace_views, departments, people, inbound_views)
 _AUTH_PAGES = (reset_views,)
 
 bp.register_blueprint(auth_views.bp)
