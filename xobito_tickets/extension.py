@@ -30,9 +30,9 @@ from .auth import views as auth_views
 from .cli import tickets_cli
 from .config import DEFAULTS
 from .db import session as db_session
+from .i18n import init_babel
 from .inbound import setup as inbound_setup
 from .inbound import views as inbound_views
-from .i18n import init_babel
 from .mail.views import outbox_bp
 from .migrate import create_all
 from .profile import language as language_views

@@ -1,14 +1,14 @@
 """people and accounts: languages, time zones, invitations, two-factor login (SPEC §20)
 
 Revision ID: people
-Revises: 0001
+Revises: inbound
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "people"
-down_revision = "0001"
+down_revision = "inbound"
 branch_labels = None
 depends_on = None
 
