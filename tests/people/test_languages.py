@@ -14,6 +14,8 @@ from .conftest import deliver, emails_to
 from .test_catalogues import TRANSLATIONS
 
 LANGUAGES = ("de", "es")
+#: Pages whose templates are not marked yet (test_catalogues.PENDING_TEMPLATES).
+PENDING_PAGES = {"tickets.admin.ticket_queue", "tickets.admin.ticket_detail"}
 
 
 def english_sentences(language):
@@ -63,6 +65,8 @@ def get_pages(app, world, number, as_admin):
             continue
         if rule.endpoint.startswith(("tickets.outbox.", "tickets.auth.")) or "download" in rule.endpoint:
             continue  # the outbox is an operator's tool (English); auth pages are walked logged out
+        if rule.endpoint in PENDING_PAGES or rule.endpoint.startswith("tickets.admin.inbound"):
+            continue  # their templates are on test_catalogues.PENDING_TEMPLATES
         if ".admin." in rule.endpoint and not as_admin or rule.endpoint.endswith(("_qr", "_csv")):
             continue
         if set(rule.arguments) - set(values):

@@ -104,7 +104,7 @@ def post_reply(ticket, author, body, files=(), then_close=False):
     """
     _check_same_tenant(ticket, author)
     if then_close and not author.is_staff:
-        raise ServiceError("Only staff can reply and close at once.")
+        raise ServiceError(_("Only staff can reply and close at once."))
     with Transaction() as tx:
         ticket = tx.lock(ticket)
         old_status = TicketStatus(ticket.status)
