@@ -246,8 +246,8 @@ class WebhookWorker:
     def run_once(self):
         """Deliver every row due now, batch after batch; return the pass's :class:`PassStats`."""
         stats = PassStats()
-        started = utcnow()
         stats.recovered = self.recover_stale()
+        started = utcnow()
         with self.sender:
             while self.run_batch(stats, due_before=started):
                 pass
