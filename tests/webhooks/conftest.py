@@ -1,11 +1,6 @@
 """Fixtures of the webhooks suite: a real HTTP receiver on loopback."""
 
-import functools
-
 import pytest
-from werkzeug.security import generate_password_hash
-
-import xobito_tickets.services
 
 from .receiver import Receiver
 
@@ -27,12 +22,3 @@ def receiver6():
     yield server
     server.stop()
 
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashes(monkeypatch):
-    """Hash the fixture users' passwords with a low work factor; hashing stays real."""
-    monkeypatch.setattr(
-        xobito_tickets.services,
-        "generate_password_hash",
-        functools.partial(generate_password_hash, method="pbkdf2:sha256:1"),
-    )

@@ -54,6 +54,7 @@ def test_admin_adds_an_endpoint_and_sees_the_secret_once(app, world, auth, clien
     ],
 )
 def test_refused_urls_come_back_with_the_reason_and_store_nothing(app, world, auth, client, url, message):
+    app.config["TICKETS_WEBHOOK_ALLOW_PRIVATE"] = False
     auth.login("ada@acme.test")
     response = add(client, url)
     assert response.status_code == 422

@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from flask import current_app, g, request
 
 from ..db import begin_write, session
+from ..jobs import job
+from ..tickets.transaction import commit_keeping_state
 from ..models import utcnow
 from .models import ApiIdempotencyKey
 
@@ -74,7 +76,7 @@ def idempotent(view):
         if found is not None and found.created_at < utcnow() - KEEP:
             begin_write()
             session.execute(sa.delete(ApiIdempotencyKey).where(ApiIdempotencyKey.id == found.id))
-            session.commit()
+            commit_keeping_state()
             found = None
         if found is None:
             claim = ApiIdempotencyKey(
@@ -83,7 +85,7 @@ def idempotent(view):
             begin_write()
             session.add(claim)
             try:
-                session.commit()
+                commit_keeping_state()
             except sa.exc.IntegrityError:
                 session.rollback()
                 found = session.scalar(
@@ -131,7 +133,7 @@ def _run_and_keep(view, claim_id, args, kwargs):
             location=response.headers.get("Location"),
         )
     )
-    session.commit()
+    commit_keeping_state()
     return response
 
 
@@ -139,16 +141,22 @@ def _release(claim_id):
     session.rollback()
     begin_write()
     session.execute(sa.delete(ApiIdempotencyKey).where(ApiIdempotencyKey.id == claim_id))
-    session.commit()
+    commit_keeping_state()
 
 
 def purge_expired():
     """Delete the keys older than a day; return how many."""
     expired = ApiIdempotencyKey.created_at < utcnow() - KEEP
     if session.scalar(sa.select(ApiIdempotencyKey.id).where(expired).limit(1)) is None:
-        session.commit()
+        commit_keeping_state()
         return 0
     begin_write()
     count = session.execute(sa.delete(ApiIdempotencyKey).where(expired)).rowcount
-    session.commit()
+    commit_keeping_state()
     return count
+
+
+@job("api-idempotency-keys")
+def purge_idempotency_keys(app):
+    """Worker job: forget the Idempotency-Keys older than a day."""
+    return purge_expired()

@@ -13,6 +13,8 @@ from ..models import Priority, TicketStatus
 
 STATUSES = [s.value for s in TicketStatus]
 PRIORITIES = [p.key for p in Priority]
+#: The web forms' message for a priority that is not one of the four.
+PRIORITY_ERROR = "Choose Low, Medium, High or Urgent."
 
 
 class UTCDateTimeField(fields.DateTime):
@@ -57,6 +59,7 @@ class DepartmentRefSchema(Schema):
 
 class DepartmentSchema(DepartmentRefSchema):
     description = out(fields.String())
+    active = out(fields.Boolean(metadata={"description": "Customers see active departments only."}))
 
 
 class PersonSchema(Schema):
@@ -174,7 +177,7 @@ class MeSchema(Schema):
 class TicketCreateSchema(Schema):
     subject = fields.String(required=True, metadata={"description": "One line, at most 255 characters."})
     department = fields.Integer(required=True, metadata={"description": "The id of an active department."})
-    priority = fields.String(validate=validate.OneOf(PRIORITIES), load_default="medium")
+    priority = fields.String(validate=validate.OneOf(PRIORITIES, error=PRIORITY_ERROR), load_default="medium")
     body = fields.String(required=True, metadata={"description": "1 to 1000 characters."})
 
 
@@ -187,7 +190,7 @@ class NoteCreateSchema(Schema):
 
 
 class TicketUpdateSchema(Schema):
-    priority = fields.String(validate=validate.OneOf(PRIORITIES))
+    priority = fields.String(validate=validate.OneOf(PRIORITIES, error=PRIORITY_ERROR))
     department = fields.Integer(metadata={"description": "The id of a department."})
     assignee = fields.Integer(allow_none=True, metadata={"description": "A staff member's id, or null for none."})
     tags = fields.List(fields.String(), metadata={"description": "The ticket's whole set of tags."})

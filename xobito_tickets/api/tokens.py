@@ -7,6 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from ..db import begin_write, session
+from ..tickets.transaction import commit_keeping_state
 from ..models import User, utcnow
 from .models import ApiToken
 
@@ -51,7 +52,7 @@ def create_token(user, name, read_only=False):
     )
     begin_write()
     session.add(row)
-    session.commit()
+    commit_keeping_state()
     return row, token
 
 
@@ -71,7 +72,7 @@ def revoke_token(user, token_id):
     )
     if row is not None and row.revoked_at is None:
         row.revoked_at = utcnow()
-    session.commit()
+    commit_keeping_state()
     return row
 
 
@@ -116,7 +117,7 @@ def count_request(token_id, limit, window_seconds):
         )
         .returning(ApiToken.window_started_at, ApiToken.window_count)
     ).one()
-    session.commit()
+    commit_keeping_state()
     if count <= limit:
         return 0
     return max(1, int(window_seconds - (now - started).total_seconds()) + 1)

@@ -11,11 +11,13 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
+from wtforms.fields.choices import SelectChoice
 
 from ..db import session
 from ..errors import ServiceError
 from ..mail.outbox import external_url
-from ..models import Attachment, Department, MessageKind, Priority, Reply, Ticket, TicketStatus
+from ..models import Attachment, Department, MessageKind, Priority, Reply, Ticket, TicketStatus, User
+from ..tenancy import resolve as tenancy
 from ..tenancy.resolve import current_tenant
 from ..tickets.access import (
     active_departments,
@@ -26,9 +28,11 @@ from ..tickets.access import (
     visible_tickets_clause,
 )
 from ..tickets.downloads import send_attachment
-from ..tickets.forms import PriorityForm, ReplyForm, TicketCreateForm
+from ..tickets.forms import ReplyForm, TicketCreateForm
 from ..tickets.listing import SORTS, TicketFilters, decode_cursor, paginate_tickets
 from ..tickets.services import assign_ticket, change_priority, close_ticket, open_ticket, post_reply, reopen_ticket
+from ..web.security import apply_security_headers
+from ..workspace.forms import ComposerForm
 from ..workspace.services import add_note, change_tags, tags_of_tickets, ticket_tags
 from . import present, schemas
 from .idempotency import idempotent
@@ -37,6 +41,8 @@ from .spec import TicketListQuerySchema, build_spec, documented
 from .tokens import count_request, find_token
 
 bp = Blueprint("tickets_api", __name__)
+bp.url_value_preprocessor(tenancy.pull_tenant)
+bp.url_defaults(tenancy.add_tenant_to_urls)
 
 #: Methods a read-only token may use.
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -121,10 +127,10 @@ def _authenticate():
 
 
 @bp.after_request
-def _no_store(response):
+def _headers(response):
+    """The pages' security headers (the reference page is HTML); answers are never stored."""
     response.headers.setdefault("Cache-Control", "no-store")
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return apply_security_headers(response)
 
 
 def _user():
@@ -258,7 +264,7 @@ def ticket_create():
     departments = {d.id: d for d in active_departments(current_tenant.id)}
 
     def offer_departments(form):
-        form.department.choices = [(d.id, d.name) for d in departments.values()]
+        form.department.choices = [SelectChoice(d.id, d.name) for d in departments.values()]
 
     form = validate_form(TicketCreateForm, values, offer_departments)
     try:
@@ -301,10 +307,6 @@ def ticket_update(number):
     errors = {}
     departments = {d.id: d for d in department_choices(current_tenant.id)}
     staff = {p.id: p for p in staff_choices(current_tenant.id)}
-    if "priority" in values:
-        form = PriorityForm(formdata=None, meta={"csrf": False}, data={"priority": values["priority"]})
-        if not form.validate():
-            errors.update(form.errors)
     department_id = values.get("department", ticket.department_id)
     if "department" in values:
         offered = departments.get(department_id)
@@ -321,7 +323,7 @@ def ticket_update(number):
     try:
         if "department" in values or "assignee" in values:
             department = session.get(Department, department_id)
-            assignee = _person(assignee_id)
+            assignee = session.get(User, assignee_id) if assignee_id is not None else None
             ticket = assign_ticket(ticket, user, department, assignee)
         if "priority" in values:
             ticket = change_priority(ticket, user, Priority.from_key(values["priority"]))
@@ -330,14 +332,6 @@ def ticket_update(number):
     except ServiceError as exc:
         raise InputError({exc.field or "_body": [exc.message]}) from None
     return _detail(_load(number))
-
-
-def _person(user_id):
-    if user_id is None:
-        return None
-    from ..models import User
-
-    return session.get(User, user_id)
 
 
 @bp.post("/tickets/<number>/replies")
@@ -391,7 +385,8 @@ def note_create(number):
     ticket = _load(number)
     _require_staff("add notes")
     values = read_body(schemas.NoteCreateSchema())
-    form = validate_form(NoteForm, values)
+    # The staff composer's own form and rules, as a note.
+    form = validate_form(ComposerForm, {**values, "kind": "note"})
     try:
         note = add_note(ticket, _user(), form.body.data, files=form.attachments.uploads)
     except ServiceError as exc:

@@ -3,6 +3,7 @@
 from flask_wtf import FlaskForm
 from wtforms import StringField, widgets
 from wtforms.fields import SelectMultipleField
+from wtforms.fields.choices import SelectChoice
 
 from ..web.forms import single_line
 from .models import EVENTS
@@ -18,4 +19,4 @@ class CheckboxesField(SelectMultipleField):
 class EndpointForm(FlaskForm):
     url = StringField("Payload URL", filters=[lambda v: (v or "").strip()])
     description = StringField("Description", filters=[single_line])
-    events = CheckboxesField("Events", choices=[(e, e) for e in EVENTS], validate_choice=True)
+    events = CheckboxesField("Events", choices=[SelectChoice(e, e) for e in EVENTS], validate_choice=True)

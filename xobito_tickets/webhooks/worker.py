@@ -21,8 +21,10 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..db import begin_write, session
+from ..jobs import job
 from ..mail.worker import default_worker_name
 from ..models import utcnow
+from ..tickets.transaction import commit_keeping_state
 from .guard import UnsafeURLError, check_url
 from .models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from .notify import endpoint_disabled
@@ -162,12 +164,24 @@ class WebhookWorker:
                 jobs.append((delivery, endpoint))
             else:
                 skipped.append(delivery)
-        work = [(e.url, e.secret, d.body.encode(), headers_for(d, e.secret)) for d, e in jobs]
-        if len(work) > 1 and self.concurrency > 1:
-            with ThreadPoolExecutor(max_workers=min(self.concurrency, len(work))) as pool:
-                results = list(pool.map(self._attempt, work))
+        # One endpoint's deliveries go one after another, in order (oldest first); different
+        # endpoints are served in parallel, so one slow receiver does not hold up the others.
+        lanes = {}
+        for index, (delivery, endpoint) in enumerate(jobs):
+            work = (endpoint.url, endpoint.secret, delivery.body.encode(), headers_for(delivery, endpoint.secret))
+            lanes.setdefault(endpoint.id, []).append((index, work))
+        results = [None] * len(jobs)
+
+        def run_lane(lane):
+            for index, work in lane:
+                results[index] = self._attempt(work)
+
+        if len(lanes) > 1 and self.concurrency > 1:
+            with ThreadPoolExecutor(max_workers=min(self.concurrency, len(lanes))) as pool:
+                list(pool.map(run_lane, lanes.values()))
         else:
-            results = [self._attempt(job) for job in work]
+            for lane in lanes.values():
+                run_lane(lane)
         self._record(jobs, results, skipped, stats)
         return len(rows)
 
@@ -259,6 +273,12 @@ def deliver_due(name=None, sender=None):
     return WebhookWorker(name=name, sender=sender).run_once()
 
 
+@job("webhooks")
+def deliver_webhooks(app):
+    """Worker job: one pass over the due webhook deliveries; return how many were handled."""
+    return deliver_due().handled
+
+
 def redeliver(delivery):
     """Queue ``delivery``'s event again for its endpoint as a new delivery (same event id and body)."""
     copy = WebhookDelivery(
@@ -274,5 +294,5 @@ def redeliver(delivery):
     )
     begin_write()
     session.add(copy)
-    session.commit()
+    commit_keeping_state()
     return copy
