@@ -15,7 +15,6 @@ from xobito_tickets.models import Attachment, Department, OutboxEmail, Reply, Te
 from xobito_tickets.tickets.services import open_ticket
 from xobito_tickets.tickets.uploads import UploadedFile
 from xobito_tickets.webhooks.models import WebhookDelivery
-from xobito_tickets.workspace.models import TicketTag
 
 from .conftest import body
 
@@ -50,7 +49,6 @@ def snapshot(app):
             count(Attachment),
             count(TicketEvent),
             count(OutboxEmail),
-            count(TicketTag),
             count(WebhookDelivery),
             (ticket.status, ticket.priority, ticket.department_id, ticket.assignee_id, ticket.last_reply_at),
         )
@@ -64,7 +62,6 @@ def endpoints(world, attachment_id):
         ("detail", "GET", f"/tickets/{NUMBER}", {}),
         ("patch", "PATCH", f"/tickets/{NUMBER}", {"json": {"priority": "urgent"}}),
         ("reply", "POST", f"/tickets/{NUMBER}/replies", {"json": {"body": "A reply from the API"}}),
-        ("note", "POST", f"/tickets/{NUMBER}/notes", {"json": {"body": "An internal note"}}),
         ("close", "POST", f"/tickets/{NUMBER}/close", {}),
         ("reopen", "POST", f"/tickets/{NUMBER}/reopen", {}),
         ("download", "GET", f"/tickets/{NUMBER}/attachments/{attachment_id}", {}),
@@ -73,23 +70,23 @@ def endpoints(world, attachment_id):
     ]
 
 
-ENDPOINTS = ["list", "create", "detail", "patch", "reply", "note", "close", "reopen", "download", "departments", "me"]
+ENDPOINTS = ["list", "create", "detail", "patch", "reply", "close", "reopen", "download", "departments", "me"]
 
 #: persona -> endpoint -> expected status (missing: 200).
 EXPECTED = {
-    "customer": {"create": 201, "patch": 403, "reply": 201, "note": 403, "reopen": 403},
+    "customer": {"create": 201, "patch": 403, "reply": 201, "reopen": 403},
     "other_customer": {
-        "create": 201, "detail": 404, "patch": 404, "reply": 404, "note": 404,
+        "create": 201, "detail": 404, "patch": 404, "reply": 404,
         "close": 404, "reopen": 404, "download": 404,
     },
     "billing_staff": {
-        "create": 403, "detail": 404, "patch": 404, "reply": 404, "note": 404,
+        "create": 403, "detail": 404, "patch": 404, "reply": 404,
         "close": 404, "reopen": 404, "download": 404,
     },
-    "staff": {"create": 403, "reply": 201, "note": 201, "reopen": 422},
+    "staff": {"create": 403, "reply": 201, "reopen": 422},
     "globex_admin": dict.fromkeys(ENDPOINTS, 401),
     "revoked": dict.fromkeys(ENDPOINTS, 401),
-    "read_only_customer": {"create": 403, "patch": 403, "reply": 403, "note": 403, "close": 403, "reopen": 403},
+    "read_only_customer": {"create": 403, "patch": 403, "reply": 403, "close": 403, "reopen": 403},
 }  # fmt: skip
 
 

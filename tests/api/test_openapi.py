@@ -47,7 +47,8 @@ def test_reference_page_shows_every_operation_without_script(client, world):
     assert "WebhookEvent" in page
     # Its stylesheets come from the app itself.
     for href in re.findall(r'href="([^"]+\.css)"', page):
-        assert client.get(href, base_url=BASE).status_code == 200
+        with client.get(href, base_url=BASE) as stylesheet:
+            assert stylesheet.status_code == 200
 
 
 def test_unknown_workspace_has_no_document(client, world):

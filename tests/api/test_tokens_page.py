@@ -67,7 +67,18 @@ def test_tokens_page_needs_a_login(client, world):
 
 def test_cli_prints_the_token_alone_on_the_last_line(app, api, world, runner):
     result = runner.invoke(
-        args=["tickets", "token", "create", "--tenant", "acme", "--email", "ADA@acme.test", "--name", "CI", "--read-only"]
+        args=[
+            "tickets",
+            "token",
+            "create",
+            "--tenant",
+            "acme",
+            "--email",
+            "ADA@acme.test",
+            "--name",
+            "CI",
+            "--read-only",
+        ]
     )
     assert result.exit_code == 0, result.output
     token = result.output.rstrip("\n").splitlines()[-1]

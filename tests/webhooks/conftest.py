@@ -21,4 +21,3 @@ def receiver6():
     server = Receiver(host="::1", secret=SECRET).start()
     yield server
     server.stop()
-

@@ -59,7 +59,11 @@ def operations(spec):
                     ],
                     "body": _body_text(op.get("requestBody", {}).get("content", {})),
                     "responses": [
-                        {"code": code, "description": answer.get("description", ""), "body": _body_text(answer.get("content", {}))}
+                        {
+                            "code": code,
+                            "description": answer.get("description", ""),
+                            "body": _body_text(answer.get("content", {})),
+                        }
                         for code, answer in op.get("responses", {}).items()
                     ],
                 }

@@ -16,8 +16,8 @@ from flask import current_app, g, request
 
 from ..db import begin_write, session
 from ..jobs import job
-from ..tickets.transaction import commit_keeping_state
 from ..models import utcnow
+from ..tickets.transaction import commit_keeping_state
 from .models import ApiIdempotencyKey
 
 #: How long a key and its answer are kept.

@@ -43,7 +43,7 @@ def attachment(slug, number, row):
     }
 
 
-def ticket_from_row(row, slug, department_names, staff, closed_at=None, tags=None):
+def ticket_from_row(row, slug, department_names, staff, closed_at=None):
     """Return a list row (:class:`~xobito_tickets.tickets.listing.TicketRow` with people) as a ticket."""
     data = {
         "number": format_ticket_number(row.number),
@@ -60,11 +60,10 @@ def ticket_from_row(row, slug, department_names, staff, closed_at=None, tags=Non
     if staff:
         assignee = row.assignee
         data["assignee"] = person(assignee.id, assignee.name, assignee.email) if assignee is not None else None
-        data["tags"] = list(tags or ())
     return data
 
 
-def ticket(ticket, slug, staff, tags=None):
+def ticket(ticket, slug, staff):
     """Return a :class:`~xobito_tickets.models.Ticket` (department and people loaded) as a ticket."""
     requester = ticket.requester
     data = {
@@ -82,7 +81,6 @@ def ticket(ticket, slug, staff, tags=None):
     if staff:
         assignee = ticket.assignee
         data["assignee"] = person(assignee.id, assignee.name, assignee.email) if assignee is not None else None
-        data["tags"] = list(tags or ())
     return data
 
 

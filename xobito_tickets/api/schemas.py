@@ -123,7 +123,6 @@ class StaffTicketSchema(CustomerTicketSchema):
     """A ticket as staff see it: also who is on it and the internal fields."""
 
     assignee = out(fields.Nested(PersonSchema, allow_none=True))
-    tags = out(fields.List(fields.String()))
 
 
 class CustomerTicketDetailSchema(CustomerTicketSchema):
@@ -185,12 +184,7 @@ class ReplyCreateSchema(Schema):
     body = fields.String(required=True, metadata={"description": "5 to 2000 characters."})
 
 
-class NoteCreateSchema(Schema):
-    body = fields.String(required=True, metadata={"description": "1 to 2000 characters. Staff only."})
-
-
 class TicketUpdateSchema(Schema):
     priority = fields.String(validate=validate.OneOf(PRIORITIES, error=PRIORITY_ERROR))
     department = fields.Integer(metadata={"description": "The id of a department."})
     assignee = fields.Integer(allow_none=True, metadata={"description": "A staff member's id, or null for none."})
-    tags = fields.List(fields.String(), metadata={"description": "The ticket's whole set of tags."})

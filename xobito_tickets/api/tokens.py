@@ -7,8 +7,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from ..db import begin_write, session
-from ..tickets.transaction import commit_keeping_state
 from ..models import User, utcnow
+from ..tickets.transaction import commit_keeping_state
 from .models import ApiToken
 
 #: Every token starts with this, so a leaked one is easy to recognise (and to scan for).

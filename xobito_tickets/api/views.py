@@ -8,7 +8,7 @@ is 404) and calls the same service as the web page.
 import json
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, g, render_template, request, url_for
+from flask import Blueprint, current_app, g, render_template, request, url_for
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
 from wtforms.fields.choices import SelectChoice
@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from ..db import session
 from ..errors import ServiceError
 from ..mail.outbox import external_url
-from ..models import Attachment, Department, MessageKind, Priority, Reply, Ticket, TicketStatus, User
+from ..models import Attachment, Department, Priority, Reply, Ticket, TicketStatus, User
 from ..tenancy import resolve as tenancy
 from ..tenancy.resolve import current_tenant
 from ..tickets.access import (
@@ -32,16 +32,13 @@ from ..tickets.forms import ReplyForm, TicketCreateForm
 from ..tickets.listing import SORTS, TicketFilters, decode_cursor, paginate_tickets
 from ..tickets.services import assign_ticket, change_priority, close_ticket, open_ticket, post_reply, reopen_ticket
 from ..web.security import apply_security_headers
-from ..workspace.forms import ComposerForm
-from ..workspace.services import add_note, change_tags, tags_of_tickets, ticket_tags
-from . import present, schemas
+from . import docs, present, schemas
 from .idempotency import idempotent
 from .inputs import InputError, read_body, validate_form
-from .spec import TicketListQuerySchema, build_spec, documented
+from .spec import TicketListQuerySchema, documented, spec_json
 from .tokens import count_request, find_token
 
 bp = Blueprint("tickets_api", __name__)
-bp.url_value_preprocessor(tenancy.pull_tenant)
 bp.url_defaults(tenancy.add_tenant_to_urls)
 
 #: Methods a read-only token may use.
@@ -63,7 +60,9 @@ class ApiError(HTTPException):
 
 
 def _json(payload, status=200, headers=None):
-    response = current_app.response_class(json.dumps(payload, separators=(",", ":")), status=status, mimetype="application/json")
+    response = current_app.response_class(
+        json.dumps(payload, separators=(",", ":")), status=status, mimetype="application/json"
+    )
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
@@ -86,7 +85,20 @@ ERROR_MESSAGES = {
 }
 
 
-@bp.errorhandler(HTTPException)
+@bp.url_value_preprocessor
+def _tenant_and_no_csrf(endpoint, values):
+    """Find the URL's tenant (or 404), and keep a CSRF check of the app (Flask-WTF) off the API.
+
+    It runs before the app's own before_request functions, so it works whether the host set up
+    CSRFProtect before or after the helpdesk. Bearer tokens are not sent by browsers on their
+    own, which is why the API needs no CSRF token.
+    """
+    csrf = current_app.extensions.get("csrf")
+    if csrf is not None:
+        csrf.exempt(bp)
+    tenancy.pull_tenant(endpoint, values)
+
+
 def _http_error(error):
     """Answer every error of the API as JSON."""
     code = error.code or 500
@@ -95,6 +107,13 @@ def _http_error(error):
     if code == 401:
         headers.setdefault("WWW-Authenticate", 'Bearer realm="api"')
     return _json({"error": message}, code, headers)
+
+
+# By code as well as by class: Flask looks for a handler of the code (the app's HTML pages
+# register some) before it looks for one of the class.
+bp.register_error_handler(HTTPException, _http_error)
+for _code in ERROR_MESSAGES:
+    bp.register_error_handler(_code, _http_error)
 
 
 @bp.errorhandler(InputError)
@@ -191,11 +210,8 @@ def ticket_list():
     )
     names = {d.id: d.name for d in departments}
     closed = _closed_times([row.id for row in page.items if row.status == TicketStatus.CLOSED.value])
-    tags = tags_of_tickets(current_tenant.id, [row.id for row in page.items]) if user.is_staff else {}
     data = [
-        present.ticket_from_row(
-            row, current_tenant.slug, names, user.is_staff, closed_at=closed.get(row.id), tags=tags.get(row.id)
-        )
+        present.ticket_from_row(row, current_tenant.slug, names, user.is_staff, closed_at=closed.get(row.id))
         for row in page.items
     ]
     schema = schemas.StaffTicketPageSchema if user.is_staff else schemas.CustomerTicketPageSchema
@@ -210,8 +226,6 @@ def _thread(ticket, staff):
         .options(joinedload(Reply.author))
         .order_by(Reply.created_at, Reply.id)
     )
-    if not staff:
-        stmt = stmt.where(Reply.kind == MessageKind.REPLY.value)
     replies = session.scalars(stmt).all()
     files = session.scalars(
         sa.select(Attachment).where(Attachment.ticket_id == ticket.id).order_by(Attachment.id)
@@ -220,7 +234,7 @@ def _thread(ticket, staff):
     for row in files:
         by_reply.setdefault(row.reply_id, []).append(row)
     slug = current_tenant.slug
-    messages = [present.message(r, slug, ticket.number, by_reply.get(r.id), kind=r.kind) for r in replies]
+    messages = [present.message(r, slug, ticket.number, by_reply.get(r.id)) for r in replies]
     first = [present.attachment(slug, ticket.number, f) for f in by_reply.get(None, ())]
     return first, messages
 
@@ -229,7 +243,7 @@ def _detail(ticket, status=200, headers=None):
     """Answer ``ticket`` with its thread, as the token's person may see it."""
     user = _user()
     staff = user.is_staff
-    data = present.ticket(ticket, current_tenant.slug, staff, tags=ticket_tags(ticket) if staff else None)
+    data = present.ticket(ticket, current_tenant.slug, staff)
     data["body"] = ticket.body
     data["attachments"], data["messages"] = _thread(ticket, staff)
     schema = schemas.StaffTicketDetailSchema if staff else schemas.CustomerTicketDetailSchema
@@ -285,7 +299,7 @@ def ticket_create():
 @bp.get("/tickets/<number>")
 @documented("get", "/tickets/{number}", "Get a ticket with its messages", {200: DETAIL}, path_params=("number",))
 def ticket_detail(number):
-    """Answer one ticket with its messages (notes for staff only)."""
+    """Answer one ticket with its messages."""
     return _detail(_load(number))
 
 
@@ -293,14 +307,14 @@ def ticket_detail(number):
 @documented(
     "patch",
     "/tickets/{number}",
-    "Change priority, department, assignee or tags (staff)",
+    "Change priority, department or assignee (staff)",
     {200: schemas.StaffTicketDetailSchema},
     body=schemas.TicketUpdateSchema,
     path_params=("number",),
     write=True,
 )
 def ticket_update(number):
-    """Change the ticket's priority, department, assignee and tags (staff), with the web's rules."""
+    """Change the ticket's priority, department and assignee (staff), with the web's rules."""
     ticket = _load(number)
     _require_staff("change a ticket")
     values = read_body(schemas.TicketUpdateSchema())
@@ -327,8 +341,6 @@ def ticket_update(number):
             ticket = assign_ticket(ticket, user, department, assignee)
         if "priority" in values:
             ticket = change_priority(ticket, user, Priority.from_key(values["priority"]))
-        if "tags" in values:
-            change_tags(ticket, user, replace=values["tags"])
     except ServiceError as exc:
         raise InputError({exc.field or "_body": [exc.message]}) from None
     return _detail(_load(number))
@@ -363,35 +375,8 @@ def reply_create(number):
 
 def _message_answer(ticket, reply):
     files = session.scalars(sa.select(Attachment).where(Attachment.reply_id == reply.id).order_by(Attachment.id)).all()
-    data = present.message(reply, current_tenant.slug, ticket.number, files, kind=reply.kind)
+    data = present.message(reply, current_tenant.slug, ticket.number, files)
     return _dump(schemas.MessageSchema, data, 201, {"Location": _ticket_location(ticket)})
-
-
-@bp.post("/tickets/<number>/notes")
-@documented(
-    "post",
-    "/tickets/{number}/notes",
-    "Add an internal note (staff)",
-    {201: schemas.MessageSchema},
-    body=schemas.NoteCreateSchema,
-    multipart=schemas.NoteCreateSchema,
-    path_params=("number",),
-    write=True,
-    description="Never shown to the customer; changes no status.",
-)
-@idempotent
-def note_create(number):
-    """Add an internal note as the token's person (staff)."""
-    ticket = _load(number)
-    _require_staff("add notes")
-    values = read_body(schemas.NoteCreateSchema())
-    # The staff composer's own form and rules, as a note.
-    form = validate_form(ComposerForm, {**values, "kind": "note"})
-    try:
-        note = add_note(ticket, _user(), form.body.data, files=form.attachments.uploads)
-    except ServiceError as exc:
-        raise InputError({exc.field or "body": [exc.message]}) from None
-    return _message_answer(ticket, note)
 
 
 @bp.post("/tickets/<number>/close")
@@ -431,14 +416,10 @@ def ticket_reopen(number):
     binary=True,
 )
 def attachment_download(number, attachment_id):
-    """Send an attachment of a visible ticket (a note's file: staff only)."""
+    """Send an attachment of a visible ticket."""
     user = _user()
     ticket = get_ticket_or_404(number, user)
     attachment = get_attachment_or_404(ticket, attachment_id)
-    if attachment.reply_id is not None and not user.is_staff:
-        kind = session.scalar(sa.select(Reply.kind).where(Reply.id == attachment.reply_id))
-        if kind != MessageKind.REPLY.value:
-            abort(404)
     return send_attachment(attachment)
 
 
@@ -479,11 +460,20 @@ def me():
 def openapi_document():
     """Serve the OpenAPI 3.1 document of this workspace's API."""
     server = external_url("tickets_api.me", tenant=current_tenant.slug).rsplit("/me", 1)[0]
-    return _json(build_spec(server), headers={"Cache-Control": "no-cache"})
+    response = current_app.response_class(spec_json(server), mimetype="application/json")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.get("/docs")
 def openapi_page():
     """Show the OpenAPI document as a page (server-rendered: no script, nothing from a CDN)."""
     server = external_url("tickets_api.me", tenant=current_tenant.slug).rsplit("/me", 1)[0]
-    return render_template("xobito_tickets/api/docs.html", spec=build_spec(server), server=server)
+    document = json.loads(spec_json(server))
+    return render_template(
+        "xobito_tickets/api/docs.html",
+        spec=document,
+        server=server,
+        operations=docs.operations(document),
+        schemas=docs.components(document),
+    )

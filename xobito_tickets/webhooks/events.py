@@ -16,7 +16,6 @@ from ..api import present
 from ..api.schemas import MessageSchema, StaffTicketSchema
 from ..db import session
 from ..models import Attachment, Tenant, utcnow
-from ..workspace.services import ticket_tags
 from .models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 _ENDPOINTS = sa.select(WebhookEndpoint).where(
@@ -34,7 +33,7 @@ def record_event(event, ticket, message=None, message_kind="reply"):
     if not endpoints:
         return 0
     slug = session.get(Tenant, ticket.tenant_id).slug
-    ticket_data = StaffTicketSchema().dump(present.ticket(ticket, slug, staff=True, tags=ticket_tags(ticket)))
+    ticket_data = StaffTicketSchema().dump(present.ticket(ticket, slug, staff=True))
     message_data = None
     if message is not None:
         files = session.scalars(
@@ -82,10 +81,6 @@ def _on_reply(app, ticket, reply, **extra):
     record_event("ticket.replied", ticket, reply)
 
 
-def _on_note(app, ticket, note, **extra):
-    record_event("ticket.note_added", ticket, note, message_kind="note")
-
-
 def _on_closed(app, ticket, **extra):
     record_event("ticket.closed", ticket)
 
@@ -113,7 +108,6 @@ def connect_receivers():
     for signal, receiver in (
         (signals.ticket_created, _on_created),
         (signals.reply_posted, _on_reply),
-        (signals.note_added, _on_note),
         (signals.ticket_closed, _on_closed),
         (signals.ticket_reopened, _on_reopened),
         (signals.ticket_assigned, _on_assigned),
