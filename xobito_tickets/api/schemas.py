@@ -11,6 +11,19 @@ from marshmallow import Schema, fields, validate
 
 from ..models import Priority, TicketStatus
 
+#: Every event a webhook endpoint can subscribe to (SPEC §18), in the order the admin page lists them.
+#: Here, with the shapes they carry, because the API's document describes the webhooks too.
+WEBHOOK_EVENTS = (
+    "ticket.created",
+    "ticket.replied",
+    "ticket.note_added",
+    "ticket.closed",
+    "ticket.reopened",
+    "ticket.assigned",
+    "ticket.priority_changed",
+    "ticket.merged",
+)
+
 STATUSES = [s.value for s in TicketStatus]
 PRIORITIES = [p.key for p in Priority]
 #: The web forms' message for a priority that is not one of the four.

@@ -9,7 +9,6 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields, validate
 
-from ..webhooks.models import EVENTS
 from . import schemas
 
 API_VERSION = "1.0.0"
@@ -74,7 +73,7 @@ class WebhookEventSchema(Schema):
     """The JSON body of every webhook request."""
 
     id = schemas.out(fields.String(metadata={"description": "The event's id; the same in a redelivery."}))
-    type = schemas.out(fields.String(validate=validate.OneOf(list(EVENTS))))
+    type = schemas.out(fields.String(validate=validate.OneOf(list(schemas.WEBHOOK_EVENTS))))
     created_at = schemas.out(schemas.UTCDateTimeField())
     tenant = schemas.out(fields.String(metadata={"description": "The workspace's slug."}))
     data = schemas.out(fields.Nested(WebhookDataSchema))
@@ -235,7 +234,7 @@ def build_spec(server_url, title="Xobito Tickets API"):
                 "responses": {"2XX": {"description": "Delivered. Anything else is retried for 24 hours."}},
             }
         }
-        for event in EVENTS
+        for event in schemas.WEBHOOK_EVENTS
     }
     return document
 

@@ -6,20 +6,12 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..api.schemas import WEBHOOK_EVENTS
 from ..db import Base
 from ..models import UTCDateTime, utcnow
 
-#: Every event an endpoint can subscribe to (SPEC §18), in the order the admin page lists them.
-EVENTS = (
-    "ticket.created",
-    "ticket.replied",
-    "ticket.note_added",
-    "ticket.closed",
-    "ticket.reopened",
-    "ticket.assigned",
-    "ticket.priority_changed",
-    "ticket.merged",
-)
+#: Every event an endpoint can subscribe to (defined with the API's shapes, which describe them).
+EVENTS = WEBHOOK_EVENTS
 
 
 class DeliveryStatus(enum.StrEnum):
