@@ -7,6 +7,7 @@ urllib3's connection pool is opened on the checked IP address while the ``Host``
 SNI and certificate check use the URL's name (``server_hostname``/``assert_hostname``).
 """
 
+import threading
 import time
 from dataclasses import dataclass
 
@@ -46,10 +47,13 @@ class Sender:
     receiver share a kept-alive connection; the pools are closed at the end.
     """
 
-    def __init__(self, timeout=DEFAULT_TIMEOUT, ca_certs=None):
+    def __init__(self, timeout=DEFAULT_TIMEOUT, ca_certs=None, connections=8):
         self.timeout = timeout
         self.ca_certs = ca_certs
+        #: Connections kept per pool: the worker's lanes to one receiver share its pool.
+        self.connections = connections
         self._pools = {}
+        self._lock = threading.Lock()
 
     def __enter__(self):
         return self
@@ -66,23 +70,26 @@ class Sender:
 
     def _pool(self, target, address):
         key = (target.scheme, address, target.port, target.host)
-        pool = self._pools.get(key)
-        if pool is None:
-            options = dict(maxsize=1, retries=False, timeout=urllib3.Timeout(total=self.timeout))
-            if target.scheme == "https":
-                pool = urllib3.HTTPSConnectionPool(
-                    address,
-                    target.port,
-                    cert_reqs="CERT_REQUIRED",
-                    ca_certs=self.ca_certs,
-                    server_hostname=target.host,
-                    assert_hostname=target.host,
-                    **options,
-                )
-            else:
-                pool = urllib3.HTTPConnectionPool(address, target.port, **options)
-            self._pools[key] = pool
-        return pool
+        with self._lock:
+            pool = self._pools.get(key)
+            if pool is None:
+                pool = self._pools[key] = self._new_pool(target, address)
+            return pool
+
+    def _new_pool(self, target, address):
+        """Return a pool that connects to ``address`` and speaks to ``target.host`` (Host, SNI, certificate)."""
+        options = dict(maxsize=self.connections, retries=False, timeout=urllib3.Timeout(total=self.timeout))
+        if target.scheme == "https":
+            return urllib3.HTTPSConnectionPool(
+                address,
+                target.port,
+                cert_reqs="CERT_REQUIRED",
+                ca_certs=self.ca_certs,
+                server_hostname=target.host,
+                assert_hostname=target.host,
+                **options,
+            )
+        return urllib3.HTTPConnectionPool(address, target.port, **options)
 
     def post(self, target: Target, body: bytes, headers):
         """POST ``body`` to ``target``; return a :class:`DeliveryResult` (never raises for network faults).

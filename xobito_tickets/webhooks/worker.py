@@ -81,7 +81,7 @@ class WebhookWorker:
         self.claim_timeout = float(config["TICKETS_WEBHOOK_CLAIM_TIMEOUT"])
         self.retry_window = float(config["TICKETS_WEBHOOK_RETRY_WINDOW"])
         self.allow_private = bool(config["TICKETS_WEBHOOK_ALLOW_PRIVATE"])
-        self.sender = sender or Sender(timeout=float(config["TICKETS_WEBHOOK_TIMEOUT"]))
+        self.sender = sender or Sender(timeout=float(config["TICKETS_WEBHOOK_TIMEOUT"]), connections=self.concurrency)
 
     def recover_stale(self):
         """Queue again the rows claimed by a worker that stopped answering; return how many."""
@@ -137,14 +137,20 @@ class WebhookWorker:
         session.commit()
         return sorted(ids)
 
-    def _attempt(self, job):
-        """Send one delivery (runs in a thread: no database here)."""
-        url, secret, body, headers = job
+    def _send_lane(self, url, lane, results):
+        """Send one endpoint's deliveries in order (runs in a thread: no database here).
+
+        The URL is checked and resolved once for the lane; every request of it goes to the
+        checked addresses.
+        """
         try:
             target = check_url(url, allow_private=self.allow_private)
         except UnsafeURLError as exc:
-            return DeliveryResult(None, exc.message, "", 0)
-        return self.sender.post(target, body, headers)
+            for index, _body, _headers in lane:
+                results[index] = DeliveryResult(None, exc.message, "", 0)
+            return
+        for index, body, headers in lane:
+            results[index] = self.sender.post(target, body, headers)
 
     def run_batch(self, stats, due_before=None):
         """Claim one batch, deliver it and record the results; return how many rows it had."""
@@ -168,20 +174,15 @@ class WebhookWorker:
         # endpoints are served in parallel, so one slow receiver does not hold up the others.
         lanes = {}
         for index, (delivery, endpoint) in enumerate(jobs):
-            work = (endpoint.url, endpoint.secret, delivery.body.encode(), headers_for(delivery, endpoint.secret))
-            lanes.setdefault(endpoint.id, []).append((index, work))
+            work = (index, delivery.body.encode(), headers_for(delivery, endpoint.secret))
+            lanes.setdefault(endpoint.id, (endpoint.url, []))[1].append(work)
         results = [None] * len(jobs)
-
-        def run_lane(lane):
-            for index, work in lane:
-                results[index] = self._attempt(work)
-
         if len(lanes) > 1 and self.concurrency > 1:
             with ThreadPoolExecutor(max_workers=min(self.concurrency, len(lanes))) as pool:
-                list(pool.map(run_lane, lanes.values()))
+                list(pool.map(lambda item: self._send_lane(item[0], item[1], results), lanes.values()))
         else:
-            for lane in lanes.values():
-                run_lane(lane)
+            for url, lane in lanes.values():
+                self._send_lane(url, lane, results)
         self._record(jobs, results, skipped, stats)
         return len(rows)
 
@@ -192,37 +193,53 @@ class WebhookWorker:
         config = current_app.config
         begin_write()
         mine = sa.and_(WebhookDelivery.claimed_by == self.name, WebhookDelivery.status == DELIVERING)
-        succeeded, failing = set(), {}
+        succeeded, failing, outcomes = set(), {}, []
         for (delivery, endpoint), result in zip(jobs, results, strict=True):
-            values = dict(
-                claimed_by=None,
-                claimed_at=None,
-                last_attempt_at=now,
-                response_code=result.status_code,
-                response_excerpt=result.response_excerpt or None,
-                last_error=(result.error or (None if result.ok else f"answered {result.status_code}"))[:500]
-                if not result.ok
-                else None,
-                duration_ms=result.duration_ms,
+            error = None if result.ok else (result.error or f"answered {result.status_code}")[:500]
+            outcome = dict(
+                b_id=delivery.id,
+                b_status=DELIVERED,
+                b_next=delivery.next_attempt_at,
+                b_delivered=None,
+                b_code=result.status_code,
+                b_excerpt=result.response_excerpt or None,
+                b_error=error,
+                b_ms=result.duration_ms,
             )
             if result.ok:
-                values.update(status=DELIVERED, delivered_at=now)
+                outcome["b_delivered"] = now
                 stats.delivered += 1
                 succeeded.add(endpoint.id)
             else:
                 retry_at = now + timedelta(seconds=retry_delay(delivery.attempts, config))
                 if retry_at - delivery.created_at > window:
-                    values.update(status=FAILED)
+                    outcome["b_status"] = FAILED
                     stats.failed += 1
                 else:
-                    values.update(status=PENDING, next_attempt_at=retry_at)
+                    outcome.update(b_status=PENDING, b_next=retry_at)
                     stats.retried += 1
                 failing[endpoint.id] = endpoint
+            outcomes.append(outcome)
+        if outcomes:
+            # One statement for the batch (executemany), not one UPDATE built per row.
+            table = WebhookDelivery.__table__
             session.execute(
-                sa.update(WebhookDelivery)
-                .where(WebhookDelivery.id == delivery.id, mine)
-                .values(**values)
-                .execution_options(synchronize_session=False)
+                table.update()
+                .where(table.c.id == sa.bindparam("b_id"), table.c.claimed_by == self.name)
+                .where(table.c.status == DELIVERING)
+                .values(
+                    status=sa.bindparam("b_status"),
+                    next_attempt_at=sa.bindparam("b_next"),
+                    delivered_at=sa.bindparam("b_delivered"),
+                    response_code=sa.bindparam("b_code"),
+                    response_excerpt=sa.bindparam("b_excerpt"),
+                    last_error=sa.bindparam("b_error"),
+                    duration_ms=sa.bindparam("b_ms"),
+                    last_attempt_at=now,
+                    claimed_by=None,
+                    claimed_at=None,
+                ),
+                outcomes,
             )
         if skipped:
             session.execute(
