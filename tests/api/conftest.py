@@ -13,6 +13,9 @@ from xobito_tickets.db import session
 from xobito_tickets.models import Department, Tenant, User
 from xobito_tickets.tickets.services import open_ticket, post_reply
 
+# The embedding suite's host sites, for tests/api/test_embedded.py.
+from ..embed.conftest import make_host, single_host  # noqa: E402, F401
+
 BASE = "http://helpdesk.test"
 
 #: Documents already loaded by openapi-core (loading checks the whole document: seconds).

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from xobito_tickets import create_app
 from xobito_tickets.api.models import ApiToken
+from xobito_tickets.api.tokens import FLUSH_EVERY
 from xobito_tickets.db import session
 from xobito_tickets.models import Ticket, User
 
@@ -120,3 +121,20 @@ def test_api_answers_are_not_stored_by_caches(api, tokens):
 def test_api_can_be_switched_off(app_config):
     app = create_app({**app_config, "TICKETS_API": False})
     assert not any(rule.endpoint.startswith("tickets_api.") for rule in app.url_map.iter_rules())
+
+
+def test_rate_limit_holds_across_workers(app, app_config, api, tokens):
+    """Two app processes (here: two apps over one database) share one count per token."""
+    app.config["TICKETS_API_RATE_LIMIT"] = 30
+    other = create_app({**app_config, "TICKETS_API_RATE_LIMIT": 30})
+    clients = [app.test_client(), other.test_client()]
+    statuses = []
+    for i in range(80):
+        response = clients[i % 2].get("/acme/api/v1/me", headers={"Authorization": f"Bearer {tokens.staff}"})
+        statuses.append(response.status_code)
+    allowed = statuses.count(200)
+    # Each worker writes its count at least every FLUSH_EVERY requests: the overshoot is bounded.
+    assert 30 <= allowed <= 30 + 2 * FLUSH_EVERY
+    assert statuses.count(429) == 80 - allowed
+    with other.app_context():
+        other.extensions["sqlalchemy"].engine.dispose()

@@ -2,8 +2,6 @@
 
 import re
 
-from ..embed.conftest import describe_host_user, make_host, single_host  # noqa: F401  (fixtures)
-
 
 def made_token(response):
     return re.search(r'id="api-token">([^<]+)<', response.get_data(as_text=True)).group(1)
@@ -30,7 +28,7 @@ def test_host_user_makes_a_token_and_uses_the_api(single_host):
     assert document["servers"] == [{"url": "http://host.test/support/api/v1"}]
 
 
-def test_host_can_leave_the_api_out(make_host):  # noqa: F811
+def test_host_can_leave_the_api_out(make_host):
     host = make_host({"TICKETS_TENANCY": "single", "TICKETS_TENANT": "support", "TICKETS_API": False})
     assert host.app.test_client().get("/api/v1/openapi.json").status_code == 404
     assert not [rule for rule in host.app.url_map.iter_rules() if rule.endpoint.startswith("tickets_api.")]

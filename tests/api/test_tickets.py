@@ -286,3 +286,15 @@ def test_idempotent_reply_is_posted_once(app, api, tokens, ticket):
         assert (
             session.scalar(sa.select(sa.func.count()).select_from(Reply).where(Reply.body == "Retry-safe reply")) == 1
         )
+
+
+def test_list_rows_match_the_schema_dumped_detail(app, api, world, tokens, ticket):
+    """The list is written by a fast presenter; each row must equal what the schemas write."""
+    api.patch(f"/tickets/{ticket}", tokens.admin, json={"assignee": world.staff_id})
+    api.post(f"/tickets/{ticket}/close", tokens.customer)
+    for token in (tokens.customer, tokens.staff, tokens.admin):
+        (row,) = body(api.get("/tickets", token))["data"]
+        detail = body(api.get(f"/tickets/{ticket}", token))
+        assert row == {key: detail[key] for key in row}
+        assert set(detail) - set(row) == {"body", "attachments", "messages"}
+        assert row["closed_at"] is not None

@@ -5,6 +5,8 @@ whether the staff-only fields are read at all, and the customer schemas then dro
 that is not theirs (see :mod:`.schemas`).
 """
 
+from datetime import UTC
+
 from flask import current_app
 
 from ..mail.outbox import external_url
@@ -43,24 +45,54 @@ def attachment(slug, number, row):
     }
 
 
-def ticket_from_row(row, slug, department_names, staff, closed_at=None):
-    """Return a list row (:class:`~xobito_tickets.tickets.listing.TicketRow` with people) as a ticket."""
-    data = {
-        "number": format_ticket_number(row.number),
-        "subject": row.subject,
-        "status": row.status,
-        "priority": _PRIORITY_KEYS[row.priority],
-        "department": {"id": row.department_id, "name": department_names.get(row.department_id, "")},
-        "requester": person(row.requester.id, row.requester.name, row.requester.email),
-        "created_at": row.created_at,
-        "last_activity_at": row.last_reply_at,
-        "closed_at": closed_at,
-        "url": ticket_url(slug, row.number, staff),
-    }
-    if staff:
-        assignee = row.assignee
-        data["assignee"] = person(assignee.id, assignee.name, assignee.email) if assignee is not None else None
-    return data
+def iso(value):
+    """Return a time as the API writes it (the schemas' format): ``2026-12-07T01:21:20Z``, or None."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+#: A number no ticket has, built into a link once per page and replaced by each row's number.
+_PLACEHOLDER = "TKT-000000"
+
+
+class ListPresenter:
+    """Turn the rows of one list page into the answer's dictionaries, ready for JSON.
+
+    A list is the API's busiest answer: its rows are built here in their final form (a
+    marshmallow dump cost more than the query, about 1.5 ms a row), with the link of the
+    page built once. The schemas (CustomerTicketSchema, StaffTicketSchema) still describe
+    these rows in the document; tests/api checks that a dump through them changes nothing
+    and every answer against the document.
+    """
+
+    def __init__(self, slug, department_names, staff):
+        self.department_names = department_names
+        self.staff = staff
+        self.link = ticket_url(slug, 0, staff)
+
+    def row(self, row, closed_at=None):
+        """Return one :class:`~xobito_tickets.tickets.listing.TicketRow` (with people) as a ticket."""
+        number = format_ticket_number(row.number)
+        requester = row.requester
+        data = {
+            "number": number,
+            "subject": row.subject,
+            "status": row.status,
+            "priority": _PRIORITY_KEYS[row.priority],
+            "department": {"id": row.department_id, "name": self.department_names.get(row.department_id, "")},
+            "requester": {"id": requester.id, "name": requester.name, "email": requester.email},
+            "created_at": iso(row.created_at),
+            "last_activity_at": iso(row.last_reply_at),
+            "closed_at": iso(closed_at),
+            "url": self.link.replace(_PLACEHOLDER, number),
+        }
+        if self.staff:
+            assignee = row.assignee
+            data["assignee"] = person(assignee.id, assignee.name, assignee.email) if assignee is not None else None
+        return data
 
 
 def ticket(ticket, slug, staff):

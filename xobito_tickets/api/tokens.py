@@ -2,7 +2,10 @@
 
 import hashlib
 import secrets
-from datetime import timedelta
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -96,28 +99,82 @@ def find_token(tenant_id, token):
     return row, user
 
 
-def count_request(token_id, limit, window_seconds):
-    """Count one request of a token in its rate window; return seconds to wait, or 0 if allowed.
+#: A process writes its count of a token's requests to the database after this many
+#: requests, or after FLUSH_SECONDS, whichever comes first (see :class:`RateCounter`).
+FLUSH_EVERY = 10
+FLUSH_SECONDS = 1.0
 
-    One UPDATE, atomic across processes: it starts a new window when the old one is over,
-    else adds one, and records the last use. The request that goes past the limit is
-    answered 429 with the time left in the window.
+
+@dataclass
+class _Seen:
+    """What this process knows of one token's window: as of its last write, plus its own since."""
+
+    started: datetime
+    counted: int
+    pending: int = 0
+    flushed_at: float = 0.0
+
+
+class RateCounter:
+    """Per-token request counts, kept in the database so that the limit holds across processes.
+
+    A write per request would make every GET of the API a write transaction (on SQLite, the
+    database's one write lock). So each process adds its requests up and writes them in one
+    UPDATE after FLUSH_EVERY requests or FLUSH_SECONDS, reading back the total of every
+    process. Between writes it decides from that total plus its own requests: a token can
+    overshoot the limit by at most FLUSH_EVERY requests per process. ``last_used_at`` is
+    written with each flush, so it is at most a second or so behind.
     """
-    now = utcnow()
-    window_start = now - timedelta(seconds=window_seconds)
-    expired = sa.or_(ApiToken.window_started_at.is_(None), ApiToken.window_started_at <= window_start)
+
+    def __init__(self):
+        self._seen = {}
+        self._lock = threading.Lock()
+
+    def count(self, token_id, limit, window_seconds):
+        """Count one request of the token; return seconds to wait (429), or 0 if it may go on."""
+        now = utcnow()
+        window = timedelta(seconds=window_seconds)
+        with self._lock:
+            seen = self._seen.get(token_id)
+            if (
+                seen is not None
+                and seen.pending + 1 < FLUSH_EVERY
+                and time.monotonic() - seen.flushed_at < FLUSH_SECONDS
+                and now - seen.started < window
+            ):
+                seen.pending += 1
+                return _wait(seen.started, seen.counted + seen.pending, limit, now, window_seconds)
+            # Requests not yet written belong to their window: once it is over they count no more.
+            pending = 1
+            if seen is not None:
+                if now - seen.started < window:
+                    pending += seen.pending
+                seen.pending = 0
+        started, counted = _flush(token_id, pending, now, window)
+        with self._lock:
+            self._seen[token_id] = _Seen(started, counted, 0, time.monotonic())
+        return _wait(started, counted, limit, now, window_seconds)
+
+
+def _wait(started, count, limit, now, window_seconds):
+    if count <= limit:
+        return 0
+    return max(1, int(window_seconds - (now - started).total_seconds()) + 1)
+
+
+def _flush(token_id, pending, now, window):
+    """Add ``pending`` requests to the token's window in one UPDATE; return (window start, total)."""
+    expired = sa.or_(ApiToken.window_started_at.is_(None), ApiToken.window_started_at <= now - window)
     begin_write()
-    started, count = session.execute(
+    started, counted = session.execute(
         sa.update(ApiToken)
         .where(ApiToken.id == token_id)
         .values(
             last_used_at=now,
             window_started_at=sa.case((expired, now), else_=ApiToken.window_started_at),
-            window_count=sa.case((expired, 1), else_=ApiToken.window_count + 1),
+            window_count=sa.case((expired, pending), else_=ApiToken.window_count + pending),
         )
         .returning(ApiToken.window_started_at, ApiToken.window_count)
     ).one()
     commit_keeping_state()
-    if count <= limit:
-        return 0
-    return max(1, int(window_seconds - (now - started).total_seconds()) + 1)
+    return started, counted

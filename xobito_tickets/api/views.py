@@ -6,6 +6,7 @@ is 404) and calls the same service as the web page.
 """
 
 import json
+import weakref
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, g, render_template, request, url_for
@@ -36,7 +37,7 @@ from . import docs, present, schemas
 from .idempotency import idempotent
 from .inputs import InputError, read_body, validate_form
 from .spec import TicketListQuerySchema, documented, spec_json
-from .tokens import count_request, find_token
+from .tokens import RateCounter, find_token
 
 bp = Blueprint("tickets_api", __name__)
 bp.url_defaults(tenancy.add_tenant_to_urls)
@@ -45,6 +46,8 @@ bp.url_defaults(tenancy.add_tenant_to_urls)
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 #: Pages of the document itself, open without a token (it describes the API, nothing of the tenant).
 PUBLIC_ENDPOINTS = {"tickets_api.openapi_document", "tickets_api.openapi_page"}
+#: Each app's per-token request counts (their totals live in the database).
+_RATE_COUNTERS = weakref.WeakKeyDictionary()
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
 
@@ -134,7 +137,8 @@ def _authenticate():
         raise ApiError(401, "The token is unknown, revoked, or its person is inactive.")
     row, user = found
     config = current_app.config
-    wait = count_request(row.id, int(config["TICKETS_API_RATE_LIMIT"]), int(config["TICKETS_API_RATE_WINDOW"]))
+    counter = _RATE_COUNTERS.setdefault(current_app._get_current_object(), RateCounter())
+    wait = counter.count(row.id, int(config["TICKETS_API_RATE_LIMIT"]), int(config["TICKETS_API_RATE_WINDOW"]))
     if wait:
         raise ApiError(429, f"Too many requests for this token: wait {wait} seconds.", {"Retry-After": str(wait)})
     if request.method not in READ_METHODS and row.read_only:
@@ -208,14 +212,10 @@ def ticket_list():
     page = paginate_tickets(
         visible_tickets_clause(user), filters, cursor=cursor, per_page=limit, user=user, with_people=True
     )
-    names = {d.id: d.name for d in departments}
     closed = _closed_times([row.id for row in page.items if row.status == TicketStatus.CLOSED.value])
-    data = [
-        present.ticket_from_row(row, current_tenant.slug, names, user.is_staff, closed_at=closed.get(row.id))
-        for row in page.items
-    ]
-    schema = schemas.StaffTicketPageSchema if user.is_staff else schemas.CustomerTicketPageSchema
-    return _dump(schema, {"data": data, "next_cursor": page.next_cursor})
+    rows = present.ListPresenter(current_tenant.slug, {d.id: d.name for d in departments}, user.is_staff)
+    data = [rows.row(row, closed.get(row.id)) for row in page.items]
+    return _json({"data": data, "next_cursor": page.next_cursor})
 
 
 def _thread(ticket, staff):
