@@ -19,7 +19,7 @@ def _render(form, status=200, token=None, created=None):
         form=form,
         token=token,
         created=created,
-        api_on="tickets_api.me" in current_app.view_functions,
+        api_on=current_app.config["TICKETS_API"],
         action_form=ActionForm(formdata=None),
     ), status
 

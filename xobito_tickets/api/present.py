@@ -24,25 +24,19 @@ def person(user_id, name, email):
 
 def ticket_url(slug, number, staff):
     """Return the web page of ticket ``number`` for staff or for its customer."""
-    endpoint = "tickets.portal.ticket_detail"
-    if staff and "tickets.admin.ticket_detail" in current_app.view_functions:
-        endpoint = "tickets.admin.ticket_detail"
+    endpoint = "tickets.admin.ticket_detail" if staff else "tickets.portal.ticket_detail"
     return external_url(endpoint, tenant=slug, ticket=format_ticket_number(number))
 
 
 def attachment(slug, number, row):
-    """Return an attachment with the API URL that downloads it."""
-    return {
-        "id": row.id,
-        "name": row.filename,
-        "size": row.size,
-        "content_type": row.content_type,
-        "download_url": external_url(
-            DOWNLOAD_ENDPOINT, tenant=slug, number=format_ticket_number(number), attachment_id=row.id
+    """Return an attachment with the URL that downloads it: the API's, or the staff page's when the API is off."""
+    if current_app.config["TICKETS_API"]:
+        url = external_url(DOWNLOAD_ENDPOINT, tenant=slug, number=format_ticket_number(number), attachment_id=row.id)
+    else:
+        url = external_url(
+            "tickets.admin.ticket_download", tenant=slug, ticket=format_ticket_number(number), attachment=row.id
         )
-        if DOWNLOAD_ENDPOINT in current_app.view_functions
-        else None,
-    }
+    return {"id": row.id, "name": row.filename, "size": row.size, "content_type": row.content_type, "download_url": url}
 
 
 def iso(value):
