@@ -14,7 +14,6 @@ import argparse
 import os
 import re
 import sys
-from datetime import UTC, datetime
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(BENCH_DIR))
@@ -79,12 +78,8 @@ def main(argv=None):
     meta = seed.Plan(database.tickets).meta()
     tokens = make_tokens(database, meta)
     t = meta["tenant"]
-    env = {
-        "BENCH_DATABASE_URL": database.url,
-        "BENCH_STORAGE_ROOT": database.storage,
-        "FLASK_TICKETS_API_RATE_LIMIT": str(RATE_LIMIT),
-    }
-    server = Gunicorn("bench.serve:create_bench_app()", env, "api", WORK_DIR)
+    env = {"BENCH_DATABASE_URL": database.url, "BENCH_STORAGE_ROOT": database.storage}
+    server = Gunicorn(f"bench.serve:create_bench_app(TICKETS_API_RATE_LIMIT={RATE_LIMIT})", env, "api", WORK_DIR)
     filtered = "status=open&status=answered&priority=high&department=" + str(meta["staff_departments"][0])
     pairs = [
         ("Staff queue (default) / API list, staff", "staff", f"/{t}/admin/tickets", f"/{t}/api/v1/tickets"),
@@ -129,11 +124,13 @@ def main(argv=None):
 
 def render(rows, database, args):
     """Return the Markdown section of this run."""
-    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    c = conditions(database)
     lines = [
         f"### API list against the HTML lists, {database.label}, {database.tickets:,} tickets",
         "",
-        f"Measured {when}; {conditions(database)}; wrk, {args.connections} connections, {args.rounds} rounds of "
+        f"Measured {c['date']} at commit `{c['commit']}`; {c['cpus']} CPUs ({c['cpu_model']}), load average "
+        f"before the run {c['loadavg']}; {c['database']}; wrk {c['wrk']}, {args.connections} connections, "
+        f"{args.rounds} rounds of "
         f"{args.duration} s per side alternating (page, API, page, API …); gunicorn 2 sync workers; 25 rows per "
         "page on both sides. Target: the API list at least as fast as the HTML queue.",
         "",
@@ -144,7 +141,7 @@ def render(rows, database, args):
     for label, page, api in rows:
         ratio = api["rps"] / page["rps"] if page["rps"] else 0
         ok = page["ok_requests"] and api["ok_requests"]
-        result = ("PASS" if ratio >= 1 else "**MISS**") if ok else "**FAILED REQUESTS**"
+        result = ("PASS" if ratio >= 1 else "**MISS**") if ok else f"**FAILED REQUESTS** {api['statuses']}"
         lines.append(
             f"| {label} | {page['rps']:.0f} | {api['rps']:.0f} | {page['p50_ms']:.1f} / {page['p99_ms']:.1f} | "
             f"{api['p50_ms']:.1f} / {api['p99_ms']:.1f} | {page['wire_bytes_per_request']:,} | "
