@@ -298,3 +298,18 @@ def test_list_rows_match_the_schema_dumped_detail(app, api, world, tokens, ticke
         assert row == {key: detail[key] for key in row}
         assert set(detail) - set(row) == {"body", "attachments", "messages"}
         assert row["closed_at"] is not None
+
+
+def test_the_webs_posting_limit_holds_for_the_api(app, api, tokens, ticket):
+    app.config["TICKETS_POST_LIMIT_REPLIES"] = 2
+    for _ in range(2):
+        assert (
+            api.post(f"/tickets/{ticket}/replies", tokens.customer, json={"body": "One more reply"}).status_code == 201
+        )
+    response = api.post(f"/tickets/{ticket}/replies", tokens.customer, json={"body": "One reply too many"})
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) >= 1
+    assert "error" in body(response)
+    with app.app_context():
+        assert (
+            session.scalar(sa.select(sa.func.count()).select_from(Reply).where(Reply.body == "One reply too many")) == 0
+        )

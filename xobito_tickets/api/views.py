@@ -32,6 +32,7 @@ from ..tickets.downloads import send_attachment
 from ..tickets.forms import ReplyForm, TicketCreateForm
 from ..tickets.listing import SORTS, TicketFilters, decode_cursor, paginate_tickets
 from ..tickets.services import assign_ticket, change_priority, close_ticket, open_ticket, post_reply, reopen_ticket
+from ..web.ratelimit import limit_posting
 from ..web.security import apply_security_headers
 from . import docs, present, schemas
 from .idempotency import idempotent
@@ -107,6 +108,9 @@ def _http_error(error):
     code = error.code or 500
     message = getattr(error, "message", None) or ERROR_MESSAGES.get(code) or error.name
     headers = dict(getattr(error, "extra_headers", {}))
+    if code == 429 and getattr(error, "retry_after", None):
+        # The web's posting limit (web.ratelimit) says how long to wait.
+        headers.setdefault("Retry-After", str(int(error.retry_after)))
     if code == 401:
         headers.setdefault("WWW-Authenticate", 'Bearer realm="api"')
     return _json({"error": message}, code, headers)
@@ -269,6 +273,7 @@ def _ticket_location(ticket):
     description="As the portal's form: customers open tickets for themselves. JSON, or multipart with `attachments`.",
 )
 @idempotent
+@limit_posting("ticket")
 def ticket_create():
     """Open a ticket for the token's person (a customer), as the portal's form does."""
     user = _user()
@@ -359,6 +364,7 @@ def ticket_update(number):
     description="The status moves as on the web (§4); a closed ticket takes no reply (422).",
 )
 @idempotent
+@limit_posting("reply")
 def reply_create(number):
     """Post a reply as the token's person."""
     ticket = _load(number)
