@@ -7,6 +7,8 @@ import sqlalchemy as sa
 from xobito_tickets.db import session
 from xobito_tickets.models import Attachment, Department, Reply, Tenant, Ticket, TicketEvent, User
 from xobito_tickets.tickets.services import open_ticket
+from xobito_tickets.tickets.uploads import UploadedFile
+from xobito_tickets.workspace.services import add_note
 
 from .conftest import body
 
@@ -313,3 +315,19 @@ def test_the_webs_posting_limit_holds_for_the_api(app, api, tokens, ticket):
         assert (
             session.scalar(sa.select(sa.func.count()).select_from(Reply).where(Reply.body == "One reply too many")) == 0
         )
+
+
+def test_notes_written_on_the_staff_side_never_reach_a_customers_api_view(app, api, world, tokens, ticket):
+    with app.app_context():
+        t = session.scalar(sa.select(Ticket))
+        upload = UploadedFile("secret.txt", "text/plain", io.BytesIO(b"internal only"), 13)
+        add_note(t, session.get(User, world.staff_id), "Customer sounds upset; call them.", files=[upload])
+    staff_view = body(api.get(f"/tickets/{ticket}", tokens.staff))
+    assert [m["kind"] for m in staff_view["messages"]] == ["reply", "reply", "note"]
+    note_file = staff_view["messages"][-1]["attachments"][0]
+    customer_view = api.get(f"/tickets/{ticket}", tokens.customer)
+    assert [m["kind"] for m in body(customer_view)["messages"]] == ["reply", "reply"]
+    assert b"upset" not in customer_view.data and b"secret.txt" not in customer_view.data
+    path = note_file["download_url"].split("/api/v1", 1)[1]
+    assert api.get(path, tokens.customer).status_code == 404
+    assert api.get(path, tokens.staff).status_code == 200

@@ -114,12 +114,13 @@ def _run_and_keep(view, claim_id, args, kwargs):
     except Exception as exc:
         # An HTTP error (404, 403, 413, …) is an answer like any other: keep it.
         code = getattr(exc, "code", None)
-        if code is None or code >= 500:
+        # A 5xx, or a 429 (try again later), is no answer to keep: the key is released.
+        if code is None or code >= 500 or code == 429:
             _release(claim_id)
             raise
         response = current_app.handle_user_exception(exc)
         response = current_app.make_response(response)
-    if response.status_code >= 500:
+    if response.status_code >= 500 or response.status_code == 429:
         _release(claim_id)
         return response
     session.rollback()

@@ -17,7 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from ..db import session
 from ..errors import ServiceError
 from ..mail.outbox import external_url
-from ..models import Attachment, Department, Priority, Reply, Ticket, TicketStatus, User
+from ..models import Attachment, Department, MessageKind, Priority, Reply, Ticket, TicketStatus, User
 from ..tenancy import resolve as tenancy
 from ..tenancy.resolve import current_tenant
 from ..tickets.access import (
@@ -230,6 +230,9 @@ def _thread(ticket, staff):
         .options(joinedload(Reply.author))
         .order_by(Reply.created_at, Reply.id)
     )
+    if not staff:
+        # Internal notes are never part of a customer's view (SPEC §14), chosen in the query.
+        stmt = stmt.where(Reply.kind == MessageKind.REPLY.value)
     replies = session.scalars(stmt).all()
     files = session.scalars(
         sa.select(Attachment).where(Attachment.ticket_id == ticket.id).order_by(Attachment.id)
@@ -238,7 +241,7 @@ def _thread(ticket, staff):
     for row in files:
         by_reply.setdefault(row.reply_id, []).append(row)
     slug = current_tenant.slug
-    messages = [present.message(r, slug, ticket.number, by_reply.get(r.id)) for r in replies]
+    messages = [present.message(r, slug, ticket.number, by_reply.get(r.id), kind=r.kind) for r in replies]
     first = [present.attachment(slug, ticket.number, f) for f in by_reply.get(None, ())]
     return first, messages
 
@@ -381,7 +384,7 @@ def reply_create(number):
 
 def _message_answer(ticket, reply):
     files = session.scalars(sa.select(Attachment).where(Attachment.reply_id == reply.id).order_by(Attachment.id)).all()
-    data = present.message(reply, current_tenant.slug, ticket.number, files)
+    data = present.message(reply, current_tenant.slug, ticket.number, files, kind=reply.kind)
     return _dump(schemas.MessageSchema, data, 201, {"Location": _ticket_location(ticket)})
 
 
@@ -425,7 +428,8 @@ def attachment_download(number, attachment_id):
     """Send an attachment of a visible ticket."""
     user = _user()
     ticket = get_ticket_or_404(number, user)
-    attachment = get_attachment_or_404(ticket, attachment_id)
+    # A note's file is staff-only: for a customer it does not exist (the access rule decides).
+    attachment = get_attachment_or_404(ticket, attachment_id, include_notes=user.is_staff)
     return send_attachment(attachment)
 
 

@@ -1,7 +1,7 @@
 """API tokens, idempotency keys, webhook endpoints and deliveries (SPEC §17, §18)
 
 Revision ID: api
-Revises: 0001
+Revises: inbound
 """
 
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "api"
-down_revision = "0001"
+down_revision = "inbound"
 branch_labels = None
 depends_on = None
 
