@@ -184,7 +184,6 @@ DEFAULTS = {
     "TICKETS_INBOUND_IMAP_TIMEOUT": 30,
     #: Seconds between two passes over the IMAP mailboxes (``fetch-mail`` and the worker's job).
     "TICKETS_INBOUND_POLL_INTERVAL": 60,
-
     #: REST API v1 under ``/{subdomain}/api/v1/`` (bearer tokens). False: not mounted.
     "TICKETS_API": True,
     #: Requests one API token may make per TICKETS_API_RATE_WINDOW seconds (more get 429).

@@ -1,7 +1,7 @@
 """API tokens, idempotency keys, webhook endpoints and deliveries (SPEC §17, §18)
 
 Revision ID: api
-Revises: inbound
+Revises: people
 """
 
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "api"
-down_revision = "inbound"
+down_revision = "people"
 branch_labels = None
 depends_on = None
 
