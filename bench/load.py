@@ -148,9 +148,16 @@ class Browser:
         return "; ".join(f"{c.name}={c.value}" for c in self.jar)
 
 
-def run_wrk(url, duration, connections, threads, method="GET", body="", cookie=""):
+def run_wrk(url, duration, connections, threads, method="GET", body="", cookie="", authorization=""):
     """Load ``url`` with wrk and return its summary (requests, latency, statuses …)."""
-    env = dict(os.environ, BENCH_METHOD=method, BENCH_BODY=body, BENCH_COOKIE=cookie, BENCH_USER_AGENT=USER_AGENT)
+    env = dict(
+        os.environ,
+        BENCH_METHOD=method,
+        BENCH_BODY=body,
+        BENCH_COOKIE=cookie,
+        BENCH_AUTHORIZATION=authorization,
+        BENCH_USER_AGENT=USER_AGENT,
+    )
     cmd = [
         "wrk",
         "-t",

@@ -184,4 +184,26 @@ DEFAULTS = {
     "TICKETS_INBOUND_IMAP_TIMEOUT": 30,
     #: Seconds between two passes over the IMAP mailboxes (``fetch-mail`` and the worker's job).
     "TICKETS_INBOUND_POLL_INTERVAL": 60,
+    #: REST API v1 under ``/{subdomain}/api/v1/`` (bearer tokens). False: not mounted.
+    "TICKETS_API": True,
+    #: Requests one API token may make per TICKETS_API_RATE_WINDOW seconds (more get 429).
+    "TICKETS_API_RATE_LIMIT": 300,
+    "TICKETS_API_RATE_WINDOW": 60,
+    #: Let webhooks reach loopback, private, link-local and other internal addresses. Off:
+    #: such URLs are refused (SSRF). Turn on only where the helpdesk's network has nothing to hide.
+    "TICKETS_WEBHOOK_ALLOW_PRIVATE": False,
+    #: Seconds one webhook request may take in all (connect, send, answer).
+    "TICKETS_WEBHOOK_TIMEOUT": 10,
+    #: Seconds a failing delivery is retried before it is marked failed; an endpoint whose
+    #: deliveries all failed for this long is switched off and the admins are emailed.
+    "TICKETS_WEBHOOK_RETRY_WINDOW": 24 * 3600,
+    #: Seconds before the first retry of a webhook; doubled after each failure, capped at
+    #: TICKETS_WEBHOOK_RETRY_MAX.
+    "TICKETS_WEBHOOK_RETRY_BASE": 30,
+    "TICKETS_WEBHOOK_RETRY_MAX": 3600,
+    #: Webhook deliveries a worker claims at a time, and how many of them it sends at once.
+    "TICKETS_WEBHOOK_BATCH_SIZE": 50,
+    "TICKETS_WEBHOOK_CONCURRENCY": 8,
+    #: Seconds after which a delivery claimed by a worker that stopped answering is queued again.
+    "TICKETS_WEBHOOK_CLAIM_TIMEOUT": 300,
 }

@@ -25,6 +25,8 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from . import mail
+from .api import pages as api_pages
+from .api import views as api_views
 from .auth import account_views, reset_views
 from .auth import views as auth_views
 from .cli import tickets_cli
@@ -52,6 +54,8 @@ from .web.health import health_check
 from .web.layouts import check_host_layout
 from .web.ratelimit import TooManyPosts
 from .web.security import apply_security_headers, check_csrf, limit_urlencoded_body, reject_nul_bytes
+from .webhooks import events as webhook_events
+from .webhooks import views as webhook_views
 from .workspace import views as workspace_views
 
 #: The parent blueprint: tenant resolution, login guard, CSRF and headers for all pages.
@@ -132,6 +136,11 @@ class Tickets:
         app.extensions[EXTENSION_KEY] = _State(self, db)
         app.register_blueprint(bp, **options)
         app.register_blueprint(assets_bp, **asset_options)
+        if app.config["TICKETS_API"]:
+            # Beside the pages, not under them: no session login, no CSRF, JSON errors.
+            app.register_blueprint(
+                api_views.bp, **dict(options, url_prefix=(options.get("url_prefix") or "") + "/api/v1")
+            )
         if app.config["TICKETS_HEALTH_URL"]:
             app.add_url_rule(app.config["TICKETS_HEALTH_URL"], "tickets_health", health_check)
 
@@ -141,6 +150,7 @@ class Tickets:
         jinja.register(app)
         init_babel(app, get_current_user)
         mail.init_app(app, app.extensions[EXTENSION_KEY])
+        webhook_events.connect_receivers()
         inbound_setup.init_app(app)
 
     def tenant_resolver(self, func):
@@ -443,11 +453,12 @@ bp.register_error_handler(CSRFError, render_error)
 
 # The staff side's views register themselves on the "admin" blueprint (web.staff.bp),
 # the password reset pages on the auth blueprint; these imports load them.
-_STAFF_VIEWS = (staff_tickets, workspace_views, departments, people, inbound_views)
+_STAFF_VIEWS = (staff_tickets, workspace_views, departments, people, inbound_views, webhook_views)
 _AUTH_PAGES = (reset_views, account_views)
 
 bp.register_blueprint(auth_views.bp)
 bp.register_blueprint(portal.bp)
+bp.register_blueprint(api_pages.bp)
 bp.register_blueprint(profile_views.bp)
 bp.register_blueprint(language_views.bp)
 bp.register_blueprint(outbox_bp, url_prefix="/admin/outbox")

@@ -12,6 +12,10 @@ local cookie = os.getenv("BENCH_COOKIE") or ""
 if cookie ~= "" then
   wrk.headers["Cookie"] = cookie
 end
+local authorization = os.getenv("BENCH_AUTHORIZATION") or ""
+if authorization ~= "" then
+  wrk.headers["Authorization"] = authorization
+end
 -- Flask-Login's session protection compares the user agent with the one of the login.
 wrk.headers["User-Agent"] = os.getenv("BENCH_USER_AGENT") or "xobito-bench"
 

@@ -5,6 +5,7 @@ Commands may import any feature's services; nothing in the package imports ``cli
 
 from flask.cli import AppGroup
 
+from .api import token_cli, webhook_cli
 from .host import db_cli, sync_users
 from .inbound import fetch_mail, inbound_cli, receive_mail
 from .mail import outbox_cli, send_mail
@@ -26,6 +27,8 @@ for _command in (
     receive_mail,
     fetch_mail,
     inbound_cli,
+    token_cli,
+    webhook_cli,
 ):
     tickets_cli.add_command(_command)
 
