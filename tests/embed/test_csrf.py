@@ -78,6 +78,7 @@ def _fill(rule, ids):
         "row_id": 1,
         "endpoint_id": 1,
         "delivery_id": 1,
+        "number": "TKT-000001",
         "token_id": 1,
         **ids,
     }

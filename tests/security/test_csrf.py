@@ -37,6 +37,8 @@ def fill(rule_text, world):
         "delivery_id": 1,
         "token_id": 1,
         "attachment_id": 1,
+        "row_id": 1,
+        "subdomain": "acme",
     }
     url = rule_text
     for key, value in values.items():
