@@ -327,6 +327,8 @@ class Ticket(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_reply_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Set when this ticket was merged into another: its page and later email replies lead there.
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets_tickets.id"))
 
     department: Mapped[Department] = relationship()
     requester: Mapped[User] = relationship(foreign_keys=[requester_id])
