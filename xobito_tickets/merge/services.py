@@ -7,7 +7,7 @@ from ..cc.services import add_ccs_in_transaction, cc_emails
 from ..db import session
 from ..errors import ServiceError
 from ..models import Attachment, Reply, TicketStatus, utcnow
-from ..tickets.transaction import Transaction, record_event
+from ..tickets.transaction import Transaction, current_app_object, record_event
 
 
 def check_merge(source, target, actor):
@@ -74,6 +74,6 @@ def merge_ticket(source, target, actor):
         add_ccs_in_transaction(target, actor, carried + list(cc_emails(source)))
         session.flush()
         signals.ticket_merged.send(
-            tx.app, ticket=source, actor=actor, target=target, old_status=old_status, moved_replies=moved_replies + 1
+            current_app_object(), ticket=source, actor=actor, target=target, old_status=old_status, moved_replies=moved_replies + 1
         )
     return target
