@@ -82,6 +82,8 @@ def add_cc(ticket, actor, email):
         raise ServiceError("The customer gets these emails already.", field="email")
     with Transaction() as tx:
         ticket = tx.lock(ticket)
+        if ticket.merged_into_id is not None:
+            raise ServiceError("This ticket was merged into another one: copy the address there.", field="email")
         present = cc_emails(ticket)
         if address in present:
             raise ServiceError("This address is copied already.", field="email")
@@ -92,7 +94,7 @@ def add_cc(ticket, actor, email):
 
 
 def remove_cc(ticket, actor, email):
-    """Stop copying ``email`` on ``ticket``."""
+    """Stop copying ``email`` on ``ticket``; return the address."""
     address = (email or "").strip().lower()
     with Transaction() as tx:
         ticket = tx.lock(ticket)
@@ -104,3 +106,4 @@ def remove_cc(ticket, actor, email):
         if not deleted:
             raise ServiceError("This address is not copied on the ticket.", field="email")
         record_event(ticket, actor, "cc_removed", old=address)
+    return address
