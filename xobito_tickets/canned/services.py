@@ -38,8 +38,7 @@ def visible_canned_replies(user, q=None):
     """Return the canned replies ``user`` may see, by title (``q`` filters by title or text)."""
     stmt = sa.select(CannedReply).where(_mine_or_shared(user))
     if q:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(sa.or_(CannedReply.title.ilike(pattern, escape="\\"), CannedReply.body.ilike(pattern, escape="\\")))
+        stmt = stmt.where(_matching(q))
     return session.scalars(stmt.order_by(CannedReply.title, CannedReply.id)).all()
 
 
@@ -52,14 +51,18 @@ def _offered_on(ticket, user):
     )
 
 
-def canned_replies_for_ticket(ticket, user):
+def _matching(q):
+    """The condition "title or text contains ``q``" (case-insensitive, ``%`` and ``_`` taken literally)."""
+    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return sa.or_(CannedReply.title.ilike(pattern, escape="\\"), CannedReply.body.ilike(pattern, escape="\\"))
+
+
+def canned_replies_for_ticket(ticket, user, q=None):
     """Return ``(id, title, personal)`` rows of the canned replies offered to ``user`` on ``ticket``, by title."""
-    stmt = (
-        sa.select(CannedReply.id, CannedReply.title, CannedReply.personal)
-        .where(_offered_on(ticket, user))
-        .order_by(CannedReply.title, CannedReply.id)
-    )
-    return session.execute(stmt).all()
+    stmt = sa.select(CannedReply.id, CannedReply.title, CannedReply.personal).where(_offered_on(ticket, user))
+    if q:
+        stmt = stmt.where(_matching(q))
+    return session.execute(stmt.order_by(CannedReply.title, CannedReply.id)).all()
 
 
 def canned_reply_for_ticket(ticket, user, canned_id):
@@ -176,3 +179,11 @@ def department_for(user, department_id):
     if department is None:
         raise ServiceError("Choose one of the listed departments.", field="department")
     return department
+
+
+def composer_text(ticket, user, canned_id):
+    """Return the text of canned reply ``canned_id`` filled for ``ticket``, or None if it is not offered to ``user``."""
+    if not canned_id:
+        return None
+    canned = canned_reply_for_ticket(ticket, user, canned_id)
+    return fill_canned_reply(canned, ticket, user) if canned is not None else None

@@ -12,6 +12,7 @@ from ..web.forms import ActionForm
 from ..web.staff import bp
 from .forms import CannedReplyForm
 from .services import (
+    canned_replies_for_ticket,
     create_canned_reply,
     delete_canned_reply,
     department_for,
@@ -123,3 +124,10 @@ def canned_reply_delete(canned_id):
     delete_canned_reply(user, canned)
     flash(f"“{title}” is deleted.", "success")
     return redirect(url_for("tickets.admin.canned_reply_list"), 303)
+
+
+@bp.app_template_global("tickets_canned_offers")
+def tickets_canned_offers(ticket, q=""):
+    """Return the canned replies the composer offers the current person on ``ticket`` (``q`` filters them)."""
+    return canned_replies_for_ticket(ticket, get_current_user(), q=" ".join((q or "").split()) or None)
+
