@@ -86,14 +86,15 @@ def test_a_customers_own_reply_is_not_copied_as_a_customer_facing_email(app, wor
 
 def test_a_copied_staff_member_is_not_told_of_their_own_reply(app, world, desk, smtp_server, copied):
     assert copied.post(f"/acme/admin/tickets/{desk.open_number}/cc", data={"email": ALEX}).status_code == 303
+    earlier = len(emails_to(smtp_server, ALEX))  # the desk's assignment notices
     alex = app.test_client()
     login(alex, ALEX)
     assert alex.post(f"/acme/admin/tickets/{desk.open_number}/reply", data={"body": "Alex here, on my way."}).status_code == 303
     deliver(app)
-    assert emails_to(smtp_server, ALEX) == []
+    assert len(emails_to(smtp_server, ALEX)) == earlier
     admin = app.test_client()
     login(admin, ADA)
     admin.post(f"/acme/admin/tickets/{desk.open_number}/reply", data={"body": "Admin here, fixed."})
     deliver(app)
-    assert len(emails_to(smtp_server, ALEX)) == 1
+    assert len(emails_to(smtp_server, ALEX)) == earlier + 1
     assert len(emails_to(smtp_server, BOSS)) == 2

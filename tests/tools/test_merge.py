@@ -88,9 +88,12 @@ def test_merge_moves_messages_and_files_in_time_order(app, client, world, desk):
     # The moved file downloads from the target, for staff and for the target's customer.
     download = client.get(f"/acme/admin/tickets/{desk.open_number}/download?attachment={moved.id}")
     assert download.status_code == 200 and download.data == image
+    download.close()
     carla = app.test_client()
     login(carla, CARLA)
-    assert carla.get(f"/acme/tickets/{desk.open_number}/download?attachment={moved.id}").data == image
+    download = carla.get(f"/acme/tickets/{desk.open_number}/download?attachment={moved.id}")
+    assert download.data == image
+    download.close()
     page = text_of(client.get(f"/acme/admin/tickets/{desk.open_number}"))
     assert "Same printer, second floor." in page and "Looking into it." in page
 

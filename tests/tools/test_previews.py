@@ -33,6 +33,7 @@ def _check_inline(response, content_type, data):
     assert response.headers["Cache-Control"] == "private, no-store"
     assert "attachment" not in response.headers.get("Content-Disposition", "")
     assert response.data == data
+    response.close()
 
 
 def test_an_image_is_previewed_in_both_threads(app, client, world, desk):
@@ -62,7 +63,9 @@ def test_non_images_stay_downloads(app, client, world, desk):
     assert client.get(f"/acme/tickets/{desk.open_number}/preview?attachment={desk.attachment_id}").status_code == 404
     page = client.get(f"/acme/tickets/{desk.open_number}").get_data(as_text=True)
     assert f"preview?attachment={desk.attachment_id}" not in page
-    assert client.get(f"/acme/tickets/{desk.open_number}/download?attachment={desk.attachment_id}").status_code == 200
+    download = client.get(f"/acme/tickets/{desk.open_number}/download?attachment={desk.attachment_id}")
+    assert download.status_code == 200
+    download.close()
 
 
 def test_only_people_who_may_see_the_ticket_get_the_image(app, client, world, desk):

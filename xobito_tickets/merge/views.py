@@ -26,22 +26,6 @@ def _find_target(user, text):
     return session.scalar(sa.select(Ticket).where(Ticket.number == number, visible_tickets_clause(user)))
 
 
-def merged_target_for(ticket, user):
-    """Return the ticket ``ticket`` was merged into if ``user`` may see it (following a chain), else None."""
-    seen = set()
-    target = None
-    current = ticket
-    while current.merged_into_id is not None and current.merged_into_id not in seen:
-        seen.add(current.merged_into_id)
-        found = session.scalar(
-            sa.select(Ticket).where(Ticket.id == current.merged_into_id, visible_tickets_clause(user))
-        )
-        if found is None:
-            break
-        target = current = found
-    return target
-
-
 def _render(ticket, form, status):
     return render_template("xobito_tickets/merge/page.html", ticket=ticket, form=form), status
 

@@ -24,14 +24,20 @@ def is_previewable(attachment):
     return attachment.content_type in INLINE_TYPES
 
 
-def _stream(head, handle):
-    """Yield the bytes already read, then the rest (an S3 body cannot seek back)."""
-    try:
-        yield head
-        while chunk := handle.read(64 * 1024):
+class _ImageStream:
+    """The bytes already read, then the rest of the file (an S3 body cannot seek back); closed by the server."""
+
+    def __init__(self, head, handle):
+        self.head = head
+        self.handle = handle
+
+    def __iter__(self):
+        yield self.head
+        while chunk := self.handle.read(64 * 1024):
             yield chunk
-    finally:
-        handle.close()
+
+    def close(self):
+        self.handle.close()
 
 
 def send_image_inline(attachment):
@@ -48,7 +54,7 @@ def send_image_inline(attachment):
     if content_type is None:
         handle.close()
         abort(404)
-    response = Response(_stream(head, handle), content_type=content_type, direct_passthrough=True)
+    response = Response(_ImageStream(head, handle), content_type=content_type, direct_passthrough=True)
     response.content_length = attachment.size
     response.headers["Content-Disposition"] = "inline"
     response.headers["X-Content-Type-Options"] = "nosniff"
