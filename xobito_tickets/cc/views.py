@@ -70,7 +70,10 @@ def ticket_cc_remove(ticket):
 
 @portal_bp.get("/tickets/<ticket>/cc", endpoint="ticket_cc")
 def ticket_cc_portal(ticket):
-    """Show the customer the addresses copied on their ticket."""
+    """Show the customer the addresses copied on their ticket (staff: the staff side's page)."""
+    user = get_current_user()
+    if user is not None and user.is_staff:
+        return redirect(url_for("tickets.admin.ticket_cc", ticket=ticket))
     return _render_cc_page(get_ticket_or_404(ticket, get_current_user()), "portal", CCForm(formdata=None), 200)
 
 
