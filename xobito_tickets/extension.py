@@ -24,11 +24,16 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from . import mail
 from .auth import reset_views
 from .auth import views as auth_views
+from .canned import views as canned_views
+from .cc import views as cc_views
 from .cli import tickets_cli
 from .config import DEFAULTS
 from .db import session as db_session
 from .mail.views import outbox_bp
+from .merge import views as merge_views
 from .migrate import create_all
+from .onbehalf import views as onbehalf_views
+from .previews import views as preview_views
 from .team import departments, people
 from .team.directory import current_directory_user, maybe_sync_staff
 from .tenancy import resolve as tenancy
@@ -419,7 +424,9 @@ bp.register_error_handler(CSRFError, render_error)
 
 # The staff side's views register themselves on the "admin" blueprint (web.staff.bp),
 # the password reset pages on the auth blueprint; these imports load them.
-_STAFF_VIEWS = (staff_tickets, departments, people)
+_STAFF_VIEWS = (staff_tickets, departments, people, canned_views, merge_views, onbehalf_views)
+# CC and image previews have pages on both sides (staff and portal).
+_BOTH_SIDES = (cc_views, preview_views)
 _AUTH_PAGES = (reset_views,)
 
 bp.register_blueprint(auth_views.bp)

@@ -1,32 +1,16 @@
 """Fixtures of the workspace-tools suite: the staff suite's world and desk, a real SMTP server, small helpers."""
 
 import io
-import struct
-import zlib
 
 import sqlalchemy as sa
 
 from xobito_tickets.db import session
 from xobito_tickets.models import OutboxEmail, Ticket, TicketEvent
 
-# The staff suite's fixtures (a copy of a prepared SQLite file per test, or PostgreSQL), reused as they are.
-from ..staff.conftest import app, desk, staff_templates, world  # noqa: F401
 from ..mail.conftest import smtp_server  # noqa: F401
 
-
-def png_bytes(width=2, height=2):
-    """Return a small, valid PNG image."""
-
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(raw))
-        + chunk(b"IEND", b"")
-    )
+# The staff suite's fixtures (a copy of a prepared SQLite file per test, or PostgreSQL), reused as they are.
+from ..staff.conftest import app, desk, png_bytes, staff_templates, world  # noqa: F401, F811
 
 
 def upload(name, data):
@@ -34,17 +18,19 @@ def upload(name, data):
     return (io.BytesIO(data), name)
 
 
-def ticket_by_number(app, number, tenant_id):
+def ticket_by_number(flask_app, number, tenant_id):
     """Return the ticket ``TKT-…`` of a tenant, detached."""
-    with app.app_context():
-        ticket = session.scalar(sa.select(Ticket).where(Ticket.tenant_id == tenant_id, Ticket.number == int(number[4:])))
+    with flask_app.app_context():
+        ticket = session.scalar(
+            sa.select(Ticket).where(Ticket.tenant_id == tenant_id, Ticket.number == int(number[4:]))
+        )
         session.expunge(ticket)
         return ticket
 
 
-def history_kinds(app, ticket_id):
+def history_kinds(flask_app, ticket_id):
     """Return ``(kind, old, new)`` of a ticket's history, oldest first."""
-    with app.app_context():
+    with flask_app.app_context():
         return [
             tuple(row)
             for row in session.execute(
@@ -55,9 +41,9 @@ def history_kinds(app, ticket_id):
         ]
 
 
-def outbox(app):
+def outbox(flask_app):
     """Return ``(kind, recipient, payload)`` of every outbox row, oldest first."""
-    with app.app_context():
+    with flask_app.app_context():
         return [
             (row.kind, row.recipient_email, row.payload)
             for row in session.scalars(sa.select(OutboxEmail).order_by(OutboxEmail.id))

@@ -25,9 +25,9 @@ def _create(client, **data):
 def _rows(app):
     with app.app_context():
         return session.execute(
-            sa.select(CannedReply.title, CannedReply.personal, CannedReply.department_id, CannedReply.owner_id).order_by(
-                CannedReply.id
-            )
+            sa.select(
+                CannedReply.title, CannedReply.personal, CannedReply.department_id, CannedReply.owner_id
+            ).order_by(CannedReply.id)
         ).all()
 
 
@@ -96,7 +96,8 @@ def test_a_hostile_edit_is_refused_and_the_saved_text_stays(app, client, world, 
     canned = _canned_id(app, "Safe")
     before = snapshot(app)
     response = client.post(
-        f"/acme/admin/canned-replies/{canned}/edit", data={"title": "Safe", "body": "{{ ''.__class__ }}", "department": ""}
+        f"/acme/admin/canned-replies/{canned}/edit",
+        data={"title": "Safe", "body": "{{ ''.__class__ }}", "department": ""},
     )
     assert response.status_code == 422 and field_error(response, "body")
     assert snapshot(app) == before
@@ -135,8 +136,18 @@ def test_only_admins_share_and_only_owners_see_personal_ones(app, client, world,
 
 def test_department_replies_are_offered_on_that_departments_tickets_only(app, client, world, desk):
     login(client, ADA)
-    assert _create(client, title="Billing only", body="Invoice help", personal=None, department=world.billing_id).status_code == 303
-    assert _create(client, title="Support only", body="Printer help", personal=None, department=world.support_id).status_code == 303
+    assert (
+        _create(
+            client, title="Billing only", body="Invoice help", personal=None, department=world.billing_id
+        ).status_code
+        == 303
+    )
+    assert (
+        _create(
+            client, title="Support only", body="Printer help", personal=None, department=world.support_id
+        ).status_code
+        == 303
+    )
     billing, support = _canned_id(app, "Billing only"), _canned_id(app, "Support only")
     page = client.get(f"/acme/admin/tickets/{desk.open_number}")
     assert "Support only" in text_of(page) and "Billing only" not in text_of(page)

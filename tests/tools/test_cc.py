@@ -29,7 +29,10 @@ def test_staff_add_and_remove_a_cc_and_the_history_says_so(app, client, world, d
     ticket = ticket_by_number(app, desk.open_number, world.acme_id)
     assert ("cc_added", None, "boss@example.com") in history_kinds(app, ticket.id)
 
-    assert client.post(f"/acme/admin/tickets/{desk.open_number}/cc/remove", data={"email": "boss@example.com"}).status_code == 303
+    assert (
+        client.post(f"/acme/admin/tickets/{desk.open_number}/cc/remove", data={"email": "boss@example.com"}).status_code
+        == 303
+    )
     assert _ccs(app) == []
     assert ("cc_removed", "boss@example.com", None) in history_kinds(app, ticket.id)
 
@@ -38,7 +41,10 @@ def test_the_customer_copies_someone_in_the_portal(app, client, world, desk):
     login(client, CARLA)
     assert client.post(f"/acme/tickets/{desk.open_number}/cc", data={"email": "partner@example.com"}).status_code == 303
     assert "partner@example.com" in text_of(client.get(f"/acme/tickets/{desk.open_number}"))
-    assert client.post(f"/acme/tickets/{desk.open_number}/cc/remove", data={"email": "partner@example.com"}).status_code == 303
+    assert (
+        client.post(f"/acme/tickets/{desk.open_number}/cc/remove", data={"email": "partner@example.com"}).status_code
+        == 303
+    )
     assert _ccs(app) == []
 
 
@@ -68,7 +74,10 @@ def test_bad_addresses_are_refused_next_to_the_field(app, client, world, desk, e
 def test_at_most_ten_addresses(app, client, world, desk):
     login(client, SAM)
     for n in range(MAX_CCS):
-        assert client.post(f"/acme/admin/tickets/{desk.open_number}/cc", data={"email": f"p{n}@example.com"}).status_code == 303
+        assert (
+            client.post(f"/acme/admin/tickets/{desk.open_number}/cc", data={"email": f"p{n}@example.com"}).status_code
+            == 303
+        )
     before = snapshot(app)
     response = client.post(f"/acme/admin/tickets/{desk.open_number}/cc", data={"email": "one-too-many@example.com"})
     assert response.status_code == 422 and "at most 10" in field_error(response, "cc-email")

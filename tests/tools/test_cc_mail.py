@@ -66,7 +66,8 @@ def test_a_cc_hears_of_a_close_and_reopen_by_staff(app, world, desk, smtp_server
 def test_a_cc_gets_nothing_staff_only(app, world, desk, smtp_server, copied):
     # Assignment and priority are staff business: no email to the CC.
     copied.post(
-        f"/acme/admin/tickets/{desk.open_number}/assign", data={"department": world.support_id, "assignee": world.staff_id}
+        f"/acme/admin/tickets/{desk.open_number}/assign",
+        data={"department": world.support_id, "assignee": world.staff_id},
     )
     copied.post(f"/acme/admin/tickets/{desk.open_number}/priority", data={"priority": "urgent"})
     deliver(app)
@@ -89,7 +90,10 @@ def test_a_copied_staff_member_is_not_told_of_their_own_reply(app, world, desk, 
     earlier = len(emails_to(smtp_server, ALEX))  # the desk's assignment notices
     alex = app.test_client()
     login(alex, ALEX)
-    assert alex.post(f"/acme/admin/tickets/{desk.open_number}/reply", data={"body": "Alex here, on my way."}).status_code == 303
+    assert (
+        alex.post(f"/acme/admin/tickets/{desk.open_number}/reply", data={"body": "Alex here, on my way."}).status_code
+        == 303
+    )
     deliver(app)
     assert len(emails_to(smtp_server, ALEX)) == earlier
     admin = app.test_client()

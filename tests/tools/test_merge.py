@@ -156,7 +156,10 @@ def test_refusals_change_nothing(app, client, world, desk):
     # Customers and other workspaces' admins: 404.
     carla = app.test_client()
     login(carla, CARLA)
-    assert carla.post(f"/acme/admin/tickets/{desk.open_number}/merge", data={"into": desk.closed_number}).status_code == 404
+    assert (
+        carla.post(f"/acme/admin/tickets/{desk.open_number}/merge", data={"into": desk.closed_number}).status_code
+        == 404
+    )
     gary = app.test_client()
     login(gary, "gary@globex.test", "globex")
     response = gary.post(f"/globex/admin/tickets/{other_tenant}/merge", data={"into": desk.closed_number})

@@ -1,7 +1,5 @@
 """Image attachments shown inline, safely: server-chosen type, sandboxed, only to those who may see them."""
 
-import io
-
 import sqlalchemy as sa
 
 from xobito_tickets.db import session
@@ -11,7 +9,10 @@ from ..staff.conftest import login
 from .conftest import png_bytes, upload
 
 SAM, BEA, CARLA, OSCAR = "sam@acme.test", "bea@acme.test", "carla@acme.test", "oscar@acme.test"
-GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+GIF = (
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
+    b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+)
 
 
 def _attach(app, client, number, name, data):
@@ -45,7 +46,9 @@ def test_an_image_is_previewed_in_both_threads(app, client, world, desk):
     assert f"/acme/tickets/{desk.open_number}/preview?attachment={attachment}" in page
     sam = app.test_client()
     login(sam, SAM)
-    _check_inline(sam.get(f"/acme/admin/tickets/{desk.open_number}/preview?attachment={attachment}"), "image/png", image)
+    _check_inline(
+        sam.get(f"/acme/admin/tickets/{desk.open_number}/preview?attachment={attachment}"), "image/png", image
+    )
     assert f"/acme/admin/tickets/{desk.open_number}/preview?attachment={attachment}" in sam.get(
         f"/acme/admin/tickets/{desk.open_number}"
     ).get_data(as_text=True)

@@ -77,7 +77,7 @@ def canned_reply_for_ticket(ticket, user, canned_id):
 
 
 def fill_canned_reply(canned, ticket, agent):
-    """Return the text of ``canned`` filled for ``ticket`` answered by ``agent`` (None if it no longer passes the check)."""
+    """Return ``canned`` filled for ``ticket`` answered by ``agent`` (None if it no longer passes the check)."""
     context = template_context(
         customer_name=ticket.requester.name,
         ticket_number=ticket.display_number,

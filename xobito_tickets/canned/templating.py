@@ -26,7 +26,9 @@ FILTERS = {"default": 2, "d": 2, "upper": 0, "lower": 0, "title": 0, "capitalize
 _ENV = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
 
 #: Every variable, as written in a template (shown next to the form).
-VARIABLE_NAMES = tuple(f"{{{{ {name}.{attribute} }}}}" for name, attributes in VARIABLES.items() for attribute in attributes)
+VARIABLE_NAMES = tuple(
+    f"{{{{ {name}.{attribute} }}}}" for name, attributes in VARIABLES.items() for attribute in attributes
+)
 
 
 class TemplateRefused(ValueError):
@@ -50,7 +52,8 @@ def _check_expression(node):
     if isinstance(node, nodes.Filter):
         allowed = FILTERS.get(node.name)
         if allowed is None:
-            raise TemplateRefused(f"The filter “{node.name}” is not available. Use one of: default, upper, lower, title, capitalize, trim.")
+            allowed_names = ", ".join(name for name in FILTERS if name != "d")
+            raise TemplateRefused(f"The filter “{node.name}” is not available. Use one of: {allowed_names}.")
         if node.kwargs or node.dyn_args or node.dyn_kwargs or len(node.args) > allowed:
             raise TemplateRefused(f"The filter “{node.name}” takes at most {allowed} plain value(s) here.")
         for argument in node.args:
@@ -68,7 +71,8 @@ def _unknown(node):
     if isinstance(node, nodes.Name):
         known = ", ".join(f"{name}.…" for name in VARIABLES)
         if node.name in VARIABLES:
-            return f"Write “{node.name}” with one of its fields: {', '.join(f'{node.name}.{a}' for a in VARIABLES[node.name])}."
+            fields = ", ".join(f"{node.name}.{a}" for a in VARIABLES[node.name])
+            return f"Write “{node.name}” with one of its fields: {fields}."
         return f"Unknown variable “{node.name}”. Use one of: {known}."
     if isinstance(node, nodes.Getattr) and isinstance(node.node, nodes.Name) and node.node.name in VARIABLES:
         fields = ", ".join(f"{node.node.name}.{a}" for a in VARIABLES[node.node.name])
@@ -84,7 +88,9 @@ def check_template(source):
         raise TemplateRefused(f"This is not a valid template (line {error.lineno}): {error.message}") from None
     for statement in tree.body:
         if not isinstance(statement, nodes.Output):
-            raise TemplateRefused("Statements such as {% … %} are not available in canned replies: use {{ variables }} only.")
+            raise TemplateRefused(
+                "Statements such as {% … %} are not available in canned replies: use {{ variables }} only."
+            )
         for part in statement.nodes:
             if isinstance(part, nodes.TemplateData):
                 continue

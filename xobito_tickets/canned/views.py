@@ -13,6 +13,7 @@ from ..web.staff import bp
 from .forms import CannedReplyForm
 from .services import (
     canned_replies_for_ticket,
+    composer_text,
     create_canned_reply,
     delete_canned_reply,
     department_for,
@@ -131,3 +132,16 @@ def tickets_canned_offers(ticket, q=""):
     """Return the canned replies the composer offers the current person on ``ticket`` (``q`` filters them)."""
     return canned_replies_for_ticket(ticket, get_current_user(), q=" ".join((q or "").split()) or None)
 
+
+@bp.app_template_global("tickets_canned_fill")
+def tickets_canned_fill(ticket, body_field):
+    """Fill the composer's empty ``body_field`` with the canned reply named by ``?canned=ID`` (if offered); return ''.
+
+    The staff ticket page calls it before rendering the composer, so ``?canned=ID`` works without JavaScript.
+    """
+    canned_id = request.args.get("canned")
+    if canned_id and not body_field.data:
+        text = composer_text(ticket, get_current_user(), canned_id)
+        if text is not None:
+            body_field.data = text
+    return ""

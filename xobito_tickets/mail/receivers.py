@@ -135,7 +135,9 @@ def on_reply_posted(sender, ticket, actor, reply, attachments=(), old_status=Non
             return f"New reply: {ticket.subject}"
         return f"New reply from {actor.name}: {ticket.subject}"
 
-    copied = recipients.copied_addresses(ticket, actor, people) if recipients.is_customer_facing(ticket, actor, True) else []
+    copied = (
+        recipients.copied_addresses(ticket, actor, people) if recipients.is_customer_facing(ticket, actor, True) else []
+    )
     _queue_by_audience(
         "reply_posted",
         people,

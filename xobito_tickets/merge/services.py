@@ -6,8 +6,7 @@ from .. import signals
 from ..cc.services import add_ccs_in_transaction, cc_emails
 from ..db import session
 from ..errors import ServiceError
-from ..models import Attachment, Reply, Ticket, TicketStatus, utcnow
-from ..tickets.access import visible_tickets_clause
+from ..models import Attachment, Reply, TicketStatus, utcnow
 from ..tickets.transaction import Transaction, current_app_object, record_event
 
 
@@ -75,22 +74,11 @@ def merge_ticket(source, target, actor):
         add_ccs_in_transaction(target, actor, carried + list(cc_emails(source)))
         session.flush()
         signals.ticket_merged.send(
-            current_app_object(), ticket=source, actor=actor, target=target, old_status=old_status, moved_replies=moved_replies + 1
+            current_app_object(),
+            ticket=source,
+            actor=actor,
+            target=target,
+            old_status=old_status,
+            moved_replies=moved_replies + 1,
         )
-    return target
-
-
-def merged_target_for(ticket, user):
-    """Return the ticket ``ticket`` was merged into if ``user`` may see it (following a chain), else None."""
-    seen = set()
-    target = None
-    current = ticket
-    while current.merged_into_id is not None and current.merged_into_id not in seen:
-        seen.add(current.merged_into_id)
-        found = session.scalar(
-            sa.select(Ticket).where(Ticket.id == current.merged_into_id, visible_tickets_clause(user))
-        )
-        if found is None:
-            break
-        target = current = found
     return target

@@ -1,5 +1,6 @@
 """Merging on the staff side, and where a merged ticket's page leads."""
 
+import sqlalchemy as sa
 from flask import flash, redirect, render_template, url_for
 
 from ..db import session
@@ -10,8 +11,6 @@ from ..tickets.access import get_ticket_or_404, visible_tickets_clause
 from ..web.staff import bp
 from .forms import MergeForm
 from .services import merge_ticket
-
-import sqlalchemy as sa
 
 
 def _find_target(user, text):

@@ -54,7 +54,9 @@ def ticket_store_on_behalf():
             session.rollback()
             getattr(form, exc.field or "customer").errors.append(exc.message)
         else:
-            flash(f"{ticket.display_number} is open for {ticket.requester.name}; they got the usual receipt.", "success")
+            flash(
+                f"{ticket.display_number} is open for {ticket.requester.name}; they got the usual receipt.", "success"
+            )
             if not can_see_ticket(user, ticket):
                 # Opened in a department the staff member is not in: its page would be a 404.
                 return redirect(url_for("tickets.admin.ticket_queue"), 303)

@@ -196,3 +196,19 @@ def get_tenant_row_or_404(model, row_id, tenant_id, *options):
     if row is None:
         abort(404)
     return row
+
+
+def merged_target_for(ticket, user):
+    """Return the ticket ``ticket`` was merged into if ``user`` may see it (following a chain), else None."""
+    seen = set()
+    target = None
+    current = ticket
+    while current.merged_into_id is not None and current.merged_into_id not in seen:
+        seen.add(current.merged_into_id)
+        found = session.scalar(
+            sa.select(Ticket).where(Ticket.id == current.merged_into_id, visible_tickets_clause(user))
+        )
+        if found is None:
+            break
+        target = current = found
+    return target

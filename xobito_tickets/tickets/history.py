@@ -8,6 +8,15 @@ from ..models import TicketStatus
 #: kind -> what is changed, for "changed <what> <old> → <new>".
 CHANGED = {"status": "status", "priority": "priority", "department": "department", "assigned": "assignee"}
 
+#: kind -> verb, for "<actor> <verb> <value>" (the value is the event's new, else old, value).
+WORDED = {
+    "on_behalf": "opened the ticket on behalf of",
+    "cc_added": "copied",
+    "cc_removed": "stopped copying",
+    "merged_into": "merged this ticket into",
+    "merged_from": "merged in",
+}
+
 
 @dataclass
 class HistoryLine:
@@ -46,6 +55,9 @@ def describe_event(event):
     elif event.kind == "replied":
         line.verb = "replied"
         line.reply_id = int(event.new_value) if (event.new_value or "").isdigit() else None
+    elif event.kind in WORDED:
+        line.verb = WORDED[event.kind]
+        line.new = event.new_value if event.new_value is not None else event.old_value
     elif event.kind == "assigned" and event.new_value is None:
         line.verb = "unassigned"
         line.old = event.old_value

@@ -18,6 +18,7 @@ from .access import (
     department_choices,
     get_attachment_or_404,
     get_ticket_or_404,
+    merged_target_for,
     staff_choices,
     visible_tickets_clause,
 )
@@ -133,8 +134,13 @@ def _back_to(ticket):
 
 @bp.get("/tickets/<ticket>")
 def ticket_detail(ticket):
-    """Show a ticket with its thread, history, composer and actions."""
-    return _render_detail(_load(ticket))
+    """Show a ticket with its thread, history, composer and actions; a merged ticket leads to its target."""
+    user = get_current_user()
+    ticket = _load(ticket)
+    target = merged_target_for(ticket, user)
+    if target is not None:
+        return redirect(url_for("tickets.admin.ticket_detail", ticket=target.display_number))
+    return _render_detail(ticket)
 
 
 @bp.post("/tickets/<ticket>/reply")

@@ -1,14 +1,14 @@
 """staff workspace tools: canned replies, CC addresses, merged tickets
 
 Revision ID: workspace_tools
-Revises: workspace
+Revises: 0001
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "workspace_tools"
-down_revision = "workspace"
+down_revision = "0001"
 branch_labels = None
 depends_on = None
 
