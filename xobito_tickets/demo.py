@@ -13,7 +13,9 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from .canned.demo import add_demo_canned_replies
 from .db import session
+from .merge.demo import add_demo_merge_and_cc
 from .models import Attachment, Priority, Reply, Role, Tenant, Ticket, TicketEvent, User, utcnow
 from .team.services import create_department, create_user
 from .tenancy.workspaces import create_tenant
@@ -276,6 +278,8 @@ def build_demo(slug="demo"):
         for name, description, members in DEPARTMENTS
     }
     _Workspace(tenant, people, departments).play()
+    add_demo_canned_replies(people, departments)
+    add_demo_merge_and_cc(tenant, people, departments)
     # Retired after their tickets were written: both keep their history.
     departments["Legacy"].active = False
     people["olga@demo.test"].active = False
