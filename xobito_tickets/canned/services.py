@@ -7,9 +7,12 @@ On a ticket, the picker offers what the person may see that fits the ticket's
 department (the shared ones of that department too: whoever sees the ticket may answer it).
 """
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from flask import abort
 
+from ..cc.models import TicketCC
 from ..db import session
 from ..errors import ServiceError
 from ..models import MAX_ROW_ID, Department, department_members, utcnow
@@ -57,12 +60,38 @@ def _matching(q):
     return sa.or_(CannedReply.title.ilike(pattern, escape="\\"), CannedReply.body.ilike(pattern, escape="\\"))
 
 
-def canned_replies_for_ticket(ticket, user, q=None):
-    """Return ``(id, title, personal)`` rows of the canned replies offered to ``user`` on ``ticket``, by title."""
-    stmt = sa.select(CannedReply.id, CannedReply.title, CannedReply.personal).where(_offered_on(ticket, user))
+@dataclass(frozen=True)
+class CannedOffer:
+    """One line of the composer's picker."""
+
+    id: int
+    title: str
+    personal: bool
+
+
+def ticket_page_tools(ticket, user, q=None):
+    """Return (canned-reply rows offered on ``ticket``, its CC addresses) for the staff ticket page, in one query.
+
+    The page's query budget has room for one statement: the picker and the CC panel share it.
+    """
+    offers = sa.select(
+        sa.literal("canned").label("kind"),
+        CannedReply.id,
+        CannedReply.title.label("label"),
+        CannedReply.personal,
+    ).where(_offered_on(ticket, user))
     if q:
-        stmt = stmt.where(_matching(q))
-    return session.execute(stmt.order_by(CannedReply.title, CannedReply.id)).all()
+        offers = offers.where(_matching(q))
+    copied = sa.select(
+        sa.literal("cc").label("kind"), TicketCC.id, TicketCC.email.label("label"), sa.literal(False).label("personal")
+    ).where(TicketCC.ticket_id == ticket.id, TicketCC.tenant_id == ticket.tenant_id)
+    rows = session.execute(sa.union_all(offers, copied)).all()
+    canned = sorted(
+        (CannedOffer(row.id, row.label, bool(row.personal)) for row in rows if row.kind == "canned"),
+        key=lambda offer: (offer.title, offer.id),
+    )
+    ccs = [row.label for row in sorted((row for row in rows if row.kind == "cc"), key=lambda row: row.id)]
+    return canned, ccs
 
 
 def canned_reply_for_ticket(ticket, user, canned_id):

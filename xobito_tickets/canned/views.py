@@ -1,6 +1,6 @@
 """The canned-reply pages of the staff side: list (with search), create, edit, delete."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from wtforms.fields.choices import SelectChoice
 
 from ..db import session
@@ -12,13 +12,13 @@ from ..web.forms import ActionForm
 from ..web.staff import bp
 from .forms import CannedReplyForm
 from .services import (
-    canned_replies_for_ticket,
     composer_text,
     create_canned_reply,
     delete_canned_reply,
     department_for,
     get_canned_reply_or_404,
     may_manage,
+    ticket_page_tools,
     update_canned_reply,
     visible_canned_replies,
 )
@@ -127,10 +127,15 @@ def canned_reply_delete(canned_id):
     return redirect(url_for("tickets.admin.canned_reply_list"), 303)
 
 
-@bp.app_template_global("tickets_canned_offers")
-def tickets_canned_offers(ticket, q=""):
-    """Return the canned replies the composer offers the current person on ``ticket`` (``q`` filters them)."""
-    return canned_replies_for_ticket(ticket, get_current_user(), q=" ".join((q or "").split()) or None)
+@bp.app_template_global("tickets_ticket_tools")
+def tickets_ticket_tools(ticket, q=""):
+    """Return the staff ticket page's canned-reply offers (``q`` filters them) and CC addresses, read once."""
+    key = (ticket.id, q)
+    cached = g.get("tickets_ticket_tools")
+    if cached is None or cached[0] != key:
+        q = " ".join((q or "").split()) or None
+        cached = g.tickets_ticket_tools = (key, ticket_page_tools(ticket, get_current_user(), q=q))
+    return cached[1]
 
 
 @bp.app_template_global("tickets_canned_fill")
