@@ -21,6 +21,7 @@ from .team.services import create_department, create_user
 from .tenancy.workspaces import create_tenant
 from .tickets import services
 from .tickets.uploads import UploadedFile
+from .workspace.demo import add_notes_and_tags
 
 PASSWORD = "demo-password"
 
@@ -278,6 +279,7 @@ def build_demo(slug="demo"):
         for name, description, members in DEPARTMENTS
     }
     _Workspace(tenant, people, departments).play()
+    add_notes_and_tags(tenant, people)
     add_demo_canned_replies(people, departments)
     add_demo_merge_and_cc(tenant, people, departments)
     # Retired after their tickets were written: both keep their history.

@@ -48,6 +48,7 @@ from .web.health import health_check
 from .web.layouts import check_host_layout
 from .web.ratelimit import TooManyPosts
 from .web.security import apply_security_headers, check_csrf, limit_urlencoded_body, reject_nul_bytes
+from .workspace import views as workspace_views
 
 #: The parent blueprint: tenant resolution, login guard, CSRF and headers for all pages.
 bp = Blueprint("tickets", __name__, template_folder="templates")
@@ -424,7 +425,7 @@ bp.register_error_handler(CSRFError, render_error)
 
 # The staff side's views register themselves on the "admin" blueprint (web.staff.bp),
 # the password reset pages on the auth blueprint; these imports load them.
-_STAFF_VIEWS = (staff_tickets, departments, people, canned_views, merge_views, onbehalf_views)
+_STAFF_VIEWS = (staff_tickets, workspace_views, departments, people, canned_views, merge_views, onbehalf_views)
 # CC and image previews have pages on both sides (staff and portal).
 _BOTH_SIDES = (cc_views, preview_views)
 _AUTH_PAGES = (reset_views,)

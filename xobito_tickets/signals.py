@@ -21,7 +21,9 @@ ticket_created = _signals.signal("ticket-created")
 #: ``old_status`` and ``new_status`` (TicketStatus; equal when unchanged).
 reply_posted = _signals.signal("reply-posted")
 
-#: The ticket was closed. Extra: ``old_status``.
+#: The ticket was closed. Extra: ``old_status``; ``reply`` (the Reply) when a staff
+#: member replied and closed at once ("Send and close"): ``reply_posted`` went out first
+#: with ``new_status`` Closed, and its email already says the ticket is closed.
 ticket_closed = _signals.signal("ticket-closed")
 
 #: A closed ticket was reopened (back to Open).
@@ -40,3 +42,11 @@ priority_changed = _signals.signal("priority-changed")
 #: messages ``target`` gained, the source's opening message included). No email is
 #: sent for a merge; ``ticket_closed`` is not sent for the source.
 ticket_merged = _signals.signal("ticket-merged")
+
+#: A staff member added an internal note (never shown to the customer or a CC).
+#: Extra: ``note`` (the Reply, ``kind == "note"``), ``attachments``, ``mentioned``
+#: (the staff Users named with ``@Name`` or ``@email`` who may see the ticket, not the actor).
+note_added = _signals.signal("note-added")
+
+#: The ticket's tags changed (staff only). Extra: ``added`` and ``removed`` (lists of tag names).
+tags_changed = _signals.signal("tags-changed")

@@ -64,10 +64,15 @@ def test_demo_queue_and_a_days_work(app, runner, client):
             "assigned",
             "department",
             "priority",
+            "note",
+            "tagged",
             "merged_into",
             "merged_from",
             "cc_added",
         }
+        # Notes and tags on some tickets (the workspace's demo).
+        notes = session.scalar(sa.select(sa.func.count()).select_from(Reply).where(Reply.kind == "note"))
+        assert notes == 4
         # Activity is spread over weeks, newest tickets untouched, replies after their ticket.
         ages = sorted(t.last_reply_at for t in tickets)
         assert (ages[-1] - ages[0]).days >= 14

@@ -102,3 +102,22 @@ def test_a_copied_staff_member_is_not_told_of_their_own_reply(app, world, desk, 
     deliver(app)
     assert len(emails_to(smtp_server, ALEX)) == earlier + 1
     assert len(emails_to(smtp_server, BOSS)) == 2
+
+
+def test_a_note_never_reaches_a_cc_and_send_and_close_is_one_copy(app, world, desk, smtp_server, copied):
+    response = copied.post(
+        f"/acme/admin/tickets/{desk.open_number}/note", data={"body": "Internal: customer is on the old plan. @Ada"}
+    )
+    assert response.status_code == 303
+    deliver(app)
+    assert emails_to(smtp_server, BOSS) == []
+    assert all("old plan" not in (payload.get("body") or "") for _, to, payload in outbox(app) if to == BOSS)
+    # "Send and close": one reply, one email to the CC that says both.
+    response = copied.post(
+        f"/acme/admin/tickets/{desk.open_number}/reply", data={"body": "Fixed, closing now.", "then": "close"}
+    )
+    assert response.status_code == 303
+    deliver(app)
+    mails = emails_to(smtp_server, BOSS)
+    assert len(mails) == 1 and "Fixed, closing now." in mails[0].text
+    assert "old plan" not in mails[0].text and "old plan" not in mails[0].html

@@ -84,3 +84,23 @@ def test_only_people_who_may_see_the_ticket_get_the_image(app, client, world, de
         assert client.get(f"/acme/tickets/{desk.open_number}/preview?attachment={value}").status_code == 404
     anonymous = app.test_client()
     assert anonymous.get(f"/acme/tickets/{desk.open_number}/preview?attachment={attachment}").status_code == 302
+
+
+def test_a_notes_image_is_previewed_for_staff_only(app, client, world, desk):
+    login(client, SAM)
+    image = png_bytes()
+    response = client.post(
+        f"/acme/admin/tickets/{desk.open_number}/note",
+        data={"body": "Screenshot of the admin console.", "attachments": [upload("console.png", image)]},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)[:800]
+    with app.app_context():
+        attachment = session.scalar(sa.select(Attachment.id).where(Attachment.filename == "console.png"))
+    _check_inline(
+        client.get(f"/acme/admin/tickets/{desk.open_number}/preview?attachment={attachment}"), "image/png", image
+    )
+    carla = app.test_client()
+    login(carla, CARLA)
+    assert carla.get(f"/acme/tickets/{desk.open_number}/preview?attachment={attachment}").status_code == 404
+    assert f"attachment={attachment}" not in carla.get(f"/acme/tickets/{desk.open_number}").get_data(as_text=True)

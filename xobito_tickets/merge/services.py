@@ -60,7 +60,9 @@ def merge_ticket(source, target, actor):
             .values(ticket_id=target.id, reply_id=sa.func.coalesce(Attachment.reply_id, opening.id))
         )
         if source.last_reply_at > target.last_reply_at:
+            # The newest customer-facing message is now the source's: so is its author's side.
             target.last_reply_at = source.last_reply_at
+            target.last_message_by = source.last_message_by
         old_status = TicketStatus(source.status)
         if old_status != TicketStatus.CLOSED:
             source.status = TicketStatus.CLOSED.value

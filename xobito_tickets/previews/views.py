@@ -13,12 +13,12 @@ from .images import is_previewable, send_image_inline
 def ticket_preview(ticket):
     """Show an image attachment of a ticket the person may see, inline."""
     ticket = get_ticket_or_404(ticket, get_current_user())
-    return send_image_inline(get_attachment_or_404(ticket, request.args.get("attachment")))
+    return send_image_inline(get_attachment_or_404(ticket, request.args.get("attachment"), include_notes=True))
 
 
 @portal_bp.get("/tickets/<ticket>/preview", endpoint="ticket_preview")
 def ticket_preview_portal(ticket):
-    """Show an image attached to the customer's ticket or to a reply they can see, inline."""
+    """Show an image attached to the customer's ticket or to a reply they can see, inline (a note's: 404)."""
     ticket = get_ticket_or_404(ticket, get_current_user())
     return send_image_inline(get_attachment_or_404(ticket, request.args.get("attachment")))
 

@@ -58,6 +58,15 @@ def describe_event(event):
     elif event.kind in WORDED:
         line.verb = WORDED[event.kind]
         line.new = event.new_value if event.new_value is not None else event.old_value
+    elif event.kind == "note":
+        line.verb = "added an internal note"
+        line.reply_id = int(event.new_value) if (event.new_value or "").isdigit() else None
+    elif event.kind == "tagged":
+        line.verb = "added the tag"
+        line.new = event.new_value
+    elif event.kind == "untagged":
+        line.verb = "removed the tag"
+        line.old = event.old_value
     elif event.kind == "assigned" and event.new_value is None:
         line.verb = "unassigned"
         line.old = event.old_value

@@ -266,7 +266,7 @@ class TicketRow:
     Loading 25 ``Ticket`` objects cost three times the query itself; a row carries
     the same attribute names a list template uses (``display_number``, ``subject``,
     ``department_id``, ``priority_enum``, ``status``, ``last_reply_at``,
-    ``created_at``, and with people ``requester`` and ``assignee``).
+    ``created_at``, ``last_message_by``, and with people ``requester`` and ``assignee``).
     """
 
     __slots__ = (
@@ -280,6 +280,7 @@ class TicketRow:
         "assignee_id",
         "created_at",
         "last_reply_at",
+        "last_message_by",
         "requester",
         "assignee",
     )
@@ -296,10 +297,11 @@ class TicketRow:
             self.assignee_id,
             self.created_at,
             self.last_reply_at,
-        ) = row[:10]
+            self.last_message_by,
+        ) = row[:11]
         if with_people:
-            self.requester = Person(self.requester_id, row[10], row[11])
-            self.assignee = Person(self.assignee_id, row[12], row[13]) if self.assignee_id is not None else None
+            self.requester = Person(self.requester_id, row[11], row[12])
+            self.assignee = Person(self.assignee_id, row[13], row[14]) if self.assignee_id is not None else None
         else:
             self.requester = self.assignee = None
 
@@ -328,6 +330,7 @@ _ROW_COLUMNS = (
     Ticket.assignee_id,
     Ticket.created_at,
     Ticket.last_reply_at,
+    Ticket.last_message_by,
 )
 _REQUESTER = aliased(User, name="requester")
 _ASSIGNEE = aliased(User, name="assignee")

@@ -1,14 +1,14 @@
 """staff workspace tools: canned replies, CC addresses, merged tickets
 
 Revision ID: workspace_tools
-Revises: 0001
+Revises: workspace
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "workspace_tools"
-down_revision = "0001"
+down_revision = "workspace"
 branch_labels = None
 depends_on = None
 
