@@ -9,6 +9,7 @@ from ..models import Priority
 from ..tenancy.current import get_current_user
 from ..tenancy.resolve import current_tenant
 from ..tickets.access import active_departments, can_see_ticket
+from ..web.ratelimit import limit_posting
 from ..web.staff import bp
 from .forms import OnBehalfForm
 from .services import open_ticket_on_behalf
@@ -33,6 +34,7 @@ def ticket_create_on_behalf():
 
 
 @bp.post("/tickets/create")
+@limit_posting("ticket")
 def ticket_store_on_behalf():
     """Open a ticket for the customer named by ``customer`` (an account is made if needed)."""
     user = get_current_user()
