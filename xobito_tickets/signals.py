@@ -50,3 +50,9 @@ note_added = _signals.signal("note-added")
 
 #: The ticket's tags changed (staff only). Extra: ``added`` and ``removed`` (lists of tag names).
 tags_changed = _signals.signal("tags-changed")
+
+#: Notification emails are about to be written to the outbox, in the transaction of the
+#: change (no ``ticket``/``actor``). Extra: ``rows``, the column dicts to be inserted.
+#: A receiver may replace a row's ``payload`` with a copy holding ``reply_to`` (the
+#: Reply-To address of that recipient's email) and add rows of its own to the session.
+emails_queued = _signals.signal("emails-queued")

@@ -9,6 +9,7 @@ from email.utils import formataddr, parseaddr
 from flask import current_app, render_template
 from flask_mail import Message
 
+from ..i18n.dates import for_recipient
 from .outbox import header_text, is_deliverable_address
 
 TEMPLATE_DIR = "xobito_tickets/email"
@@ -97,8 +98,10 @@ def build_message(job):
         raise ComposeError("the recipient address is not usable")
     context = dict(job.payload)
     context["subject"] = header_text(job.subject, 500)
-    text = render_template(f"{TEMPLATE_DIR}/{job.kind}.txt", **context)
-    html = render_template(f"{TEMPLATE_DIR}/{job.kind}.html", **context)
+    # In the recipient's language and time zone (their profile's, when the row was queued).
+    with for_recipient(job.payload.get("locale"), job.payload.get("timezone")):
+        text = render_template(f"{TEMPLATE_DIR}/{job.kind}.txt", **context)
+        html = render_template(f"{TEMPLATE_DIR}/{job.kind}.html", **context)
     headers = {
         # RFC 3834: tell auto-responders (vacation replies) not to answer a notification.
         "Auto-Submitted": "auto-generated",
@@ -108,6 +111,10 @@ def build_message(job):
         # Every email of a ticket points at the same root, so mail clients thread them.
         headers["In-Reply-To"] = job.thread_id
         headers["References"] = job.thread_id
+    # A per-recipient answer address (inbound email), if a feature put one in the payload.
+    reply_to = job.payload.get("reply_to")
+    if reply_to and not is_deliverable_address(reply_to):
+        raise ComposeError("the Reply-To address is not usable")
     message = NotificationMessage(
         subject=context["subject"],
         recipients=[(header_text(job.recipient_name, 200), job.recipient_email)],
@@ -115,6 +122,7 @@ def build_message(job):
         html=html,
         sender=sender_address(job.payload.get("tenant_name")),
         extra_headers=headers,
+        reply_to=reply_to or None,
     )
     message.msgId = job.message_id
     if message.has_bad_headers():

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
 from ..db import session
@@ -35,7 +36,7 @@ SORTS = {
     "priority": (Ticket.priority, Ticket.last_reply_at, Ticket.id),
     "created": (Ticket.created_at, Ticket.id),
 }
-SORT_LABELS = {"activity": "Last activity", "priority": "Priority", "created": "Created"}
+SORT_LABELS = {"activity": _l("Last activity"), "priority": _l("Priority"), "created": _l("Created")}
 
 #: A search word that names a ticket: ``TKT-000042``, ``#42`` (number only) or
 #: plain digits ``000042`` / ``42`` (the number, or the digits in a subject or name).

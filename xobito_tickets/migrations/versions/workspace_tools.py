@@ -1,14 +1,14 @@
 """staff workspace tools: canned replies, CC addresses, merged tickets
 
 Revision ID: workspace_tools
-Revises: workspace
+Revises: people
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "workspace_tools"
-down_revision = "workspace"
+down_revision = "people"
 branch_labels = None
 depends_on = None
 
