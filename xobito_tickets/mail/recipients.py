@@ -32,6 +32,9 @@ class CopiedAddress:
     id: None = None
     name: str = ""
     active: bool = True
+    #: No account, so no chosen language or zone: the workspace's defaults apply.
+    language: None = None
+    timezone: None = None
 
 
 def deliverable(people, exclude=()):
