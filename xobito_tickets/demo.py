@@ -13,8 +13,10 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from .canned.demo import add_demo_canned_replies
 from .db import session
 from .inbound.demo import seed_inbound_demo
+from .merge.demo import add_demo_merge_and_cc
 from .models import Attachment, Priority, Reply, Role, Tenant, Ticket, TicketEvent, User, utcnow
 from .profile.demo import add_demo_people, demo_people_logins
 from .team.services import create_department, create_user
@@ -280,6 +282,8 @@ def build_demo(slug="demo"):
     }
     _Workspace(tenant, people, departments).play()
     add_notes_and_tags(tenant, people)
+    add_demo_canned_replies(people, departments)
+    add_demo_merge_and_cc(tenant, people, departments)
     # Retired after their tickets were written: both keep their history.
     departments["Legacy"].active = False
     people["olga@demo.test"].active = False

@@ -29,6 +29,8 @@ from .api import pages as api_pages
 from .api import views as api_views
 from .auth import account_views, reset_views
 from .auth import views as auth_views
+from .canned import views as canned_views
+from .cc import views as cc_views
 from .cli import tickets_cli
 from .config import DEFAULTS
 from .db import session as db_session
@@ -36,7 +38,10 @@ from .i18n import init_babel
 from .inbound import setup as inbound_setup
 from .inbound import views as inbound_views
 from .mail.views import outbox_bp
+from .merge import views as merge_views
 from .migrate import create_all
+from .onbehalf import views as onbehalf_views
+from .previews import views as preview_views
 from .profile import language as language_views
 from .profile import views as profile_views
 from .profile.enforce import enforce_two_factor
@@ -453,7 +458,19 @@ bp.register_error_handler(CSRFError, render_error)
 
 # The staff side's views register themselves on the "admin" blueprint (web.staff.bp),
 # the password reset pages on the auth blueprint; these imports load them.
-_STAFF_VIEWS = (staff_tickets, workspace_views, departments, people, inbound_views, webhook_views)
+_STAFF_VIEWS = (
+    staff_tickets,
+    workspace_views,
+    departments,
+    people,
+    inbound_views,
+    canned_views,
+    merge_views,
+    onbehalf_views,
+    webhook_views,
+)
+# CC and image previews have pages on both sides (staff and portal).
+_BOTH_SIDES = (cc_views, preview_views)
 _AUTH_PAGES = (reset_views, account_views)
 
 bp.register_blueprint(auth_views.bp)

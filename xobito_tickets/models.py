@@ -350,6 +350,8 @@ class Ticket(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_reply_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Set when this ticket was merged into another: its page and later email replies lead there.
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets_tickets.id"))
     #: Who wrote the newest customer-facing message: "customer" (the body or a customer
     #: reply) or "staff". Notes do not count. The queue's "Needs reply" tab reads it.
     last_message_by: Mapped[str] = mapped_column(sa.String(16), default="customer", server_default="customer")

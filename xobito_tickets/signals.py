@@ -36,6 +36,13 @@ ticket_assigned = _signals.signal("ticket-assigned")
 #: The priority changed. Extra: ``old_priority`` and ``new_priority`` (Priority).
 priority_changed = _signals.signal("priority-changed")
 
+#: ``ticket`` was merged into ``target`` (a Ticket): its messages and attachments moved to
+#: ``target``, ``ticket`` is now Closed with ``merged_into_id`` set. Extra: ``target``,
+#: ``old_status`` (TicketStatus of ``ticket`` before), ``moved_replies`` (how many
+#: messages ``target`` gained, the source's opening message included). No email is
+#: sent for a merge; ``ticket_closed`` is not sent for the source.
+ticket_merged = _signals.signal("ticket-merged")
+
 #: A staff member added an internal note (never shown to the customer or a CC).
 #: Extra: ``note`` (the Reply, ``kind == "note"``), ``attachments``, ``mentioned``
 #: (the staff Users named with ``@Name`` or ``@email`` who may see the ticket, not the actor).

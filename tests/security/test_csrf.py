@@ -39,6 +39,7 @@ def fill(rule_text, world):
         "attachment_id": 1,
         "row_id": 1,
         "subdomain": "acme",
+        "canned_id": 1,
     }
     url = rule_text
     for key, value in values.items():
@@ -64,6 +65,20 @@ VALID_FORMS = {
         "password": "forged-password-1",
     },
     "tickets.admin.team_edit": lambda w: {"name": "Oscar", "email": "oscar@acme.test", "role": "admin"},
+    "tickets.admin.ticket_cc_add": lambda w: {"email": "mallory@example.com"},
+    "tickets.portal.ticket_cc_add": lambda w: {"email": "mallory@example.com"},
+    "tickets.admin.ticket_store_on_behalf": lambda w: {
+        "customer": "forged@example.com",
+        "subject": "Forged",
+        "department": w.support_id,
+        "priority": "high",
+        "body": "Forged body",
+    },
+    "tickets.admin.canned_reply_create": lambda w: {
+        "title": "Forged",
+        "body": "Forged {{ agent.name }}",
+        "personal": "y",
+    },
     "tickets.auth.login": lambda w: {"email": "carla@acme.test", "password": "correct horse battery"},
     "tickets.auth.register": lambda w: {"name": "Forged", "email": "forged@acme.test", "password": "forged-pass-1"},
     "tickets.auth.password_forgot": lambda w: {"email": "carla@acme.test"},

@@ -4,12 +4,16 @@ import html
 import io
 import re
 import shutil
+import struct
+import zlib
 from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 
 from xobito_tickets import create_app
+from xobito_tickets.canned.services import create_canned_reply
+from xobito_tickets.cc.services import add_cc
 from xobito_tickets.db import metadata, session
 from xobito_tickets.models import Attachment, Department, Priority, Role, Tenant, Ticket, User
 from xobito_tickets.team.services import create_user
@@ -23,8 +27,9 @@ class Desk:
     """What the staff side needs on top of the conftest world.
 
     Alex is staff in no department, assigned to both tickets; Dora is a deactivated
-    customer. TKT-000001 (Support, Carla's, open, a text file attached) and
-    TKT-000002 (Support, Carla's, closed) are both assigned to Alex.
+    customer. TKT-000001 (Support, Carla's, open, a text file and a PNG attached) and
+    TKT-000002 (Support, Carla's, closed, boss@example.com copied) are both assigned to
+    Alex. Ada's shared canned reply "Thanks" and Sam's personal "Sam's sign-off".
     """
 
     def __init__(self, app, world):
@@ -41,13 +46,17 @@ class Desk:
             support = session.get(Department, world.support_id)
             admin = session.get(User, world.admin_id)
             note = b"printer log\nerror 42\n"
+            image = png_bytes()
             one = open_ticket(
                 acme,
                 carla,
                 support,
                 "Printer on fire",
                 "It is on fire.",
-                files=[UploadedFile("log.txt", "text/plain", io.BytesIO(note), len(note))],
+                files=[
+                    UploadedFile("log.txt", "text/plain", io.BytesIO(note), len(note)),
+                    UploadedFile("photo.png", "image/png", io.BytesIO(image), len(image)),
+                ],
             )
             assign_ticket(one, admin, support, session.get(User, self.alex_id))
             two = open_ticket(acme, carla, support, "Old question", "Answered long ago.", priority=Priority.LOW)
@@ -55,10 +64,33 @@ class Desk:
             close_ticket(two, carla)
             self.open_number, self.closed_number = one.display_number, two.display_number
             self.attachment_id = one_attachment(one.id)
+            self.image_id = session.scalar(sa.select(Attachment.id).where(Attachment.filename == "photo.png"))
+            # Workspace tools: a CC on the closed ticket, a shared and a personal canned reply.
+            add_cc(two, admin, "boss@example.com")
+            sam = session.get(User, world.staff_id)
+            self.shared_canned_id = create_canned_reply(
+                admin, "Thanks", "Thanks, {{ customer.first_name }}!", personal=False
+            ).id
+            self.personal_canned_id = create_canned_reply(sam, "Sam's sign-off", "— {{ agent.name }}").id
 
     def values(self):
         """Return the ids and numbers of the desk (what the tests use)."""
         return {k: v for k, v in vars(self).items() if k not in ("app", "world")}
+
+
+def png_bytes(width=2, height=2):
+    """Return a small, valid PNG image."""
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 def one_attachment(ticket_id):

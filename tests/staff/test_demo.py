@@ -5,6 +5,8 @@ from collections import Counter
 
 import sqlalchemy as sa
 
+from xobito_tickets.canned.models import CannedReply
+from xobito_tickets.cc.models import TicketCC
 from xobito_tickets.db import session
 from xobito_tickets.demo import PASSWORD
 from xobito_tickets.models import Department, Reply, Tenant, Ticket, TicketEvent, User
@@ -28,7 +30,25 @@ def test_demo_queue_and_a_days_work(app, runner, client):
         tenant = session.scalar(sa.select(Tenant).where(Tenant.slug == "demo"))
         tickets = session.scalars(sa.select(Ticket).where(Ticket.tenant_id == tenant.id)).all()
         departments = {d.id: d for d in session.scalars(sa.select(Department).where(Department.tenant_id == tenant.id))}
-        assert len(tickets) == 61  # sixty, and Greta's in German (xobito_tickets/profile/demo.py)
+        # Sixty stories, Greta's in German (xobito_tickets/profile/demo.py) and a duplicate merged into one of them.
+        assert len(tickets) == 62
+        merged = [t for t in tickets if t.merged_into_id is not None]
+        assert len(merged) == 1 and merged[0].status == "closed"
+        assert (
+            session.scalar(
+                sa.select(sa.func.count()).select_from(CannedReply).where(CannedReply.tenant_id == tenant.id)
+            )
+            >= 4
+        )
+        assert {
+            c.personal for c in session.scalars(sa.select(CannedReply).where(CannedReply.tenant_id == tenant.id))
+        } == {
+            True,
+            False,
+        }
+        assert (
+            session.scalar(sa.select(sa.func.count()).select_from(TicketCC).where(TicketCC.tenant_id == tenant.id)) >= 1
+        )
         assert set(Counter(t.status for t in tickets)) == {"open", "answered", "closed"}
         assert set(Counter(t.priority for t in tickets)) == {1, 2, 3, 4}
         assert len({t.department_id for t in tickets}) == 4
@@ -37,7 +57,19 @@ def test_demo_queue_and_a_days_work(app, runner, client):
         assert assignees[None] >= 10 and len(assignees) >= 5
         assert session.scalar(sa.select(sa.func.count()).select_from(Reply).where(Reply.tenant_id == tenant.id)) > 60
         kinds = set(session.scalars(sa.select(TicketEvent.kind).where(TicketEvent.tenant_id == tenant.id)))
-        assert kinds == {"created", "replied", "status", "assigned", "department", "priority", "note", "tagged"}
+        assert kinds == {
+            "created",
+            "replied",
+            "status",
+            "assigned",
+            "department",
+            "priority",
+            "note",
+            "tagged",
+            "merged_into",
+            "merged_from",
+            "cc_added",
+        }
         # Notes and tags on some tickets (the workspace's demo).
         notes = session.scalar(sa.select(sa.func.count()).select_from(Reply).where(Reply.kind == "note"))
         assert notes == 4

@@ -46,8 +46,9 @@ class Route:
 ROUTES = [
     # The customer portal.                                                 anon own  oth  in   out  asg  adm  othT
     Route("GET", "/acme/tickets",                                          "302 200 200 302 302 302 302 404"),
-    Route("GET", "/acme/tickets/create",                                   "302 200 200 200 200 200 200 404"),
-    Route("POST", "/acme/tickets/store",                                   "302 303 303 303 303 303 303 404",
+    # The portal's create form is for customers: staff are sent to the staff side's form.
+    Route("GET", "/acme/tickets/create",                                   "302 200 200 302 302 302 302 404"),
+    Route("POST", "/acme/tickets/store",                                   "302 303 303 302 302 302 302 404",
           {"subject": "New one", "department": "{support}", "priority": "high", "body": "Please help."}),
     Route("GET", "/acme/tickets/{open}",                                   "302 200 404 302 302 302 302 404"),
     Route("POST", "/acme/tickets/{open}/reply",                            "302 303 404 303 404 303 303 404",
@@ -66,6 +67,39 @@ ROUTES = [
     Route("POST", "/acme/admin/tickets/{open}/priority",                   "302 404 404 303 404 303 303 404",
           {"priority": "urgent"}),
     Route("GET", "/acme/admin/tickets/{open}/download?attachment={att}",   "302 404 404 200 404 200 200 404"),
+    # Workspace tools on the portal: image previews and CC.
+    Route("GET", "/acme/tickets/{open}/preview?attachment={img}",          "302 200 404 200 404 200 200 404"),
+    Route("GET", "/acme/tickets/{closed}/cc",                              "302 200 404 302 302 302 302 404"),
+    Route("POST", "/acme/tickets/{open}/cc",                               "302 303 404 303 404 303 303 404",
+          {"email": "partner@example.com"}),
+    Route("POST", "/acme/tickets/{closed}/cc/remove",                      "302 303 404 303 404 303 303 404",
+          {"email": "boss@example.com"}),
+    # Workspace tools on the staff side: previews, CC, merge, tickets for customers, canned replies.
+    Route("GET", "/acme/admin/tickets/{open}/preview?attachment={img}",    "302 404 404 200 404 200 200 404"),
+    Route("GET", "/acme/admin/tickets/{closed}/cc",                        "302 404 404 200 404 200 200 404"),
+    Route("POST", "/acme/admin/tickets/{open}/cc",                         "302 404 404 303 404 303 303 404",
+          {"email": "partner@example.com"}),
+    Route("POST", "/acme/admin/tickets/{closed}/cc/remove",                "302 404 404 303 404 303 303 404",
+          {"email": "boss@example.com"}),
+    Route("GET", "/acme/admin/tickets/{open}/merge",                       "302 404 404 200 404 200 200 404"),
+    Route("POST", "/acme/admin/tickets/{open}/merge",                      "302 404 404 303 404 303 303 404",
+          {"into": "{closed}"}),
+    Route("GET", "/acme/admin/tickets/create",                             "302 404 404 200 200 200 200 404"),
+    Route("POST", "/acme/admin/tickets/create",                            "302 404 404 303 303 303 303 404",
+          {"customer": "phoned@example.com", "subject": "Phoned in", "department": "{support}", "priority": "high",
+           "body": "Called about the printer."}),
+    Route("GET", "/acme/admin/canned-replies",                             "302 404 404 200 200 200 200 404"),
+    Route("GET", "/acme/admin/canned-replies/create",                      "302 404 404 200 200 200 200 404"),
+    Route("POST", "/acme/admin/canned-replies/create",                     "302 404 404 303 303 303 303 404",
+          {"title": "Mine", "body": "Hello {{ customer.name }}", "department": "", "personal": "y"}),
+    Route("GET", "/acme/admin/canned-replies/{shared}/edit",               "302 404 404 404 404 404 200 404"),
+    Route("POST", "/acme/admin/canned-replies/{shared}/edit",              "302 404 404 404 404 404 303 404",
+          {"title": "Thanks!", "body": "Thanks.", "department": ""}),
+    Route("POST", "/acme/admin/canned-replies/{shared}/delete",            "302 404 404 404 404 404 303 404"),
+    Route("GET", "/acme/admin/canned-replies/{personal}/edit",             "302 404 404 200 404 404 404 404"),
+    Route("POST", "/acme/admin/canned-replies/{personal}/edit",            "302 404 404 303 404 404 404 404",
+          {"title": "Bye", "body": "Bye", "department": "", "personal": "y"}),
+    Route("POST", "/acme/admin/canned-replies/{personal}/delete",          "302 404 404 303 404 404 404 404"),
     # The staff workspace: notes, tags, "Take it", the properties panel, bulk actions.
     Route("POST", "/acme/admin/tickets/{open}/note",                       "302 404 404 303 404 303 303 404",
           {"body": "Internal only."}),
@@ -115,6 +149,9 @@ def _names(world, desk):
         "open": desk.open_number,
         "closed": desk.closed_number,
         "att": desk.attachment_id,
+        "img": desk.image_id,
+        "shared": desk.shared_canned_id,
+        "personal": desk.personal_canned_id,
         "support": world.support_id,
         "legacy": world.legacy_id,
         "sam": world.staff_id,
@@ -136,7 +173,7 @@ def test_permission_matrix(route, role, app, client, world, desk):
     before = snapshot(app)
 
     response = client.open(path, method=route.method, data=data)
-    body = response.get_data(as_text=True)
+    body = response.get_data().decode("utf-8", "replace")  # an image preview is not text
     response.close()
 
     expected = route.expectation(role)

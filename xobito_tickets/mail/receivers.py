@@ -94,14 +94,19 @@ def _actor_name(actor):
     return actor.name if actor is not None else _l("The helpdesk")
 
 
-def _queue_by_audience(kind, people, ticket, subject_for, **details):
-    """Queue ``people``: the ticket's requester gets the customer's view (even if staff), the rest the staff view."""
+def _queue_by_audience(kind, people, ticket, subject_for, copied=(), **details):
+    """Queue ``people``: the ticket's requester gets the customer's view (even if staff), the rest the staff view.
+
+    ``copied`` (CC addresses) get the customer's view too, marked ``copied`` for the wording.
+    """
     customers = [p for p in people if p.id == ticket.requester_id]
     staff = [p for p in people if p.id != ticket.requester_id]
     rows = []
     for audience, group in ((CUSTOMER, customers), (STAFF, staff)):
         if group:
             rows += _emails(kind, group, ticket, audience, subject_for(audience), **details)
+    if copied:
+        rows += _emails(kind, copied, ticket, CUSTOMER, subject_for(CUSTOMER), copied=True, **details)
     add_to_outbox(rows)
 
 
@@ -153,11 +158,15 @@ def on_reply_posted(sender, ticket, actor, reply, attachments=(), old_status=Non
             return lambda: _("New reply: %(subject)s", subject=ticket.subject)
         return lambda: _("New reply from %(name)s: %(subject)s", name=actor.name, subject=ticket.subject)
 
+    copied = (
+        recipients.copied_addresses(ticket, actor, people) if recipients.is_customer_facing(ticket, actor, True) else []
+    )
     _queue_by_audience(
         "reply_posted",
         people,
         ticket,
         subject_for,
+        copied=copied,
         actor_name=_actor_name(actor),
         actor_is_staff=actor.is_staff,
         body=reply.body,
@@ -172,11 +181,14 @@ def on_ticket_closed(sender, ticket, actor, old_status=None, reply=None, **extra
     """Tell the other party that the ticket was closed (unless the reply's email said so already)."""
     if not notifications_enabled(sender) or reply is not None:
         return
+    people = recipients.for_status_change(ticket, actor)
+    copied = recipients.copied_addresses(ticket, actor, people) if recipients.is_customer_facing(ticket, actor) else []
     _queue_by_audience(
         "ticket_closed",
-        recipients.for_status_change(ticket, actor),
+        people,
         ticket,
         lambda audience: lambda: _("Closed: %(subject)s", subject=ticket.subject),
+        copied=copied,
         actor_name=_actor_name(actor),
         actor_is_customer=actor is not None and actor.id == ticket.requester_id,
     )
@@ -186,11 +198,14 @@ def on_ticket_reopened(sender, ticket, actor, **extra):
     """Tell the other party that the ticket was reopened."""
     if not notifications_enabled(sender):
         return
+    people = recipients.for_status_change(ticket, actor)
+    copied = recipients.copied_addresses(ticket, actor, people) if recipients.is_customer_facing(ticket, actor) else []
     _queue_by_audience(
         "ticket_reopened",
-        recipients.for_status_change(ticket, actor),
+        people,
         ticket,
         lambda audience: lambda: _("Reopened: %(subject)s", subject=ticket.subject),
+        copied=copied,
         actor_name=_actor_name(actor),
         actor_is_customer=actor is not None and actor.id == ticket.requester_id,
     )

@@ -7,6 +7,7 @@
 | reply by the customer | the assignee; if none, the department's members; if none, the admins |
 | status changed (close, reopen) | the other party |
 | assigned | the new assignee (person), or the new department's members |
+| any email to the customer side | also the ticket's CC addresses, with the customer's view (SPEC §14) |
 
 Everywhere: inactive users get nothing and nobody hears about their own action
 (the creation receipt is the one exception the table asks for). "If none" counts
@@ -14,10 +15,26 @@ active people only: a reply to a ticket whose assignee was deactivated goes to t
 department, not into a void.
 """
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 
+from ..cc.models import TicketCC
 from ..db import session
 from ..models import Role, User, department_members
+
+
+@dataclass(frozen=True)
+class CopiedAddress:
+    """A CC address as an email recipient: no account, no name, the customer's view only."""
+
+    email: str
+    id: None = None
+    name: str = ""
+    active: bool = True
+    #: No account, so no chosen language or zone: the workspace's defaults apply.
+    language: None = None
+    timezone: None = None
 
 
 def deliverable(people, exclude=()):
@@ -132,3 +149,30 @@ def for_assignment(ticket, actor, assignee_changed, department_changed):
     if department_changed:
         return deliverable(members_of(ticket.department_id, ticket.tenant_id), exclude)
     return []
+
+
+def copied_addresses(ticket, actor, already):
+    """Return the ticket's CC addresses to copy on a customer-facing email about ``actor``'s action.
+
+    ``already`` are the people emailed about it anyway: one email per address per action,
+    and nobody hears about their own action.
+    """
+    skip = {(person.email or "").lower() for person in already}
+    if actor is not None:
+        skip.add((actor.email or "").lower())
+    emails = session.scalars(
+        sa.select(TicketCC.email)
+        .where(TicketCC.ticket_id == ticket.id, TicketCC.tenant_id == ticket.tenant_id)
+        .order_by(TicketCC.id)
+    ).all()
+    return [CopiedAddress(email) for email in emails if email not in skip]
+
+
+def is_customer_facing(ticket, actor, reply=False):
+    """Return True if an action of ``actor`` is told to the customer side (then CCs are copied).
+
+    A reply is, when staff other than the requester wrote it; a close or reopen is, unless the requester acted.
+    """
+    if reply:
+        return actor is not None and actor.is_staff and actor.id != ticket.requester_id
+    return actor is None or actor.id != ticket.requester_id

@@ -1,6 +1,7 @@
 """Who may see what: the one place that decides ticket visibility (SPEC §3)."""
 
 from functools import lru_cache
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import abort
@@ -186,6 +187,33 @@ def staff_choices(tenant_id):
     return session.execute(_STAFF_CHOICES, {"tenant_id": tenant_id}).all()
 
 
+#: Departments and staff in one statement (the staff ticket view and queue have a query budget).
+_ASSIGNMENT_CHOICES = sa.union_all(
+    sa.select(sa.literal("department").label("kind"), Department.id, Department.name, Department.active).where(
+        Department.tenant_id == sa.bindparam("tenant_id")
+    ),
+    sa.select(sa.literal("person").label("kind"), User.id, User.name, User.active).where(
+        User.tenant_id == sa.bindparam("tenant_id"), User.role.in_(("staff", "admin"))
+    ),
+).order_by(sa.literal_column("kind"), sa.literal_column("name"), sa.literal_column("id"))
+
+
+def assignment_choices(tenant_id):
+    """Return (:func:`department_choices`, :func:`staff_choices`) of the tenant, read in one query."""
+    rows = session.execute(_ASSIGNMENT_CHOICES, {"tenant_id": tenant_id}).all()
+    departments = [ChoiceRow(row.id, row.name, row.active) for row in rows if row.kind == "department"]
+    people = [ChoiceRow(row.id, row.name, row.active) for row in rows if row.kind == "person"]
+    return departments, people
+
+
+class ChoiceRow(NamedTuple):
+    """An ``(id, name, active)`` row of :func:`assignment_choices`."""
+
+    id: int
+    name: str
+    active: bool
+
+
 def staff_members(tenant_id, active_only=True):
     """Return the tenant's staff and admins, by name."""
     stmt = sa.select(User).where(User.tenant_id == tenant_id, User.role.in_(("staff", "admin")))
@@ -202,3 +230,19 @@ def get_tenant_row_or_404(model, row_id, tenant_id, *options):
     if row is None:
         abort(404)
     return row
+
+
+def merged_target_for(ticket, user):
+    """Return the ticket ``ticket`` was merged into if ``user`` may see it (following a chain), else None."""
+    seen = set()
+    target = None
+    current = ticket
+    while current.merged_into_id is not None and current.merged_into_id not in seen:
+        seen.add(current.merged_into_id)
+        found = session.scalar(
+            sa.select(Ticket).where(Ticket.id == current.merged_into_id, visible_tickets_clause(user))
+        )
+        if found is None:
+            break
+        target = current = found
+    return target

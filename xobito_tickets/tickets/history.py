@@ -17,6 +17,15 @@ CHANGED = {
     "assigned": _l("changed assignee"),
 }
 
+#: kind -> verb, for "<actor> <verb> <value>" (the value is the event's new, else old, value).
+WORDED = {
+    "on_behalf": "opened the ticket on behalf of",
+    "cc_added": "copied",
+    "cc_removed": "stopped copying",
+    "merged_into": "merged this ticket into",
+    "merged_from": "merged in",
+}
+
 
 @dataclass
 class HistoryLine:
@@ -55,6 +64,9 @@ def describe_event(event):
     elif event.kind == "replied":
         line.verb = _("replied")
         line.reply_id = int(event.new_value) if (event.new_value or "").isdigit() else None
+    elif event.kind in WORDED:
+        line.verb = WORDED[event.kind]
+        line.new = event.new_value if event.new_value is not None else event.old_value
     elif event.kind == "note":
         line.verb = "added an internal note"
         line.reply_id = int(event.new_value) if (event.new_value or "").isdigit() else None

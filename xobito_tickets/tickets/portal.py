@@ -17,6 +17,7 @@ from .access import (
     department_choices,
     get_attachment_or_404,
     get_ticket_or_404,
+    merged_target_for,
     visible_tickets_clause,
 )
 from .downloads import send_attachment
@@ -83,7 +84,10 @@ def _create_form():
 
 @bp.get("/tickets/create")
 def ticket_create():
-    """Show the new-ticket form."""
+    """Show the new-ticket form (staff open tickets for customers on the staff side)."""
+    redirect_to = _staff_redirect("tickets.admin.ticket_create_on_behalf")
+    if redirect_to:
+        return redirect_to
     form = _create_form()
     return render_template("xobito_tickets/portal/create.html", form=form, departments=form.department_rows.values())
 
@@ -91,7 +95,10 @@ def ticket_create():
 @bp.post("/tickets/store")
 @limit_posting("ticket")
 def ticket_store():
-    """Create a ticket from the submitted form."""
+    """Create a ticket from the submitted form (customers only: staff are sent to the staff side's form)."""
+    redirect_to = _staff_redirect("tickets.admin.ticket_create_on_behalf")
+    if redirect_to:
+        return redirect_to
     form = _create_form()
     if form.validate_on_submit():
         department = form.department_rows.get(form.department.data)
@@ -147,7 +154,11 @@ def ticket_detail(ticket):
     redirect_to = _staff_redirect("tickets.admin.ticket_detail", ticket=ticket)
     if redirect_to:
         return redirect_to
-    ticket = get_ticket_or_404(ticket, get_current_user(), *_detail_options())
+    user = get_current_user()
+    ticket = get_ticket_or_404(ticket, user, *_detail_options())
+    target = merged_target_for(ticket, user)
+    if target is not None:
+        return redirect(url_for("tickets.portal.ticket_detail", ticket=target.display_number))
     return _render_detail(ticket, ReplyForm())
 
 

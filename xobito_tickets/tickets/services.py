@@ -19,6 +19,7 @@ from .transaction import Transaction, current_app_object, record_event
 __all__ = [
     "ServiceError",
     "TicketClosedError",
+    "add_ticket",
     "assign_ticket",
     "change_priority",
     "close_ticket",
@@ -64,34 +65,40 @@ def next_ticket_number(tenant_id):
 
 def open_ticket(tenant, requester, department, subject, body, priority=Priority.MEDIUM, files=()):
     """Create a ticket (status Open) for ``requester`` and return it."""
+    with Transaction() as tx:
+        return add_ticket(tx, tenant, requester, department, subject, body, priority, files)
+
+
+def add_ticket(tx, tenant, requester, department, subject, body, priority=Priority.MEDIUM, files=(), actor=None):
+    """Create a ticket for ``requester`` in the running transaction ``tx``, opened by ``actor`` (or the requester)."""
     if department is None or department.tenant_id != tenant.id or not department.active:
         raise ServiceError(_("Choose one of the listed departments."), field="department")
     if requester.tenant_id != tenant.id:
         raise ServiceError(_("That person is not part of this workspace."))
-    with Transaction() as tx:
-        # Number first: on PostgreSQL it takes the counter row's lock, so the time read
-        # after it orders tickets exactly as their numbers do.
-        number = next_ticket_number(tenant.id)
-        now = utcnow()
-        ticket = Ticket(
-            tenant_id=tenant.id,
-            number=number,
-            subject=subject,
-            body=body,
-            department_id=department.id,
-            priority=int(Priority(priority)),
-            status=TicketStatus.OPEN.value,
-            requester_id=requester.id,
-            created_at=now,
-            last_reply_at=now,
-        )
-        session.add(ticket)
-        tx.tally.track(ticket, new=True)
-        session.flush()
-        attachments = tx.store_files(ticket, None, requester, files)
-        record_event(ticket, requester, "created", new=TicketStatus.OPEN.value)
-        session.flush()
-        signals.ticket_created.send(current_app_object(), ticket=ticket, actor=requester, attachments=attachments)
+    actor = actor or requester
+    # Number first: on PostgreSQL it takes the counter row's lock, so the time read
+    # after it orders tickets exactly as their numbers do.
+    number = next_ticket_number(tenant.id)
+    now = utcnow()
+    ticket = Ticket(
+        tenant_id=tenant.id,
+        number=number,
+        subject=subject,
+        body=body,
+        department_id=department.id,
+        priority=int(Priority(priority)),
+        status=TicketStatus.OPEN.value,
+        requester_id=requester.id,
+        created_at=now,
+        last_reply_at=now,
+    )
+    session.add(ticket)
+    tx.tally.track(ticket, new=True)
+    session.flush()
+    attachments = tx.store_files(ticket, None, actor, files)
+    record_event(ticket, actor, "created", new=TicketStatus.OPEN.value)
+    session.flush()
+    signals.ticket_created.send(current_app_object(), ticket=ticket, actor=actor, attachments=attachments)
     return ticket
 
 

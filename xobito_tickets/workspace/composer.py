@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..db import session
 from ..models import MAX_ROW_ID, Reply
-from ..tickets.access import department_choices, staff_choices
+from ..tickets.access import assignment_choices
 from .forms import ComposerForm, PanelForm
 from .services import ticket_tags
 
@@ -36,9 +36,10 @@ def messages_after(ticket, seen):
 def panel_form(ticket, tags, submitted=False):
     """Return the side panel's form, with the ticket's values unless it was submitted."""
     form = PanelForm() if submitted else PanelForm(formdata=None)
-    departments = [d for d in department_choices(ticket.tenant_id) if d.active or d.id == ticket.department_id]
+    all_departments, all_people = assignment_choices(ticket.tenant_id)
+    departments = [d for d in all_departments if d.active or d.id == ticket.department_id]
     form.department.choices = [SelectChoice(d.id, d.name if d.active else f"{d.name} (inactive)") for d in departments]
-    people = [p for p in staff_choices(ticket.tenant_id) if p.active or p.id == ticket.assignee_id]
+    people = [p for p in all_people if p.active or p.id == ticket.assignee_id]
     form.assignee.choices = [SelectChoice("", "Nobody")] + [
         SelectChoice(p.id, p.name if p.active else f"{p.name} (deactivated)") for p in people
     ]

@@ -15,7 +15,7 @@ from ..db import session
 from ..models import Priority, Ticket, TicketEvent, TicketStatus, User
 from ..tenancy.current import get_current_user
 from ..tenancy.resolve import current_tenant
-from ..tickets.access import department_choices, staff_choices, visible_tickets_clause
+from ..tickets.access import assignment_choices, visible_tickets_clause
 from ..tickets.history import describe_event
 from ..tickets.listing import SORT_LABELS, paginate_tickets, parse_number_query
 from ..tickets.thread import staff_thread
@@ -64,8 +64,7 @@ def render_detail(ticket, status=200, composer=None, panel=None, collision=None)
 def render_queue(args, status=200, bulk_errors=None, bulk_form=None, selected=()):
     """Render the queue for the URL arguments ``args``: a tab (default Needs reply) or filters, one page."""
     user = get_current_user()
-    departments = department_choices(current_tenant.id)
-    people = staff_choices(current_tenant.id)
+    departments, people = assignment_choices(current_tenant.id)
     filters = QueueFilters.from_args(args, departments, people)
     visibility = visible_tickets_clause(user)
     page = paginate_tickets(

@@ -14,7 +14,7 @@ from ..db import session
 from ..errors import ServiceError
 from ..models import Department, Priority, User
 from ..tenancy.current import get_current_user
-from ..tickets.access import can_see_ticket
+from ..tickets.access import can_see_ticket, merged_target_for
 from ..tickets.services import assign_ticket, change_priority, post_reply
 from ..tickets.staff import load_ticket
 from ..web.forms import ActionForm
@@ -36,7 +36,12 @@ def ticket_queue():
 @bp.get("/tickets/<ticket>")
 def ticket_detail(ticket):
     """Show a ticket with its staff thread (notes included), composer, properties and history."""
-    return render_detail(load_ticket(ticket))
+    ticket = load_ticket(ticket)
+    # A merged ticket leads to the one it was merged into, for whoever may see that one.
+    target = merged_target_for(ticket, get_current_user())
+    if target is not None:
+        return redirect(url_for("tickets.admin.ticket_detail", ticket=target.display_number))
+    return render_detail(ticket)
 
 
 def _back_to(ticket):

@@ -1,0 +1,122 @@
+"""CC emails through a real SMTP server: the customer's view of public events, never staff-only data."""
+
+import pytest
+
+from ..mail.conftest import deliver, emails_to, extract_emails
+from ..staff.conftest import login
+from .conftest import outbox
+
+SAM, ADA, CARLA, ALEX = "sam@acme.test", "ada@acme.test", "carla@acme.test", "alex@acme.test"
+BOSS = "boss@example.com"
+
+
+@pytest.fixture
+def app_config(app_config, smtp_server):
+    app_config.update(
+        MAIL_SERVER=smtp_server.host,
+        MAIL_PORT=smtp_server.port,
+        MAIL_SUPPRESS_SEND=False,
+        MAIL_DEFAULT_SENDER="Helpdesk <helpdesk@helpdesk.test>",
+        TICKETS_MAIL_RETRY_BASE=0,
+        TICKETS_MAIL_SMTP_TIMEOUT=5,
+    )
+    return app_config
+
+
+@pytest.fixture
+def copied(app, world, desk, smtp_server):
+    """Sam's client, with boss@example.com copied on the open ticket and the outbox emptied."""
+    client = app.test_client()
+    login(client, SAM)
+    assert client.post(f"/acme/admin/tickets/{desk.open_number}/cc", data={"email": BOSS}).status_code == 303
+    deliver(app)
+    assert emails_to(smtp_server, BOSS) == []  # being copied is not itself announced
+    return client
+
+
+def _staff_only_words(world):
+    return ["Alex Assigned", "Priority", "Assignee", "sam@acme.test", "/admin/"]
+
+
+def test_a_cc_gets_staff_replies_in_the_customers_view(app, world, desk, smtp_server, copied):
+    before = len(extract_emails(smtp_server))
+    response = copied.post(f"/acme/admin/tickets/{desk.open_number}/reply", data={"body": "We replaced the fuser."})
+    assert response.status_code == 303
+    deliver(app)
+    mails = emails_to(smtp_server, BOSS)
+    assert len(mails) == 1
+    mail = mails[0]
+    assert desk.open_number in mail.subject
+    assert "We replaced the fuser." in mail.text
+    for word in _staff_only_words(world):
+        assert word not in mail.text and word not in mail.html, word
+    # The customer still gets exactly one email for the same reply.
+    assert len([m for m in extract_emails(smtp_server)[before:] if m.to_address == CARLA]) == 1
+
+
+def test_a_cc_hears_of_a_close_and_reopen_by_staff(app, world, desk, smtp_server, copied):
+    copied.post(f"/acme/admin/tickets/{desk.open_number}/close")
+    copied.post(f"/acme/admin/tickets/{desk.open_number}/reopen")
+    deliver(app)
+    subjects = [m.subject for m in emails_to(smtp_server, BOSS)]
+    assert any("Closed" in s for s in subjects) and any("Reopened" in s for s in subjects)
+
+
+def test_a_cc_gets_nothing_staff_only(app, world, desk, smtp_server, copied):
+    # Assignment and priority are staff business: no email to the CC.
+    copied.post(
+        f"/acme/admin/tickets/{desk.open_number}/assign",
+        data={"department": world.support_id, "assignee": world.staff_id},
+    )
+    copied.post(f"/acme/admin/tickets/{desk.open_number}/priority", data={"priority": "urgent"})
+    deliver(app)
+    assert emails_to(smtp_server, BOSS) == []
+    payloads = [payload for kind, to, payload in outbox(app) if to == BOSS]
+    for payload in payloads:
+        assert set(payload["ticket"]) == {"number", "subject", "status", "department", "url"}
+
+
+def test_a_customers_own_reply_is_not_copied_as_a_customer_facing_email(app, world, desk, smtp_server, copied):
+    carla = app.test_client()
+    login(carla, CARLA)
+    carla.post(f"/acme/tickets/{desk.open_number}/reply", data={"body": "Still smoking a bit."})
+    deliver(app)
+    assert emails_to(smtp_server, BOSS) == []
+
+
+def test_a_copied_staff_member_is_not_told_of_their_own_reply(app, world, desk, smtp_server, copied):
+    assert copied.post(f"/acme/admin/tickets/{desk.open_number}/cc", data={"email": ALEX}).status_code == 303
+    earlier = len(emails_to(smtp_server, ALEX))  # the desk's assignment notices
+    alex = app.test_client()
+    login(alex, ALEX)
+    assert (
+        alex.post(f"/acme/admin/tickets/{desk.open_number}/reply", data={"body": "Alex here, on my way."}).status_code
+        == 303
+    )
+    deliver(app)
+    assert len(emails_to(smtp_server, ALEX)) == earlier
+    admin = app.test_client()
+    login(admin, ADA)
+    admin.post(f"/acme/admin/tickets/{desk.open_number}/reply", data={"body": "Admin here, fixed."})
+    deliver(app)
+    assert len(emails_to(smtp_server, ALEX)) == earlier + 1
+    assert len(emails_to(smtp_server, BOSS)) == 2
+
+
+def test_a_note_never_reaches_a_cc_and_send_and_close_is_one_copy(app, world, desk, smtp_server, copied):
+    response = copied.post(
+        f"/acme/admin/tickets/{desk.open_number}/note", data={"body": "Internal: customer is on the old plan. @Ada"}
+    )
+    assert response.status_code == 303
+    deliver(app)
+    assert emails_to(smtp_server, BOSS) == []
+    assert all("old plan" not in (payload.get("body") or "") for _, to, payload in outbox(app) if to == BOSS)
+    # "Send and close": one reply, one email to the CC that says both.
+    response = copied.post(
+        f"/acme/admin/tickets/{desk.open_number}/reply", data={"body": "Fixed, closing now.", "then": "close"}
+    )
+    assert response.status_code == 303
+    deliver(app)
+    mails = emails_to(smtp_server, BOSS)
+    assert len(mails) == 1 and "Fixed, closing now." in mails[0].text
+    assert "old plan" not in mails[0].text and "old plan" not in mails[0].html

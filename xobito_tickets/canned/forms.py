@@ -1,0 +1,18 @@
+"""The canned-reply form. The department choices are filled by the view from the tenant's own rows."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import ValidationError
+
+from ..web.forms import int_or_blank, normalize_text, single_line
+
+
+class CannedReplyForm(FlaskForm):
+    title = StringField("Title", filters=[single_line])
+    body = TextAreaField("Text", filters=[normalize_text])
+    department = SelectField("Offered on", coerce=int_or_blank, validate_choice=False)
+    personal = BooleanField("Personal: only I see it", default=True)
+
+    def validate_department(self, field):
+        if field.data is None or field.data not in {choice.value for choice in field.choices}:
+            raise ValidationError("Choose one of the listed departments, or all.")

@@ -1,0 +1,9 @@
+"""The CC form: one address. Checked by :func:`~xobito_tickets.cc.services.normalize_cc_email` (CR/LF refused)."""
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField
+
+
+class CCForm(FlaskForm):
+    # No single_line filter: a line break in an address is refused, not quietly repaired.
+    email = EmailField("Email address to copy")

@@ -1,0 +1,10 @@
+"""The merge form: the number of the ticket to merge into."""
+
+from flask_wtf import FlaskForm
+from wtforms import StringField
+
+from ..web.forms import single_line
+
+
+class MergeForm(FlaskForm):
+    into = StringField("Merge into ticket", filters=[single_line])

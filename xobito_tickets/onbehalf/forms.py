@@ -1,0 +1,19 @@
+"""The staff's "new ticket for a customer" form: the customer's address on top of the portal's create form."""
+
+from wtforms import EmailField, StringField
+from wtforms.validators import Length, ValidationError
+
+from ..tickets.forms import TicketCreateForm
+from ..web.forms import single_line
+
+
+class OnBehalfForm(TicketCreateForm):
+    # No single_line filter: a line break in an address is refused, not repaired.
+    customer = EmailField("Customer's email")
+    customer_name = StringField(
+        "Customer's name (for a new customer)", filters=[single_line], validators=[Length(max=200, message="Too long.")]
+    )
+
+    def validate_customer_name(self, field):
+        if any(c in (field.raw_data[0] if field.raw_data else "") for c in "\r\n"):
+            raise ValidationError("Line breaks are not allowed here.")
