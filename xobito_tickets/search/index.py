@@ -50,21 +50,32 @@ _PG_UPSERT = sa.text(
 )
 
 
+def configuration_of(language):
+    """Return the PostgreSQL text search configuration of a tenant's search ``language`` (None: the app's)."""
+    language = language or current_app.config["TICKETS_SEARCH_LANGUAGE"]
+    return f"tickets_{language if language in LANGUAGES else 'simple'}"
+
+
 def search_configuration(tenant):
     """Return the PostgreSQL text search configuration of ``tenant`` (``tickets_english`` …)."""
-    language = getattr(tenant, "search_language", None) or current_app.config["TICKETS_SEARCH_LANGUAGE"]
-    if language not in LANGUAGES:
-        language = "simple"
-    return f"tickets_{language}"
+    return configuration_of(tenant.search_language)
+
+
+def _dialect_name(db):
+    """Return the dialect name of a session or a connection."""
+    return db.dialect.name if isinstance(db, sa.engine.Connection) else db.get_bind().dialect.name
 
 
 def _is_note(kind):
     return kind == "note"
 
 
-def build_documents(where):
-    """Return the document rows (dicts) of the tickets selected by the SQL condition ``where``."""
-    tickets = session.execute(
+def build_documents(where, db=session):
+    """Return the document rows (dicts) of the tickets selected by the SQL condition ``where``.
+
+    ``db``: the session, or a connection (the migration that builds the first index).
+    """
+    tickets = db.execute(
         sa.select(Ticket.id, Ticket.tenant_id, Ticket.number, Ticket.subject, Ticket.body, User.name, User.email)
         .join(User, User.id == Ticket.requester_id)
         .where(where)
@@ -74,7 +85,7 @@ def build_documents(where):
         return []
     ids = [row.id for row in tickets]
     public, staff = {}, {}
-    replies = session.execute(
+    replies = db.execute(
         sa.select(Reply.ticket_id, Reply.body, _REPLY_KIND)
         .where(Reply.ticket_id.between(ids[0], ids[-1]) if len(ids) > 50 else Reply.ticket_id.in_(ids))
         .order_by(Reply.ticket_id, Reply.created_at, Reply.id)
@@ -97,17 +108,20 @@ def build_documents(where):
     return documents
 
 
-def write_documents(documents, configurations=None):
+def write_documents(documents, configurations=None, db=session):
     """Insert or replace ``documents`` in the index; ``configurations``: tenant id -> PostgreSQL configuration."""
     if not documents:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        configurations = configurations or {}
+    if _dialect_name(db) == "postgresql":
+        configurations = {} if configurations is None else configurations
         rows = []
         for document in documents:
             tenant_id = document["tenant_id"]
             if tenant_id not in configurations:
-                configurations[tenant_id] = search_configuration(session.get(Tenant, tenant_id))
+                language = db.execute(
+                    sa.select(Tenant.search_language).where(Tenant.id == tenant_id)
+                ).scalar_one_or_none()
+                configurations[tenant_id] = configuration_of(language)
             rows.append(
                 {
                     **document,
@@ -117,9 +131,9 @@ def write_documents(documents, configurations=None):
                     "staff_words": " ".join(tokens_of(document["staff_text"])),
                 }
             )
-        session.execute(_PG_UPSERT, rows)
+        db.execute(_PG_UPSERT, rows)
     else:
-        session.execute(_SQLITE_UPSERT, documents)
+        db.execute(_SQLITE_UPSERT, documents)
 
 
 def index_tickets(ticket_ids):

@@ -127,3 +127,13 @@ def include_object(obj, name, type_, reflected, compare_to):
 def is_searchable_object(name):
     """Return True if the table ``name`` belongs to the dialect half of the search index."""
     return bool(name) and name.startswith(FTS_TABLE)
+
+
+def remove_index_structures(connection):
+    """Drop every object :func:`create_index_structures` made (the ``search`` migration's downgrade)."""
+    drop_index_structures(connection)
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"DROP INDEX IF EXISTS {VECTOR_INDEX}")
+        connection.exec_driver_sql(f"ALTER TABLE tickets_search_documents DROP COLUMN IF EXISTS {VECTOR_COLUMN}")
+        for language in LANGUAGES:
+            connection.exec_driver_sql(f"DROP TEXT SEARCH CONFIGURATION IF EXISTS tickets_{language}")
