@@ -5,8 +5,8 @@ import pytest
 from xobito_tickets.db import session
 from xobito_tickets.models import Department, Priority, Tenant, User
 from xobito_tickets.search import index
-from xobito_tickets.search.results import Scope, count_matches, search_page
 from xobito_tickets.search.query import parse
+from xobito_tickets.search.results import Scope, search_page
 from xobito_tickets.services import open_ticket, post_reply
 
 

@@ -11,9 +11,14 @@ from .conftest import search
 def tickets(desk):
     desk.ticket("cafe", "Café order", "The café machine leaks.")
     desk.ticket("muller", "Account of Herr Müller", "Please update the account.")
-    desk.ticket("invoice", "Invoice 4411 twice", "We were charged twice for invoice 4411.", replies=[
-        ("staff", "We refunded the duplicate invoice."),
-    ])
+    desk.ticket(
+        "invoice",
+        "Invoice 4411 twice",
+        "We were charged twice for invoice 4411.",
+        replies=[
+            ("staff", "We refunded the duplicate invoice."),
+        ],
+    )
     desk.ticket("phrase", "Printer question", "The printer paper jams every morning.", requester="other_customer")
     desk.ticket("reply", "Login trouble", "Cannot log in.", replies=[("staff", "Try clearing the browser cache.")])
     return desk
@@ -46,7 +51,7 @@ def test_phrases_and_exclusion(app, world, tickets):
 
 
 @pytest.mark.parametrize(
-    "text", ['"unbalanced', 'NEAR(a b', "*", '"', "a OR b", "col:value", "^x", "-", '""', "()", "'; DROP TABLE x"]
+    "text", ['"unbalanced', "NEAR(a b", "*", '"', "a OR b", "col:value", "^x", "-", '""', "()", "'; DROP TABLE x"]
 )
 def test_bad_syntax_is_read_as_words(app, world, tickets, text):
     search(app, world, text)  # no error
