@@ -34,6 +34,9 @@ def upgrade():
     with op.batch_alter_table('tickets_search_documents', schema=None) as batch_op:
         batch_op.create_index('ix_tickets_search_documents_tenant', ['tenant_id', 'ticket_id'], unique=False)
 
+    with op.batch_alter_table('tickets_tickets', schema=None) as batch_op:
+        batch_op.create_index('ix_tickets_tickets_search_probe', ['id', 'tenant_id', 'department_id', 'assignee_id', 'requester_id', 'status', 'priority'], unique=False)
+
     # The dialect's half (FTS5 table and triggers; unaccent, configurations, vector, GIN).
     bind = op.get_bind()
     schema.create_index_structures(bind)
@@ -52,5 +55,8 @@ def downgrade():
         batch_op.drop_index('ix_tickets_search_documents_tenant')
 
     op.drop_table('tickets_search_documents')
+    with op.batch_alter_table('tickets_tickets', schema=None) as batch_op:
+        batch_op.drop_index('ix_tickets_tickets_search_probe')
+
     with op.batch_alter_table('tickets_tenants', schema=None) as batch_op:
         batch_op.drop_column('search_language')

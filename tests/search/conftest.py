@@ -6,7 +6,7 @@ from xobito_tickets.db import session
 from xobito_tickets.models import Department, Priority, Tenant, User
 from xobito_tickets.search import index
 from xobito_tickets.search.query import parse
-from xobito_tickets.search.results import Scope, search_page
+from xobito_tickets.search import results
 from xobito_tickets.services import open_ticket, post_reply
 
 
@@ -46,7 +46,7 @@ def search(app, world, text, who="admin", conditions=(), **options):
 
     with app.test_request_context():
         user = session.get(User, getattr(world, who + "_id"))
-        scope = Scope(
+        scope = results.Scope(
             tenant_id=user.tenant_id,
             visibility=visible_tickets_clause(user),
             staff=user.is_staff,
@@ -55,6 +55,6 @@ def search(app, world, text, who="admin", conditions=(), **options):
         query = parse(text)
         if not query.has_words:
             return [], None
-        page = search_page(query, scope, conditions, **options)
+        page = results.search(query, scope, conditions, **options)
         numbers = dict(session.query(Ticket.id, Ticket.number).filter(Ticket.id.in_(page.ids)).all())
         return [numbers[i] for i in page.ids], page

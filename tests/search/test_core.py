@@ -67,3 +67,21 @@ def test_parse_makes_terms():
         (("100",), False, False),
     ]
     assert query.numbers == (42,)
+
+
+def test_counts_stop_at_the_limit_and_pages_follow_the_rank(app, world, desk):
+    for n in range(7):
+        desk.ticket(f"t{n}", f"Quasar {n}", "quasar " * (n + 1))
+    numbers, page = search(app, world, "quasar", limit=5, per_page=2)
+    assert page.total == 5 and page.total.capped and page.total.label == "5+"
+    assert page.status_counts["open"].label == "5+"
+    seen = list(numbers)
+    while page.next_cursor:
+        numbers, page = search(app, world, "quasar", limit=5, per_page=2, cursor=page.next_cursor)
+        seen += numbers
+    # The newest five are ranked: the one with the word most often first.
+    assert seen == [desk.numbers[f"t{n}"] for n in (6, 5, 4, 3, 2)]
+    numbers, back = search(app, world, "quasar", limit=5, per_page=2, before=page.prev_cursor)
+    assert numbers == [desk.numbers["t4"], desk.numbers["t3"]]
+    numbers, page = search(app, world, "quasar", per_page=2, cursor="not-a-cursor")
+    assert page.is_first and page.total == 7 and not page.total.capped

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base
+from ..models import Ticket
 
 
 class SearchDocument(Base):
@@ -29,3 +30,18 @@ class SearchDocument(Base):
     subject: Mapped[str] = mapped_column(sa.Text, default="")
     public_text: Mapped[str] = mapped_column(sa.Text, default="")
     staff_text: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+#: A search reads the index newest ticket first and checks each match against the
+#: person's visibility and the filters. This index answers that check by ticket id from
+#: a few bytes per ticket, instead of reading each whole ticket row (subject and body).
+SEARCH_PROBE_INDEX = sa.Index(
+    "ix_tickets_tickets_search_probe",
+    Ticket.id,
+    Ticket.tenant_id,
+    Ticket.department_id,
+    Ticket.assignee_id,
+    Ticket.requester_id,
+    Ticket.status,
+    Ticket.priority,
+)

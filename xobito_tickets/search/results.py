@@ -10,14 +10,14 @@ limit instead of counting every match (Zendesk's search also stops at 1,000 resu
 import base64
 import binascii
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import REGCONFIG
 
 from ..db import session
 from ..models import MAX_ROW_ID, Ticket
-from .models import SearchDocument
+from .models import SEARCH_PROBE_INDEX, SearchDocument
 from .query import fts5_expression, tsquery_text
 from .schema import FTS_TABLE, VECTOR_COLUMN
 from .snippets import make_snippet
@@ -55,16 +55,20 @@ class CappedCount(int):
 
 @dataclass
 class SearchPage:
-    """One page of ranked results: ticket ids in rank order, their snippets, and the cursors around it."""
+    """One page of ranked results: ticket ids best first, their snippets, the cursors around it, the counts."""
 
     ids: list
     snippets: dict
     next_cursor: str | None
     prev_cursor: str | None
     is_first: bool
+    #: ``{status: CappedCount}`` of the matches with every filter but the status.
+    status_counts: dict = field(default_factory=dict)
+    #: Every match with every filter (the list's own total), a :class:`CappedCount`.
+    total: CappedCount = CappedCount(0)
 
 
-def _window(query, scope, conditions, columns, limit):
+def _window(query, scope, conditions, columns, limit, ranked):
     """Return the statement of the newest ``limit`` visible matches, selecting ``columns`` (and the rank)."""
     if session.get_bind().dialect.name == "postgresql":
         documents = SearchDocument.__table__
@@ -73,9 +77,10 @@ def _window(query, scope, conditions, columns, limit):
             sa.cast(sa.bindparam("search_config", scope.configuration), REGCONFIG),
             sa.bindparam("search_query", tsquery_text(query, staff=scope.staff)),
         )
-        rank = sa.func.ts_rank(sa.literal_column(TS_RANK_WEIGHTS), vector, tsquery)
+        if ranked:
+            columns = [*columns, (-sa.func.ts_rank(sa.literal_column(TS_RANK_WEIGHTS), vector, tsquery)).label("rank")]
         stmt = (
-            sa.select(*columns, (-rank).label("rank"))
+            sa.select(*columns)
             .select_from(documents)
             .join(Ticket, Ticket.id == documents.c.ticket_id)
             .where(documents.c.tenant_id == scope.tenant_id, vector.op("@@")(tsquery))
@@ -83,13 +88,15 @@ def _window(query, scope, conditions, columns, limit):
         )
     else:
         fts = sa.table(FTS_TABLE, sa.column("rowid"))
-        rank = sa.func.bm25(sa.literal_column(FTS_TABLE), *BM25_WEIGHTS)
-        # "+rowid": the index drives the join (newest match first, each ticket found by
-        # its key), instead of every visible ticket probing the index.
+        if ranked:
+            columns = [*columns, sa.func.bm25(sa.literal_column(FTS_TABLE), *BM25_WEIGHTS).label("rank")]
+        # "+rowid": the index drives the join (newest match first), and each match is
+        # checked in the probe index by its id rather than in the whole ticket row.
         stmt = (
-            sa.select(*columns, rank.label("rank"))
+            sa.select(*columns)
             .select_from(fts)
             .join(Ticket, Ticket.id == sa.literal_column(f"+{FTS_TABLE}.rowid"))
+            .with_hint(Ticket, f"INDEXED BY {SEARCH_PROBE_INDEX.name}", "sqlite")
             .where(
                 sa.literal_column(FTS_TABLE).op("MATCH")(
                     sa.bindparam("search_query", fts5_expression(query, staff=scope.staff))
@@ -100,68 +107,87 @@ def _window(query, scope, conditions, columns, limit):
     return stmt.where(Ticket.tenant_id == scope.tenant_id, scope.visibility, *conditions).limit(limit)
 
 
-def search_page(query, scope, conditions=(), cursor=None, before=None, per_page=25, limit=1000):
-    """Return a :class:`SearchPage` of the tickets in ``scope`` matching ``query`` and ``conditions``, best first."""
-    window = _window(query, scope, conditions, [Ticket.id.label("id")], limit).subquery("matches")
-    stmt = sa.select(window.c.id, window.c.rank)
-    going_back = False
+def search(query, scope, conditions=(), statuses=(), cursor=None, before=None, per_page=25, limit=1000):
+    """Return the :class:`SearchPage` of the tickets in ``scope`` matching ``query``, best first.
+
+    ``conditions``: the other filters (SQL conditions on ``Ticket``); ``statuses``: the
+    status filter, which the counts leave out (the counts are those of the status tabs).
+    The newest ``limit`` matches are ranked; counts stop at ``limit`` ("1,000+").
+    One scan of the index serves the counts and the list when no status is chosen.
+    """
+    rows = session.execute(
+        _window(query, scope, conditions, [Ticket.id, Ticket.status], limit + 1, ranked=not statuses)
+    ).all()
+    capped = len(rows) > limit
+    rows = rows[:limit]
+    tally = {}
+    for row in rows:
+        tally[row[1]] = tally.get(row[1], 0) + 1
+    status_counts = {status: CappedCount(n, capped) for status, n in tally.items()}
+    if not statuses:
+        candidates = [(row[2], row[0]) for row in rows]
+    else:
+        candidates = session.execute(
+            _window(query, scope, [*conditions, Ticket.status.in_(statuses)], [Ticket.id], limit + 1, ranked=True)
+        ).all()
+        capped = len(candidates) > limit
+        candidates = [(row[1], row[0]) for row in candidates[:limit]]
+    total = CappedCount(len(candidates), capped)
+    return _page(query, scope, candidates, total, status_counts, cursor, before, per_page)
+
+
+def _page(query, scope, candidates, total, status_counts, cursor, before, per_page):
+    """Cut one page of ``candidates`` ((rank, id) pairs) by keyset and make its snippets."""
+    # Best first: lowest rank (bm25 is negative, ts_rank is negated), then newest.
+    candidates.sort(key=lambda pair: (pair[0], -pair[1]))
     position = decode_cursor(before) if before else None
-    if position is not None:
-        going_back = True
-        rank, ticket_id = position
-        stmt = stmt.where(
-            sa.or_(window.c.rank < rank, sa.and_(window.c.rank == rank, window.c.id > ticket_id))
-        ).order_by(window.c.rank.desc(), window.c.id.asc())
+    going_back = position is not None
+    if going_back:
+        key = (position[0], -position[1])
+        earlier = [pair for pair in candidates if (pair[0], -pair[1]) < key]
+        rows = earlier[-(per_page + 1) :]
+        more = len(rows) > per_page
+        rows = rows[-per_page:] if more else rows
+        is_first = not more
+        next_cursor = encode_cursor(*rows[-1]) if rows else None
+        prev_cursor = encode_cursor(*rows[0]) if rows and more else None
     else:
         position = decode_cursor(cursor) if cursor else None
         if position is not None:
-            rank, ticket_id = position
-            stmt = stmt.where(sa.or_(window.c.rank > rank, sa.and_(window.c.rank == rank, window.c.id < ticket_id)))
-        stmt = stmt.order_by(window.c.rank.asc(), window.c.id.desc())
-    page = stmt.limit(per_page + 1).subquery("page")
-    documents = SearchDocument.__table__
-    rows = session.execute(
-        sa.select(
-            page.c.id,
-            page.c.rank,
-            documents.c.public_text,
-            documents.c.staff_text if scope.staff else sa.null(),
-        ).join(documents, documents.c.ticket_id == page.c.id)
-    ).all()
-    rows.sort(key=lambda row: (row[1], -row[0]), reverse=going_back)
-    more = len(rows) > per_page
-    rows = rows[:per_page]
-    if going_back:
-        rows.reverse()
-        is_first = not more
-        next_cursor = encode_cursor(*rows[-1][:2]) if rows else None
-        prev_cursor = encode_cursor(*rows[0][:2]) if rows and more else None
-    else:
+            key = (position[0], -position[1])
+            candidates = [pair for pair in candidates if (pair[0], -pair[1]) > key]
+        rows = candidates[: per_page + 1]
+        more = len(rows) > per_page
+        rows = rows[:per_page]
         is_first = position is None
-        next_cursor = encode_cursor(*rows[-1][:2]) if rows and more else None
-        prev_cursor = encode_cursor(*rows[0][:2]) if rows and not is_first else None
-    snippets = {row[0]: make_snippet(query, row[2] or "", row[3] if scope.staff else None) for row in rows}
+        next_cursor = encode_cursor(*rows[-1]) if rows and more else None
+        prev_cursor = encode_cursor(*rows[0]) if rows and not is_first else None
+    ids = [pair[1] for pair in rows]
     return SearchPage(
-        ids=[row[0] for row in rows],
-        snippets=snippets,
+        ids=ids,
+        snippets=snippets_of(query, ids, staff=scope.staff),
         next_cursor=next_cursor,
         prev_cursor=prev_cursor,
         is_first=is_first,
+        status_counts=status_counts,
+        total=total,
     )
 
 
-def count_matches(query, scope, conditions=(), by=None, limit=1000):
-    """Count the matches in ``scope``, up to ``limit``: ``{value of by: CappedCount}`` (or one CappedCount).
-
-    Past ``limit`` every number is "at least" (``capped``): only the newest matches were read.
-    """
-    key = (by if by is not None else sa.literal(None)).label("key")
-    window = _window(query, scope, conditions, [key], limit + 1).subquery("matches")
-    counts = dict(session.execute(sa.select(window.c.key, sa.func.count()).group_by(window.c.key)).all())
-    capped = sum(counts.values()) > limit
-    if by is None:
-        return CappedCount(min(sum(counts.values()), limit), capped)
-    return {value: CappedCount(n, capped) for value, n in counts.items()}
+def snippets_of(query, ticket_ids, staff):
+    """Return ``{ticket id: Snippet or None}``; customers' snippets never come from notes."""
+    if not ticket_ids:
+        return {}
+    documents = SearchDocument.__table__
+    texts = session.execute(
+        sa.select(documents.c.ticket_id, documents.c.public_text, documents.c.staff_text if staff else sa.null()).where(
+            documents.c.ticket_id.in_(ticket_ids)
+        )
+    ).all()
+    return {
+        ticket_id: make_snippet(query, public or "", staff_text if staff else None)
+        for ticket_id, public, staff_text in texts
+    }
 
 
 def encode_cursor(rank, ticket_id):
