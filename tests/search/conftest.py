@@ -4,9 +4,8 @@ import pytest
 
 from xobito_tickets.db import session
 from xobito_tickets.models import Department, Priority, Tenant, User
-from xobito_tickets.search import index
+from xobito_tickets.search import index, results
 from xobito_tickets.search.query import parse
-from xobito_tickets.search import results
 from xobito_tickets.services import open_ticket, post_reply
 
 
