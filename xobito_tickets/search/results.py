@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import REGCONFIG
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.selectable import Alias
+from sqlalchemy.sql.util import ClauseAdapter
 
 from ..db import session
 from ..models import MAX_ROW_ID, Ticket
@@ -25,6 +28,11 @@ from .snippets import make_snippet
 #: Column weights of bm25 (subject, customer-facing text, notes) and of ts_rank (D, C, B, A).
 BM25_WEIGHTS = (4.0, 1.0, 1.0)
 TS_RANK_WEIGHTS = "'{0.4, 0.2, 0.4, 1.0}'::float4[]"
+#: How many of the newest matches are ordered by relevance (the rest follow, newest first):
+#: ranking costs a lookup per match, so it is kept to the first ten pages.
+RANKED = 250
+#: The rank of the matches after the ranked ones.
+UNRANKED = float("inf")
 
 
 @dataclass(frozen=True)
@@ -68,43 +76,58 @@ class SearchPage:
     total: CappedCount = CappedCount(0)
 
 
-def _window(query, scope, conditions, columns, limit, ranked):
-    """Return the statement of the newest ``limit`` visible matches, selecting ``columns`` (and the rank)."""
+def _window(query, scope, conditions, columns, limit):
+    """Return the statement of the newest ``limit`` matches in ``scope`` passing ``conditions``, as ``columns``."""
     if session.get_bind().dialect.name == "postgresql":
         documents = SearchDocument.__table__
         vector = sa.literal_column(f"{documents.name}.{VECTOR_COLUMN}")
-        tsquery = sa.func.to_tsquery(
-            sa.cast(sa.bindparam("search_config", scope.configuration), REGCONFIG),
-            sa.bindparam("search_query", tsquery_text(query, staff=scope.staff)),
-        )
-        if ranked:
-            columns = [*columns, (-sa.func.ts_rank(sa.literal_column(TS_RANK_WEIGHTS), vector, tsquery)).label("rank")]
-        stmt = (
+        return (
             sa.select(*columns)
             .select_from(documents)
             .join(Ticket, Ticket.id == documents.c.ticket_id)
-            .where(documents.c.tenant_id == scope.tenant_id, vector.op("@@")(tsquery))
-            .order_by(documents.c.ticket_id.desc())
-        )
-    else:
-        fts = sa.table(FTS_TABLE, sa.column("rowid"))
-        if ranked:
-            columns = [*columns, sa.func.bm25(sa.literal_column(FTS_TABLE), *BM25_WEIGHTS).label("rank")]
-        # "+rowid": the index drives the join (newest match first), and each match is
-        # checked in the probe index by its id rather than in the whole ticket row.
-        stmt = (
-            sa.select(*columns)
-            .select_from(fts)
-            .join(Ticket, Ticket.id == sa.literal_column(f"+{FTS_TABLE}.rowid"))
-            .with_hint(Ticket, f"INDEXED BY {SEARCH_PROBE_INDEX.name}", "sqlite")
             .where(
-                sa.literal_column(FTS_TABLE).op("MATCH")(
-                    sa.bindparam("search_query", fts5_expression(query, staff=scope.staff))
-                )
+                documents.c.tenant_id == scope.tenant_id,
+                vector.op("@@")(_tsquery(query, scope)),
+                Ticket.tenant_id == scope.tenant_id,
+                scope.visibility,
+                *conditions,
             )
-            .order_by(fts.c.rowid.desc())
+            .order_by(documents.c.ticket_id.desc())
+            .limit(limit)
         )
-    return stmt.where(Ticket.tenant_id == scope.tenant_id, scope.visibility, *conditions).limit(limit)
+    fts = sa.table(FTS_TABLE, sa.column("rowid"))
+    # The index drives the join, newest match first ("+rowid": the tickets never drive
+    # it), and each match is checked in the probe index, a few bytes per ticket, rather
+    # than in its whole row: the filters and visibility are moved onto that alias.
+    probe = _ProbeTickets._construct(Ticket.__table__, name="search_probe")
+    adapt = ClauseAdapter(probe).traverse
+    return (
+        sa.select(*[adapt(column.expression) for column in columns])
+        .select_from(fts)
+        .join(probe, probe.c.id == sa.literal_column(f"+{FTS_TABLE}.rowid"))
+        .where(
+            _fts_match(query, scope),
+            probe.c.tenant_id == scope.tenant_id,
+            adapt(scope.visibility),
+            *[adapt(condition) for condition in conditions],
+        )
+        .order_by(fts.c.rowid.desc())
+        .limit(limit)
+    )
+
+
+class _ProbeTickets(Alias):
+    """The tickets table read through the probe index (SQLite: ``AS search_probe INDEXED BY …``)."""
+
+    inherit_cache = True
+
+
+@compiles(_ProbeTickets, "sqlite")
+def _render_probe(element, compiler, **kw):
+    text = compiler.visit_alias(element, **kw)
+    if kw.get("asfrom") and not kw.get("ashint"):
+        text += f" INDEXED BY {SEARCH_PROBE_INDEX.name}"
+    return text
 
 
 def search(query, scope, conditions=(), statuses=(), cursor=None, before=None, per_page=25, limit=1000):
@@ -115,9 +138,7 @@ def search(query, scope, conditions=(), statuses=(), cursor=None, before=None, p
     The newest ``limit`` matches are ranked; counts stop at ``limit`` ("1,000+").
     One scan of the index serves the counts and the list when no status is chosen.
     """
-    rows = session.execute(
-        _window(query, scope, conditions, [Ticket.id, Ticket.status], limit + 1, ranked=not statuses)
-    ).all()
+    rows = session.execute(_window(query, scope, conditions, [Ticket.id, Ticket.status], limit + 1)).all()
     capped = len(rows) > limit
     rows = rows[:limit]
     tally = {}
@@ -125,15 +146,49 @@ def search(query, scope, conditions=(), statuses=(), cursor=None, before=None, p
         tally[row[1]] = tally.get(row[1], 0) + 1
     status_counts = {status: CappedCount(n, capped) for status, n in tally.items()}
     if not statuses:
-        candidates = [(row[2], row[0]) for row in rows]
+        ids = [row[0] for row in rows]
     else:
-        candidates = session.execute(
-            _window(query, scope, [*conditions, Ticket.status.in_(statuses)], [Ticket.id], limit + 1, ranked=True)
+        ids = session.scalars(
+            _window(query, scope, [*conditions, Ticket.status.in_(statuses)], [Ticket.id], limit + 1)
         ).all()
-        capped = len(candidates) > limit
-        candidates = [(row[1], row[0]) for row in candidates[:limit]]
-    total = CappedCount(len(candidates), capped)
-    return _page(query, scope, candidates, total, status_counts, cursor, before, per_page)
+        capped = len(ids) > limit
+        ids = ids[:limit]
+    ranks = _ranks(query, scope, ids[:RANKED])
+    # The newest RANKED matches by relevance; older ones after them, newest first.
+    candidates = [(ranks.get(ticket_id, UNRANKED), ticket_id) for ticket_id in ids]
+    return _page(query, scope, candidates, CappedCount(len(ids), capped), status_counts, cursor, before, per_page)
+
+
+def _ranks(query, scope, ids):
+    """Return ``{ticket id: rank}`` of ``ids`` (lower is better): bm25 on SQLite, negated ts_rank on PostgreSQL."""
+    if not ids:
+        return {}
+    if session.get_bind().dialect.name == "postgresql":
+        documents = SearchDocument.__table__
+        vector = sa.literal_column(f"{documents.name}.{VECTOR_COLUMN}")
+        rank = -sa.func.ts_rank(sa.literal_column(TS_RANK_WEIGHTS), vector, _tsquery(query, scope))
+        stmt = sa.select(documents.c.ticket_id, rank).where(documents.c.ticket_id.in_(ids))
+    else:
+        # FTS5 reads a rowid range natively; the few invisible matches in it are ignored.
+        fts = sa.table(FTS_TABLE, sa.column("rowid"))
+        stmt = sa.select(fts.c.rowid, sa.func.bm25(sa.literal_column(FTS_TABLE), *BM25_WEIGHTS)).where(
+            _fts_match(query, scope), fts.c.rowid.between(min(ids), max(ids))
+        )
+    wanted = set(ids)
+    return {ticket_id: rank for ticket_id, rank in session.execute(stmt) if ticket_id in wanted}
+
+
+def _tsquery(query, scope):
+    return sa.func.to_tsquery(
+        sa.cast(sa.bindparam("search_config", scope.configuration), REGCONFIG),
+        sa.bindparam("search_query", tsquery_text(query, staff=scope.staff)),
+    )
+
+
+def _fts_match(query, scope):
+    return sa.literal_column(FTS_TABLE).op("MATCH")(
+        sa.bindparam("search_query", fts5_expression(query, staff=scope.staff))
+    )
 
 
 def _page(query, scope, candidates, total, status_counts, cursor, before, per_page):
@@ -206,6 +261,6 @@ def decode_cursor(cursor):
         rank, ticket_id = float(rank_text), int(id_text)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         return None
-    if not math.isfinite(rank) or not 0 < ticket_id <= MAX_ROW_ID:
+    if math.isnan(rank) or rank == -math.inf or not 0 < ticket_id <= MAX_ROW_ID:
         return None
     return rank, ticket_id

@@ -8,7 +8,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-_TOKEN = re.compile(r"[^\W_]+")
 _SPACES = re.compile(r"\s+")
 #: How much of a long thread is searched for the first match.
 SCAN_CHARS = 20_000
@@ -32,37 +31,46 @@ def fold(text):
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
-class _Matcher:
-    def __init__(self, query):
-        self.exact, self.prefixes = set(), set()
-        for term in query.positive:
-            for index, token in enumerate(term.tokens):
-                token = fold(token)
-                if term.prefix and index == len(term.tokens) - 1:
-                    self.prefixes.add(token)
-                else:
-                    self.exact.add(token)
+class _FoldTable(dict):
+    """``str.translate`` table folding one character to one (accents off), so positions stay put."""
 
-    def __call__(self, token):
-        token = fold(token)
-        return token in self.exact or any(token.startswith(p) for p in self.prefixes)
+    def __missing__(self, code):
+        char = chr(code)
+        folded = fold(char)
+        value = folded if len(folded) == 1 else char.lower() if len(char.lower()) == 1 else char
+        self[code] = value
+        return value
 
 
-def _first_match(text, matches):
-    for match in _TOKEN.finditer(text, 0, min(len(text), SCAN_CHARS)):
-        if matches(match.group()):
-            return match.start()
-    return None
+_FOLD_TABLE = _FoldTable()
 
 
-def _segments(text, start, end, matches):
+def _pattern(query):
+    """Return a regex over folded text that finds the query's words (prefixes and whole words), or None."""
+    prefixes, exact = set(), set()
+    for term in query.positive:
+        for index, token in enumerate(term.tokens):
+            token = fold(token)
+            (prefixes if term.prefix and index == len(term.tokens) - 1 else exact).add(token)
+    parts = []
+    if prefixes:
+        parts.append("(?:" + "|".join(map(re.escape, sorted(prefixes))) + r")[^\W_]*")
+    if exact:
+        parts.append("(?:" + "|".join(map(re.escape, sorted(exact))) + r")(?![^\W_])")
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(parts) + ")") if parts else None
+
+
+def _fold_same_length(text):
+    return text if text.isascii() and text.islower() else text.translate(_FOLD_TABLE)
+
+
+def _segments(text, folded, start, end, pattern):
     segments, position = [], start
-    for match in _TOKEN.finditer(text, start, end):
-        if matches(match.group()):
-            if match.start() > position:
-                segments.append((text[position : match.start()], False))
-            segments.append((match.group(), True))
-            position = match.end()
+    for match in pattern.finditer(folded, start, end):
+        if match.start() > position:
+            segments.append((text[position : match.start()], False))
+        segments.append((text[match.start() : match.end()], True))
+        position = match.end()
     if position < end:
         segments.append((text[position:end], False))
     return segments
@@ -88,16 +96,18 @@ def make_snippet(query, public_text, staff_text=None):
     the index but is not prose; it is left out of snippets. ``staff_text`` (notes) is
     only given for staff.
     """
-    matches = _Matcher(query)
-    if not (matches.exact or matches.prefixes):
+    pattern = _pattern(query)
+    if pattern is None:
         return None
     body = public_text.split("\n", 1)[1] if "\n" in public_text else ""
     for text, note in ((body, False), (staff_text or "", True)):
-        at = _first_match(text, matches)
-        if at is None:
+        text = text[:SCAN_CHARS]
+        folded = _fold_same_length(text)
+        match = pattern.search(folded)
+        if match is None:
             continue
-        start, end = _cut(text, at)
-        segments = _segments(text, start, end, matches)
+        start, end = _cut(text, match.start())
+        segments = _segments(text, folded, start, end, pattern)
         if start:
             segments.insert(0, ("…", False))
         if end < len(text):
