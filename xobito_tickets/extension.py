@@ -24,7 +24,7 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
-from . import mail
+from . import mail, search
 from .auth import account_views, reset_views
 from .auth import views as auth_views
 from .cli import tickets_cli
@@ -142,6 +142,7 @@ class Tickets:
         init_babel(app, get_current_user)
         mail.init_app(app, app.extensions[EXTENSION_KEY])
         inbound_setup.init_app(app)
+        search.init_app(app)
 
     def tenant_resolver(self, func):
         """Decorator: ``func(slug) -> Tenant | str | None`` finds the tenant of a request.

@@ -6,7 +6,7 @@ from xobito_tickets.db import session
 from xobito_tickets.models import Department, Priority, Tenant, User
 from xobito_tickets.search import index, results
 from xobito_tickets.search.query import parse
-from xobito_tickets.services import open_ticket, post_reply
+from xobito_tickets.tickets.services import open_ticket, post_reply
 
 
 @pytest.fixture(autouse=True)
@@ -40,7 +40,7 @@ def desk(app, world):
 
 def search(app, world, text, who="admin", conditions=(), **options):
     """Return the ticket numbers that ``who`` finds with ``text``, best first (and the page)."""
-    from xobito_tickets.access import visible_tickets_clause
+    from xobito_tickets.tickets.access import visible_tickets_clause
     from xobito_tickets.models import Ticket
 
     with app.test_request_context():

@@ -10,7 +10,7 @@ from xobito_tickets.search.index import reindex
 from xobito_tickets.search.models import SearchDocument
 from xobito_tickets.search.query import parse
 from xobito_tickets.search.snippets import make_snippet
-from xobito_tickets.services import assign_ticket, post_reply
+from xobito_tickets.tickets.services import assign_ticket, post_reply
 
 from .conftest import search
 

@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 from .host import db_cli, sync_users
 from .inbound import fetch_mail, inbound_cli, receive_mail
 from .mail import outbox_cli, send_mail
+from .search import reindex_command
 from .workspace import demo, department_cli, recount, tenant_cli, user_cli
 
 #: ``flask tickets …``: every command of the module, under one group so none clashes with a host's.
@@ -19,6 +20,7 @@ for _command in (
     department_cli,
     demo,
     recount,
+    reindex_command,
     send_mail,
     outbox_cli,
     sync_users,

@@ -56,6 +56,16 @@ def configuration_of(language):
     return f"tickets_{language if language in LANGUAGES else 'simple'}"
 
 
+def set_search_language(tenant, language):
+    """Set the language whose stemming ``tenant``'s search uses (reindex the tenant after it)."""
+    if language not in LANGUAGES:
+        raise ValueError(f"unknown search language {language!r}")
+    begin_write()
+    session.execute(sa.update(Tenant).where(Tenant.id == tenant.id).values(search_language=language))
+    session.commit()
+    tenant.search_language = language
+
+
 def search_configuration(tenant):
     """Return the PostgreSQL text search configuration of ``tenant`` (``tickets_english`` …)."""
     return configuration_of(tenant.search_language)

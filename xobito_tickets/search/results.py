@@ -20,6 +20,7 @@ from sqlalchemy.sql.util import ClauseAdapter
 
 from ..db import session
 from ..models import MAX_ROW_ID, Ticket
+from .index import search_configuration
 from .models import SEARCH_PROBE_INDEX, SearchDocument
 from .query import fts5_expression, tsquery_text
 from .schema import FTS_TABLE, VECTOR_COLUMN
@@ -46,6 +47,11 @@ class Scope:
     #: PostgreSQL text search configuration of the tenant (``tickets_english`` …).
     configuration: str = "tickets_simple"
 
+    @classmethod
+    def of(cls, user, visibility):
+        """Return the scope of ``user``'s search, given their visibility (``access.visible_tickets_clause``)."""
+        return cls(user.tenant_id, visibility, bool(user.is_staff), search_configuration(user.tenant))
+
 
 class CappedCount(int):
     """A count that stopped at the search limit: ``capped`` means "at least this many"."""
@@ -58,7 +64,20 @@ class CappedCount(int):
     @property
     def label(self):
         """The count as a tab shows it: ``12`` or ``1,000+``."""
-        return f"{int(self):,}+" if self.capped else f"{int(self):,}"
+        return f"{int(self):,}+" if self.capped else str(int(self))
+
+    __str__ = label.fget
+
+
+class StatusCounts(dict):
+    """``{status: CappedCount}`` of a search, with the ``total`` of every status."""
+
+    def __init__(self, counts, total):
+        super().__init__(counts)
+        self.total = total
+
+    def __missing__(self, status):
+        return CappedCount(0, self.total.capped)
 
 
 @dataclass
@@ -70,7 +89,7 @@ class SearchPage:
     next_cursor: str | None
     prev_cursor: str | None
     is_first: bool
-    #: ``{status: CappedCount}`` of the matches with every filter but the status.
+    #: :class:`StatusCounts` of the matches with every filter but the status.
     status_counts: dict = field(default_factory=dict)
     #: Every match with every filter (the list's own total), a :class:`CappedCount`.
     total: CappedCount = CappedCount(0)
@@ -144,7 +163,9 @@ def search(query, scope, conditions=(), statuses=(), cursor=None, before=None, p
     tally = {}
     for row in rows:
         tally[row[1]] = tally.get(row[1], 0) + 1
-    status_counts = {status: CappedCount(n, capped) for status, n in tally.items()}
+    status_counts = StatusCounts(
+        {status: CappedCount(n, capped) for status, n in tally.items()}, CappedCount(len(rows), capped)
+    )
     if not statuses:
         ids = [row[0] for row in rows]
     else:
@@ -243,6 +264,35 @@ def snippets_of(query, ticket_ids, staff):
         ticket_id: make_snippet(query, public or "", staff_text if staff else None)
         for ticket_id, public, staff_text in texts
     }
+
+
+def match_clause(query, scope):
+    """Return a SQL condition on ``Ticket.id``: the ticket's text matches ``query`` (unranked, unlimited).
+
+    For lists that keep their own order and read every match (a CSV export, an API sorted
+    by date). Visibility is not part of it: combine it with the person's visibility.
+    """
+    if not query.has_words:
+        return sa.true()
+    if session.get_bind().dialect.name == "postgresql":
+        documents = SearchDocument.__table__
+        vector = sa.literal_column(f"{documents.name}.{VECTOR_COLUMN}")
+        return Ticket.id.in_(
+            sa.select(documents.c.ticket_id).where(
+                documents.c.tenant_id == scope.tenant_id, vector.op("@@")(_tsquery(query, scope))
+            )
+        )
+    fts = sa.table(FTS_TABLE, sa.column("rowid"))
+    return Ticket.id.in_(sa.select(fts.c.rowid).where(_fts_match(query, scope)))
+
+
+def number_clause(query):
+    """Return the SQL condition of the ticket numbers ``query`` names (``TKT-000042``, ``#42``), or None."""
+    if query.impossible:
+        return sa.false()
+    if query.numbers:
+        return Ticket.number.in_(query.numbers)
+    return None
 
 
 def encode_cursor(rank, ticket_id):
