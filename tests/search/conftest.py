@@ -40,8 +40,8 @@ def desk(app, world):
 
 def search(app, world, text, who="admin", conditions=(), **options):
     """Return the ticket numbers that ``who`` finds with ``text``, best first (and the page)."""
-    from xobito_tickets.tickets.access import visible_tickets_clause
     from xobito_tickets.models import Ticket
+    from xobito_tickets.tickets.access import visible_tickets_clause
 
     with app.test_request_context():
         user = session.get(User, getattr(world, who + "_id"))

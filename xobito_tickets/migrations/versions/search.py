@@ -58,5 +58,6 @@ def downgrade():
     with op.batch_alter_table('tickets_tickets', schema=None) as batch_op:
         batch_op.drop_index('ix_tickets_tickets_search_probe')
 
-    with op.batch_alter_table('tickets_tenants', schema=None) as batch_op:
-        batch_op.drop_column('search_language')
+    # Not in batch mode: copying tickets_tenants would break the foreign keys that point at it
+    # (SQLite drops a column in place since 3.35).
+    op.drop_column('tickets_tenants', 'search_language')
