@@ -96,7 +96,21 @@ def test_tab_counts_stop_at_the_limit(app_config, app, world, desk, login):
 
 
 @pytest.mark.parametrize(
-    "q", ['"unbalanced', "NEAR(a b", "*", '"', "a OR b", "col:value", "-", '""', "()", "' OR 1=1 --", "é" * 300, "-only -words"]
+    "q",
+    [
+        '"unbalanced',
+        "NEAR(a b",
+        "*",
+        '"',
+        "a OR b",
+        "col:value",
+        "-",
+        '""',
+        "()",
+        "' OR 1=1 --",
+        "é" * 300,
+        "-only -words",
+    ],
 )
 def test_any_search_text_is_a_page_never_an_error(app, world, desk, login, q):
     desk.ticket("t", "Anything", "Text.")
