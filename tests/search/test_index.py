@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from xobito_tickets import signals
 from xobito_tickets.db import session
 from xobito_tickets.models import Department, Ticket, User
-from xobito_tickets.search.index import reindex
+from xobito_tickets.search.index import build_documents, reindex, write_documents
 from xobito_tickets.search.models import SearchDocument
 from xobito_tickets.search.query import parse
 from xobito_tickets.search.snippets import make_snippet
@@ -125,3 +125,23 @@ def test_snippets_are_segments_around_the_match():
     assert ("Müller", True) in snippet.segments
     note = make_snippet(parse("secret"), "header\nnothing here", "the secret plan")
     assert note.note and ("secret", True) in note.segments
+
+
+def test_notes_are_found_by_staff_and_never_by_the_customer(app, world, desk):
+    ticket_id = desk.ticket("t", "Printer jam", "The printer jams.")
+    with app.test_request_context():
+        # The staff-only half of the document, as a note writes it.
+        documents = build_documents(Ticket.id == ticket_id)
+        documents[0]["staff_text"] = "Internal: customer owes us money, flamingo"
+        write_documents(documents)
+        session.commit()
+    n = desk.numbers["t"]
+    assert found(app, world, "flamingo", who="staff") == [n]
+    assert found(app, world, "flamingo", who="admin") == [n]
+    assert found(app, world, "flamingo", who="customer") == []
+    assert found(app, world, "printer flamingo", who="customer") == []
+    assert found(app, world, "printer -flamingo", who="customer") == [n]
+    numbers, page = search(app, world, "flamingo", who="staff")
+    assert page.snippets[ticket_id].note
+    numbers, page = search(app, world, "printer", who="customer")
+    assert "flamingo" not in str(page.snippets)
