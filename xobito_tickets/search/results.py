@@ -168,6 +168,9 @@ def search(query, scope, conditions=(), statuses=(), cursor=None, before=None, p
     )
     if not statuses:
         ids = [row[0] for row in rows]
+    elif not capped:
+        # Every match was read: the chosen statuses are among them.
+        ids = [row[0] for row in rows if row[1] in statuses]
     else:
         ids = session.scalars(
             _window(query, scope, [*conditions, Ticket.status.in_(statuses)], [Ticket.id], limit + 1)
