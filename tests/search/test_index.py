@@ -145,3 +145,22 @@ def test_notes_are_found_by_staff_and_never_by_the_customer(app, world, desk):
     assert page.snippets[ticket_id].note
     numbers, page = search(app, world, "printer", who="customer")
     assert "flamingo" not in str(page.snippets)
+
+
+def test_the_document_kept_reply_by_reply_is_the_one_a_reindex_builds(app, world, desk):
+    ticket_id = desk.ticket(
+        "t", "Ünïcode subject", "Body text.", replies=[("staff", "First answer."), ("customer", "Second, from me.")]
+    )
+    with app.app_context():
+        kept = session.execute(
+            sa.select(SearchDocument.subject, SearchDocument.public_text, SearchDocument.staff_text).where(
+                SearchDocument.ticket_id == ticket_id
+            )
+        ).one()
+        built = build_documents(Ticket.id == ticket_id)[0]
+        assert tuple(kept) == (built["subject"], built["public_text"], built["staff_text"])
+        if session.get_bind().dialect.name == "postgresql":
+            vector = sa.text("SELECT search_vector::text FROM tickets_search_documents WHERE ticket_id = :t")
+            before = session.scalar(vector, {"t": ticket_id})
+            reindex()
+            assert session.scalar(vector, {"t": ticket_id}) == before

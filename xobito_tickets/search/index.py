@@ -17,7 +17,7 @@ from ..db import begin_write, session
 from ..models import Reply, Tenant, Ticket, User, format_ticket_number
 from .models import SearchDocument
 from .query import tokens_of
-from .schema import FTS_TABLE, LANGUAGES, VECTOR_INDEX, create_index_structures
+from .schema import FTS_TABLE, LANGUAGES, VECTOR_COLUMN, VECTOR_INDEX, create_index_structures
 
 # Until replies carry a kind (internal notes), every reply is customer-facing.
 _REPLY_KIND = sa.literal("reply")
@@ -128,9 +128,13 @@ def write_documents(documents, configurations=None, db=session):
         for document in documents:
             tenant_id = document["tenant_id"]
             if tenant_id not in configurations:
-                language = db.execute(
-                    sa.select(Tenant.search_language).where(Tenant.id == tenant_id)
-                ).scalar_one_or_none()
+                if db is session:
+                    # In a request the tenant is in the session already: no query.
+                    language = session.get(Tenant, tenant_id).search_language
+                else:
+                    language = db.execute(
+                        sa.select(Tenant.search_language).where(Tenant.id == tenant_id)
+                    ).scalar_one_or_none()
                 configurations[tenant_id] = configuration_of(language)
             rows.append(
                 {
@@ -153,9 +157,53 @@ def index_tickets(ticket_ids):
         write_documents(build_documents(Ticket.id.in_(ticket_ids)))
 
 
-def on_ticket_changed(sender, ticket, **extra):
-    """Reindex the ticket whose text changed (a new ticket, a reply, a note)."""
-    index_tickets([ticket.id])
+def document_of(ticket, requester, messages=()):
+    """Return the document of ``ticket`` made from objects in hand: ``messages`` are (body, kind) pairs."""
+    header = f"{format_ticket_number(ticket.number)} {ticket.number} {requester.name} {requester.email}"
+    public = [body for body, kind in messages if not _is_note(kind)]
+    return {
+        "ticket_id": ticket.id,
+        "tenant_id": ticket.tenant_id,
+        "subject": ticket.subject,
+        "public_text": "\n".join([header, ticket.body, *public]),
+        "staff_text": "\n".join(body for body, kind in messages if _is_note(kind)),
+    }
+
+
+def append_message(ticket, body, kind="reply"):
+    """Add one message to the end of ``ticket``'s document in one statement (rebuilt whole if it has none)."""
+    column = "staff_text" if _is_note(kind) else "public_text"
+    params = {"ticket_id": ticket.id, "body": body, "separator": "\n"}
+    # The text grows by the message; PostgreSQL's vector by the message's words (weights
+    # as in write_documents: B customer-facing, D notes), positions after the old ones.
+    assignments = [f"{column} = CASE WHEN {column} = '' THEN :body ELSE {column} || :separator || :body END"]
+    if session.get_bind().dialect.name == "postgresql":
+        weight = "D" if _is_note(kind) else "B"
+        assignments.append(
+            f"{VECTOR_COLUMN} = coalesce({VECTOR_COLUMN}, ''::tsvector) || "
+            f"setweight(to_tsvector(CAST(:config AS regconfig), :words), '{weight}')"
+        )
+        params.update(
+            config=search_configuration(session.get(Tenant, ticket.tenant_id)), words=" ".join(tokens_of(body))
+        )
+    statement = f"UPDATE tickets_search_documents SET {', '.join(assignments)} WHERE ticket_id = :ticket_id"
+    if session.execute(sa.text(statement), params).rowcount == 0:
+        index_tickets([ticket.id])
+
+
+def on_ticket_created(sender, ticket, **extra):
+    """Index a new ticket from the objects in hand: one INSERT."""
+    requester = session.get(User, ticket.requester_id)
+    write_documents([document_of(ticket, requester)])
+
+
+def on_reply_posted(sender, ticket, reply, **extra):
+    """Add a reply to its ticket's document: one UPDATE."""
+    append_message(ticket, reply.body, _reply_kind(reply))
+
+
+def _reply_kind(reply):
+    return "reply"
 
 
 def on_tickets_merged(sender, ticket, **extra):
@@ -176,8 +224,8 @@ def connect_receivers():
     global _connected
     if _connected:
         return
-    signals.ticket_created.connect(on_ticket_changed)
-    signals.reply_posted.connect(on_ticket_changed)
+    signals.ticket_created.connect(on_ticket_created)
+    signals.reply_posted.connect(on_reply_posted)
     _connected = True
 
 
