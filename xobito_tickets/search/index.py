@@ -19,7 +19,8 @@ from .models import SearchDocument
 from .query import tokens_of
 from .schema import FTS_TABLE, LANGUAGES, VECTOR_COLUMN, VECTOR_INDEX, create_index_structures
 
-# Until replies carry a kind (internal notes), every reply is customer-facing.
+# Until replies carry a kind (internal notes: ``Reply.kind``, then selected here instead),
+# every reply is customer-facing. Notes go to ``staff_text``, which customers never search.
 _REPLY_KIND = sa.literal("reply")
 
 #: Tickets per batch when the index is rebuilt.
@@ -203,17 +204,9 @@ def on_reply_posted(sender, ticket, reply, **extra):
 
 
 def _reply_kind(reply):
+    # Replies have no kind yet on this branch; when internal notes land (``Reply.kind``),
+    # this returns ``reply.kind`` and ``note_added`` is connected to append_message(…, "note").
     return "reply"
-
-
-def on_tickets_merged(sender, ticket, **extra):
-    """Reindex both tickets of a merge: the source's messages moved to the target."""
-    ids = [ticket.id]
-    for name in ("source", "target", "into"):
-        other = extra.get(name)
-        if other is not None and hasattr(other, "id"):
-            ids.append(other.id)
-    index_tickets(ids)
 
 
 _connected = False
