@@ -11,6 +11,7 @@ from xobito_tickets.search.models import SearchDocument
 from xobito_tickets.search.query import parse
 from xobito_tickets.search.snippets import make_snippet
 from xobito_tickets.tickets.services import assign_ticket, post_reply
+from xobito_tickets.workspace.services import add_note
 
 from .conftest import search
 
@@ -164,3 +165,16 @@ def test_the_document_kept_reply_by_reply_is_the_one_a_reindex_builds(app, world
             before = session.scalar(vector, {"t": ticket_id})
             reindex()
             assert session.scalar(vector, {"t": ticket_id}) == before
+
+
+def test_a_note_added_in_the_workspace_is_staff_only_in_search(app, world, desk):
+    ticket_id = desk.ticket("t", "Printer jam", "The printer jams.")
+    with app.test_request_context():
+        add_note(session.get(Ticket, ticket_id), session.get(User, world.staff_id), "Owes us money: pelican")
+    n = desk.numbers["t"]
+    assert found(app, world, "pelican", who="staff") == [n]
+    assert found(app, world, "pelican", who="customer") == []
+    with app.app_context():
+        reindex()
+    assert found(app, world, "pelican", who="staff") == [n]
+    assert found(app, world, "pelican", who="customer") == []

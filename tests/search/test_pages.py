@@ -22,12 +22,6 @@ def numbers_listed(response):
     )
 
 
-def tabs(response):
-    html = response.get_data(as_text=True)
-    nav = html[html.index('<nav class="xt-tabs"') : html.index("</nav>", html.index('<nav class="xt-tabs"'))]
-    return dict(re.findall(r'>(\w+) <span class="xt-count">([\d,+]+)</span>', nav))
-
-
 @pytest.fixture
 def login(client):
     def login(email, tenant="acme"):
@@ -79,20 +73,15 @@ def test_staff_outside_the_department_do_not_find_it(app, world, desk, login):
     ]
 
 
-def test_tab_counts_stop_at_the_limit(app_config, app, world, desk, login):
+def test_the_count_of_matches_stops_at_the_limit(app_config, app, world, desk, login):
     app.config["TICKETS_SEARCH_LIMIT"] = 3
     for n in range(5):
         desk.ticket(f"t{n}", f"Gizmo {n}", "A gizmo.")
     response = login("ada@acme.test").get("/acme/admin/tickets?q=gizmo")
-    assert tabs(response) == {"All": "3+", "Open": "3+", "Answered": "0+", "Closed": "0+"}
+    assert "3+ matches, best first" in response.get_data(as_text=True)
     assert len(numbers_listed(response)) == 3
     app.config["TICKETS_SEARCH_LIMIT"] = 1000
-    assert tabs(login("ada@acme.test").get("/acme/admin/tickets?q=gizmo")) == {
-        "All": "5",
-        "Open": "5",
-        "Answered": "0",
-        "Closed": "0",
-    }
+    assert "5 matches, best first" in login("ada@acme.test").get("/acme/admin/tickets?q=gizmo").get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
@@ -167,7 +156,7 @@ def test_the_migration_indexes_the_tickets_already_there(tmp_path):
     desk = Desk(app, world)
     desk.ticket("t", "Pulsar", "Text.")
     with app.app_context():
-        downgrade(revision="0001")
+        downgrade(revision="inbound")  # the revision before the search index
         assert "tickets_search_documents" not in sa.inspect(app.extensions["sqlalchemy"].engine).get_table_names()
         upgrade()
         assert session.scalar(sa.select(sa.func.count()).select_from(SearchDocument)) == 1

@@ -19,10 +19,6 @@ from .models import SearchDocument
 from .query import tokens_of
 from .schema import FTS_TABLE, LANGUAGES, VECTOR_COLUMN, VECTOR_INDEX, create_index_structures
 
-# Until replies carry a kind (internal notes: ``Reply.kind``, then selected here instead),
-# every reply is customer-facing. Notes go to ``staff_text``, which customers never search.
-_REPLY_KIND = sa.literal("reply")
-
 #: Tickets per batch when the index is rebuilt.
 CHUNK = 2000
 
@@ -97,7 +93,7 @@ def build_documents(where, db=session):
     ids = [row.id for row in tickets]
     public, staff = {}, {}
     replies = db.execute(
-        sa.select(Reply.ticket_id, Reply.body, _REPLY_KIND)
+        sa.select(Reply.ticket_id, Reply.body, Reply.kind)
         .where(Reply.ticket_id.between(ids[0], ids[-1]) if len(ids) > 50 else Reply.ticket_id.in_(ids))
         .order_by(Reply.ticket_id, Reply.created_at, Reply.id)
     )
@@ -203,10 +199,13 @@ def on_reply_posted(sender, ticket, reply, **extra):
     append_message(ticket, reply.body, _reply_kind(reply))
 
 
+def on_note_added(sender, ticket, note, **extra):
+    """Add an internal note to the staff-only half of its ticket's document: one UPDATE."""
+    append_message(ticket, note.body, "note")
+
+
 def _reply_kind(reply):
-    # Replies have no kind yet on this branch; when internal notes land (``Reply.kind``),
-    # this returns ``reply.kind`` and ``note_added`` is connected to append_message(…, "note").
-    return "reply"
+    return reply.kind or "reply"
 
 
 _connected = False
@@ -219,6 +218,7 @@ def connect_receivers():
         return
     signals.ticket_created.connect(on_ticket_created)
     signals.reply_posted.connect(on_reply_posted)
+    signals.note_added.connect(on_note_added)
     _connected = True
 
 
