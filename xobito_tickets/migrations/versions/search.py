@@ -1,7 +1,7 @@
 """search: the full-text index (one document per ticket) and each tenant's search language
 
 Revision ID: search
-Revises: inbound
+Revises: people
 Create Date: 2026-12-07 01:30:00
 
 """
@@ -12,7 +12,7 @@ from xobito_tickets.search import index, schema
 
 # revision identifiers, used by Alembic.
 revision = 'search'
-down_revision = 'inbound'
+down_revision = 'people'
 branch_labels = None
 depends_on = None
 
