@@ -40,6 +40,7 @@ TARGETS = {
     "deep": ("≥ 0.9 × staff queue page 1", "queue", 0.9),
     "view": ("≥ 0.4 × ceiling", "ceiling", 0.4),
     "post": ("≥ 0.15 × ceiling", "ceiling", 0.15),
+    "search": ("≥ 0.5 × staff queue page 1", "queue", 0.5),
 }
 QUERY_BUDGET = 8
 
@@ -104,6 +105,7 @@ def build_pages(meta, app, deep_path=None):
         ]
         if deep_path:
             pages.append(Page("queue_page500", "Staff queue, page 500", "GET", deep_path, "staff", 200, "deep"))
+        pages += search_pages(meta)
         pages.append(
             Page(
                 "staff_ticket_view",
@@ -144,6 +146,37 @@ def build_pages(meta, app, deep_path=None):
         ),
     ]
     return pages
+
+
+def search_pages(meta):
+    """Return the staff queue's full-text search pages (SPEC §19)."""
+    t, department = meta["tenant"], meta["staff_departments"][0]
+    phrase = urllib.parse.quote(f'"{meta["phrase"]}"')
+    return [
+        Page("search_word", "Search, one word", "GET", f"/{t}/admin/tickets?q=invoice", "staff", 200, "search"),
+        Page(
+            "search_rare",
+            "Search, a rare word",
+            "GET",
+            f"/{t}/admin/tickets?q={meta['rare_word']}",
+            "staff",
+            200,
+            "search",
+        ),
+        Page("search_none", "Search, no match", "GET", f"/{t}/admin/tickets?q=zyxwvutsr", "staff", 200, "search"),
+        Page(
+            "search_phrase", "Search, two-word phrase", "GET", f"/{t}/admin/tickets?q={phrase}", "staff", 200, "search"
+        ),
+        Page(
+            "search_filtered",
+            "Search + status + department",
+            "GET",
+            f"/{t}/admin/tickets?q=invoice&status=open&department={department}",
+            "staff",
+            200,
+            "search",
+        ),
+    ]
 
 
 def csrf_from(text):

@@ -19,6 +19,11 @@ PAGE_ORDER = [
     "queue_filtered",
     "queue_search",
     "queue_page500",
+    "search_word",
+    "search_rare",
+    "search_none",
+    "search_phrase",
+    "search_filtered",
     "staff_ticket_view",
     "post_create",
     "post_reply",
@@ -97,7 +102,7 @@ def page_table(run):
     ]
     for page in run["pages"].values():
         extra = [str(c) if c is not None else "–" for c in (page.get("queries_one"), page.get("queries_100"))]
-        target_value = f" ({page['target_value']:.2f})" if page["target"] == "deep" else ""
+        target_value = f" ({page['target_value']:.2f})" if page["target"] in ("deep", "search") else ""
         ok_note = "" if page["ok_requests"] else " (failed requests)"
         lines.append(
             f"| {page['label']} | {page['rps']:.0f} | {page.get('ceiling_rps', 0):.0f} | {page['p50_ms']:.1f} | "
@@ -123,6 +128,13 @@ def run_section(run):
         *page_table(run),
         "",
     ]
+    index = run.get("search_index")
+    if index:
+        lines += [
+            f"Search index: {index['documents']:,} documents built in {index['seconds']:.0f} s "
+            f"(`flask tickets reindex`); {index['size_mb']:,.0f} MB ({index['detail']}).",
+            "",
+        ]
     if run.get("missing"):
         lines += [f"Not measured: {run['missing']}", ""]
     return lines

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench import pgserver, report, seed  # noqa: E402
+from bench import pgserver, report, search_index, seed  # noqa: E402
 from bench.load import Browser, Gunicorn, ensure_wrk, run_wrk  # noqa: E402
 from bench.pages import InProcess, build_pages, has_staff_side  # noqa: E402
 from bench.serve import bench_config  # noqa: E402
@@ -49,6 +49,7 @@ class SQLiteDatabase:
         self.seed_path = os.path.join(WORK_DIR, self.name + ".sqlite")
         self.storage = os.path.join(WORK_DIR, self.name + "-storage")
         self.run_path = os.path.join(WORK_DIR, "run.sqlite")
+        self.stats_path = os.path.join(WORK_DIR, self.name + ".search.json")
         self.reseed = reseed
 
     def prepare(self):
@@ -60,6 +61,7 @@ class SQLiteDatabase:
                     os.remove(path)
             shutil.rmtree(self.storage, ignore_errors=True)
             seed.seed(seed.SQLiteSink(tmp), self.tickets, self.storage, log)
+            search_index.build("sqlite:///" + tmp, self.storage, self.stats_path, log)
             os.replace(tmp, self.seed_path)
             # Seeds of the same size for an older schema or generator are of no use now.
             for old in glob.glob(os.path.join(WORK_DIR, f"seed-v*-{self.tickets}-*")):
@@ -94,6 +96,7 @@ class PostgresDatabase:
         self.storage = os.path.join(WORK_DIR, seed.seed_name(tickets) + "-pg-storage")
         self.server = None
         self.given_url = url
+        self.stats_path = os.path.join(WORK_DIR, self.name + ".search.json")
 
     def prepare(self):
         if self.given_url:
@@ -114,6 +117,7 @@ class PostgresDatabase:
             )
             shutil.rmtree(self.storage, ignore_errors=True)
             seed.seed(seed.PostgresSink(pgserver.with_database(admin, tmp)), self.tickets, self.storage, log)
+            search_index.build(pgserver.with_database(admin, tmp), self.storage, self.stats_path, log)
             pgserver.run_sql(admin, f'ALTER DATABASE "{tmp}" RENAME TO "{self.name}"')
             for old in pgserver.databases_like(admin, f"seed_v%_{self.tickets}_%"):
                 if old != self.name:
@@ -364,6 +368,7 @@ def run_once(args, database):
         f"{args.rounds} rounds alternating with the ceiling, after {args.warmup} s warm-up; gunicorn 2 sync workers",
         "conditions": conditions(database),
         "missing": "; ".join(missing),
+        "search_index": search_index.load(database.stats_path),
         **results,
     }
 

@@ -21,7 +21,7 @@ from xobito_tickets import models  # noqa: F401  (registers the tables on the me
 from xobito_tickets.db import metadata
 
 #: Bump when the generated data changes, so old seeded databases are not reused.
-SEED_VERSION = 4
+SEED_VERSION = 5
 TENANT_SLUG = "bench"
 PASSWORD = "bench-password"
 DEPARTMENTS = ["Support", "Billing", "Sales", "Technical", "Accounts"]
@@ -29,6 +29,12 @@ STAFF_COUNT = 10  # one admin and nine staff members
 CUSTOMER_COUNT = 1000
 THREAD_REPLIES = 50  # replies on the one long ticket
 CHUNK = 20_000
+#: Words the search pages look for: one ticket in 10,000 names a rare word; one in 100 has
+#: a two-word phrase whose words are common on their own (both are subject words).
+RARE_WORD = "kerberos"
+RARE_TEXT = "The Kerberos ticket expired overnight."
+PHRASE = "export timeout"
+PHRASE_TEXT = "The export timeout happens again."
 
 SUBJECT_WORDS = (
     "login invoice export password sync upload report billing account refund email api "
@@ -116,6 +122,8 @@ class Plan:
             "reply_number": f"TKT-{self.reply_number:06d}",
             "one_reply_number": f"TKT-{self.one_reply_number:06d}",
             "solo_number": f"TKT-{self.solo_number:06d}",
+            "rare_word": RARE_WORD,
+            "phrase": PHRASE,
         }
 
 
@@ -237,7 +245,7 @@ class Rows:
                     plan.tenant_id,
                     number,
                     self.subjects[number % len(self.subjects)],
-                    self.texts[number % len(self.texts)][:1000],
+                    self._body(number),
                     department_id,
                     priority,
                     status,
@@ -249,6 +257,15 @@ class Rows:
                 )
             )
         return out
+
+    def _body(self, number):
+        """Return the body of ticket ``number``: a generated text, with the search pages' words in a few."""
+        body = self.texts[number % len(self.texts)]
+        if number % 10_000 == 7:
+            body = RARE_TEXT + " " + body
+        if number % 100 == 3:
+            body = body + " " + PHRASE_TEXT
+        return body[:1000]
 
     def other_tenant_tickets(self):
         """Return the rows of the second, small tenant (so tenant scoping has work to do)."""

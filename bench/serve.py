@@ -16,6 +16,8 @@ def bench_config(database_url, storage_root, **overrides):
         # Plain HTTP on loopback: the cookie must not be Secure-only.
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
+        # gunicorn is reached at 127.0.0.1, the in-process test client at localhost.
+        "TRUSTED_HOSTS": ["127.0.0.1", "localhost"],
     }
     config.update(overrides)
     return config

@@ -53,6 +53,13 @@ DEFAULTS = {
     "TICKETS_SUBJECT_MAX": 255,
     #: Rows per page on list pages.
     "TICKETS_PAGE_SIZE": 25,
+    #: Search: the language whose stemming PostgreSQL uses for a tenant that chose none
+    #: (``simple`` for none; see ``search.schema.LANGUAGES``). SQLite folds case and
+    #: accents and matches prefixes in every language, without stemming.
+    "TICKETS_SEARCH_LANGUAGE": "english",
+    #: Search: a word search ranks the newest this many matching tickets the person may
+    #: see, and the tabs count up to it ("1,000+"), so a search costs the same at any size.
+    "TICKETS_SEARCH_LIMIT": 1000,
     #: How the tenant is found: ``"path"`` (``/{subdomain}/...``), ``"subdomain"``
     #: (``{subdomain}.example.com``; needs SERVER_NAME and
     #: ``Flask(__name__, subdomain_matching=True)``), ``"single"`` (one fixed tenant,

@@ -24,7 +24,7 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
-from . import mail
+from . import mail, search
 from .api import pages as api_pages
 from .api import views as api_views
 from .auth import account_views, reset_views
@@ -157,6 +157,7 @@ class Tickets:
         mail.init_app(app, app.extensions[EXTENSION_KEY])
         webhook_events.connect_receivers()
         inbound_setup.init_app(app)
+        search.init_app(app)
 
     def tenant_resolver(self, func):
         """Decorator: ``func(slug) -> Tenant | str | None`` finds the tenant of a request.

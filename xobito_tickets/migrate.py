@@ -23,6 +23,7 @@ from flask import current_app
 
 from .db import configure_sqlite_engine, metadata
 from .models import UTCDateTime
+from .search import schema as search_schema
 
 #: The Alembic scripts, inside the package (so a wheel carries them).
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations")
@@ -64,6 +65,7 @@ def _run(fn, destination=None, **env_options):
                 render_as_batch=True,
                 compare_type=True,
                 render_item=_render_item,
+                include_object=search_schema.include_object,
             )
             with env.begin_transaction():
                 env.run_migrations()
@@ -112,8 +114,12 @@ def include_object(obj, name, type_, reflected, compare_to):
     the helpdesk's tables, which the host's models do not know.
     """
     if type_ == "table":
-        return name not in metadata.tables and name != VERSION_TABLE
+        return name not in metadata.tables and name != VERSION_TABLE and not search_schema.is_searchable_object(name)
     table = getattr(obj, "table", None)
     if table is not None and type_ in ("column", "index", "unique_constraint", "foreign_key_constraint"):
-        return table.name not in metadata.tables and table.name != VERSION_TABLE
+        return (
+            table.name not in metadata.tables
+            and table.name != VERSION_TABLE
+            and not search_schema.is_searchable_object(table.name)
+        )
     return True

@@ -129,6 +129,9 @@ class Tenant(Base):
     #: Staff and admins must use two-factor login (auth/twofactor.py) before any staff page.
     require_two_factor: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The language whose stemming search uses on PostgreSQL (``english``, ``german`` …,
+    #: see ``search.schema.LANGUAGES``); None: TICKETS_SEARCH_LANGUAGE.
+    search_language: Mapped[str | None] = mapped_column(sa.String(32))
 
     def __repr__(self):
         return f"<Tenant {self.slug}>"

@@ -8,6 +8,7 @@ from flask_migrate import downgrade, upgrade
 
 from xobito_tickets import create_app
 from xobito_tickets.db import metadata
+from xobito_tickets.search.schema import include_object, is_searchable_object
 
 
 @pytest.fixture
@@ -28,8 +29,10 @@ def empty_app(tmp_path):
 
 
 def _tables(app):
+    """Return the tables of the app's database, less the search index's FTS5 tables (made by its own DDL)."""
     with app.app_context():
-        return set(sa.inspect(app.extensions["sqlalchemy"].engine).get_table_names())
+        names = sa.inspect(app.extensions["sqlalchemy"].engine).get_table_names()
+    return {name for name in names if not is_searchable_object(name)}
 
 
 def test_upgrade_builds_the_schema_and_autogenerate_finds_no_difference(empty_app):
@@ -38,7 +41,9 @@ def test_upgrade_builds_the_schema_and_autogenerate_finds_no_difference(empty_ap
         upgrade()  # what `flask db upgrade` runs
         engine = empty_app.extensions["sqlalchemy"].engine
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "include_object": include_object}
+            )
             differences = compare_metadata(context, metadata)
     assert differences == []
     assert set(metadata.tables) | {"alembic_version"} == _tables(empty_app)

@@ -148,7 +148,8 @@ def test_assignee_me_is_the_logged_in_person(client, tickets):
     ],
 )
 def test_search_over_number_subject_and_customer(admin, q, expected):
-    assert listed(admin.get("/acme/admin/tickets", query_string={"q": q})) == keys(*expected)
+    # A search with words is ranked by relevance (tests/search checks the order).
+    assert sorted(listed(admin.get("/acme/admin/tickets", query_string={"q": q}))) == sorted(keys(*expected))
 
 
 def test_number_search_points_at_the_ticket(admin):

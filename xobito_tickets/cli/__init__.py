@@ -9,6 +9,7 @@ from .api import token_cli, webhook_cli
 from .host import db_cli, sync_users
 from .inbound import fetch_mail, inbound_cli, receive_mail
 from .mail import outbox_cli, send_mail
+from .search import reindex_command
 from .workspace import demo, department_cli, recount, tenant_cli, user_cli
 
 #: ``flask tickets …``: every command of the module, under one group so none clashes with a host's.
@@ -20,6 +21,7 @@ for _command in (
     department_cli,
     demo,
     recount,
+    reindex_command,
     send_mail,
     outbox_cli,
     sync_users,

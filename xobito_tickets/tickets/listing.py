@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
@@ -26,6 +27,8 @@ from ..models import (
     UTCDateTime,
     format_ticket_number,
 )
+from ..search import Scope, match_clause, number_clause, search
+from ..search import parse as parse_search
 from ..web.forms import parse_row_id
 from .access import visible_counts_clause, visible_tickets_parts
 from .counts import count_by_status
@@ -41,8 +44,6 @@ SORT_LABELS = {"activity": _l("Last activity"), "priority": _l("Priority"), "cre
 #: A search word that names a ticket: ``TKT-000042``, ``#42`` (number only) or
 #: plain digits ``000042`` / ``42`` (the number, or the digits in a subject or name).
 _NUMBER_WORD = re.compile(r"^(TKT-|#)?([0-9]{1,12})$", re.IGNORECASE)
-#: At most this many words of a search are used; each one must match.
-MAX_SEARCH_WORDS = 8
 
 
 def parse_number_query(text):
@@ -52,43 +53,6 @@ def parse_number_query(text):
         return None
     number = int(match.group(2))
     return number if 0 < number <= MAX_TICKET_NUMBER else None
-
-
-def _contains(column, word):
-    """Return a case-insensitive "column contains word" condition (``%`` and ``_`` literal).
-
-    SQLite's LIKE already ignores case (ASCII, the same as its lower()), so there the
-    column is compared as it is and the scan stays on the index; elsewhere ILIKE.
-    """
-    if session.get_bind().dialect.name == "sqlite":
-        return column.contains(word, autoescape=True)
-    return column.icontains(word, autoescape=True)
-
-
-def search_clause(q, tenant_id):
-    """Return the SQL condition of a queue search over number, subject and customer.
-
-    Every word must match: the ticket number (``TKT-000042``, ``000042``, ``42``), a
-    part of the subject, or a part of the customer's name or email. Case-insensitive;
-    ``%`` and ``_`` are literal.
-    """
-    conditions = []
-    for word in q.split()[:MAX_SEARCH_WORDS]:
-        match = _NUMBER_WORD.match(word)
-        number = int(match.group(2)) if match else None
-        if number is not None and not 0 < number <= MAX_TICKET_NUMBER:
-            number = None  # no ticket has it, and PostgreSQL refuses to compare it with the column
-        if match and match.group(1):
-            # An explicit ticket reference means the number and nothing else.
-            conditions.append(Ticket.number == number if number else sa.false())
-            continue
-        customers = sa.select(User.id).where(
-            User.tenant_id == tenant_id,
-            sa.or_(_contains(User.name, word), _contains(User.email, word)),
-        )
-        text_match = sa.or_(_contains(Ticket.subject, word), Ticket.requester_id.in_(customers))
-        conditions.append(sa.or_(Ticket.number == number, text_match) if number else text_match)
-    return sa.and_(sa.true(), *conditions)
 
 
 @dataclass
@@ -119,19 +83,29 @@ class TicketFilters:
         if parse_row_id(raw) in {d.id for d in departments}:
             department_id = int(raw)
         filters = cls(statuses=statuses, priorities=priorities, department_id=department_id)
+        filters.q = " ".join(args.get("q", "").split())[:200]
         if allow_staff_filters:
             raw = args.get("assignee", "")
             if raw in ("me", "none") or parse_row_id(raw) in {u.id for u in staff}:
                 filters.assignee = raw
-            filters.q = " ".join(args.get("q", "").split())[:200]
             sort = args.get("sort", "activity")
             filters.sort = sort if sort in SORTS else "activity"
         return filters
 
-    def conditions(self, user=None, table=Ticket):
+    @property
+    def search_query(self):
+        """The search box's text as a :class:`~xobito_tickets.search.SearchQuery`."""
+        return parse_search(self.q)
+
+    def is_ranked(self):
+        """True when the search has words: the list is then ranked by :func:`xobito_tickets.search.search`."""
+        return bool(self.q) and self.search_query.has_words
+
+    def conditions(self, user=None, table=Ticket, words=True):
         """Return the SQL conditions of these filters, on ``Ticket`` or on ``QueueCount``.
 
-        ``QueueCount`` has no search: count a search from the tickets.
+        ``QueueCount`` has no search: count a search from the tickets. ``words=False``
+        leaves the search's words out (the ranked search applies them itself).
         """
         conds = []
         if self.statuses:
@@ -150,7 +124,12 @@ class TicketFilters:
         if self.q and user is not None:
             if table is not Ticket:
                 raise ValueError("a search is counted from the tickets")
-            conds.append(search_clause(self.q, user.tenant_id))
+            query = self.search_query
+            numbers = number_clause(query)
+            if numbers is not None:
+                conds.append(numbers)
+            if words and query.has_words:
+                conds.append(match_clause(query, Scope.of(user, sa.true())))
         return conds
 
     def is_active(self):
@@ -221,15 +200,18 @@ def decode_cursor(cursor, sort):
     return values
 
 
-def status_counts(user, filters):
+def status_counts(user, filters, page=None):
     """Return ``{status: count}`` of the tickets ``user`` sees that match every filter but the status.
 
     These are the numbers on the queue's status tabs: the same visibility and the same
     other filters as the list, so a tab never promises tickets the list will not show.
     Without a search they are summed from the counts the services keep
-    (:mod:`.queuecounts`), a few hundred rows whatever the size of the queue; a search
-    counts its matches among the tickets.
+    (:mod:`.counts`), a few hundred rows whatever the size of the queue; a search
+    with words counts its matches in the index, up to TICKETS_SEARCH_LIMIT (the
+    ``page`` of that search already holds them).
     """
+    if page is not None and page.search is not None:
+        return page.search.status_counts
     others = dataclasses.replace(filters, statuses=[])
     counts = {status.value: 0 for status in TicketStatus}
     if not others.q:
@@ -343,15 +325,16 @@ class Page:
     next_cursor: str | None
     prev_cursor: str | None
     is_first: bool
+    #: The :class:`~xobito_tickets.search.SearchPage` when the list was ranked by a search.
+    search: object = None
+
+    @property
+    def snippets(self):
+        """``{ticket id: Snippet}`` of a ranked search, else empty."""
+        return self.search.snippets if self.search is not None else {}
 
 
-def paginate_tickets(visibility, filters, cursor=None, before=None, per_page=25, user=None, with_people=False):
-    """Return one page of :class:`TicketRow` matching ``visibility`` and the filters.
-
-    ``with_people``: each row also names its requester and assignee (the staff queue).
-    """
-    sort = filters.sort if filters.sort in SORTS else "activity"
-    columns = SORTS[sort]
+def _row_statement(with_people):
     stmt = sa.select(*_ROW_COLUMNS)
     if with_people:
         stmt = (
@@ -359,7 +342,46 @@ def paginate_tickets(visibility, filters, cursor=None, before=None, per_page=25,
             .outerjoin(_REQUESTER, _REQUESTER.id == Ticket.requester_id)
             .outerjoin(_ASSIGNEE, _ASSIGNEE.id == Ticket.assignee_id)
         )
-    stmt = stmt.where(visibility, *filters.conditions(user))
+    return stmt
+
+
+def _ranked_page(visibility, filters, cursor, before, per_page, user, with_people):
+    """Return the page of a search with words: best match first (:func:`xobito_tickets.search.search`)."""
+    others = dataclasses.replace(filters, statuses=[])
+    found = search(
+        filters.search_query,
+        Scope.of(user, visibility),
+        others.conditions(user, words=False),
+        filters.statuses,
+        cursor=cursor,
+        before=before,
+        per_page=per_page,
+        limit=current_app.config["TICKETS_SEARCH_LIMIT"],
+    )
+    rows = {}
+    if found.ids:
+        for row in session.execute(_row_statement(with_people).where(Ticket.id.in_(found.ids))):
+            rows[row[0]] = TicketRow(row, with_people)
+    return Page(
+        items=[rows[ticket_id] for ticket_id in found.ids if ticket_id in rows],
+        next_cursor=found.next_cursor,
+        prev_cursor=found.prev_cursor,
+        is_first=found.is_first,
+        search=found,
+    )
+
+
+def paginate_tickets(visibility, filters, cursor=None, before=None, per_page=25, user=None, with_people=False):
+    """Return one page of :class:`TicketRow` matching ``visibility`` and the filters.
+
+    ``with_people``: each row also names its requester and assignee (the staff queue).
+    A search with words is ranked by relevance instead of sorted (see :mod:`xobito_tickets.search`).
+    """
+    if filters.is_ranked() and user is not None:
+        return _ranked_page(visibility, filters, cursor, before, per_page, user, with_people)
+    sort = filters.sort if filters.sort in SORTS else "activity"
+    columns = SORTS[sort]
+    stmt = _row_statement(with_people).where(visibility, *filters.conditions(user))
     going_back = False
     values = decode_cursor(before, sort) if before else None
     if values is not None:

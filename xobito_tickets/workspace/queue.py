@@ -158,9 +158,9 @@ class QueueFilters(TicketFilters):
             filters.tab = DEFAULT_TAB
         return filters
 
-    def conditions(self, user=None, table=Ticket):
-        """Return Part 1's conditions plus the tab's and the tags'."""
-        conds = super().conditions(user, table)
+    def conditions(self, user=None, table=Ticket, words=True):
+        """Return Part 1's conditions plus the tab's and the tags' (``words``: see TicketFilters.conditions)."""
+        conds = super().conditions(user, table, words=words)
         if table is not Ticket:
             return conds
         if self.tab is not None and user is not None:

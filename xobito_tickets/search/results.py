@@ -1,0 +1,319 @@
+"""Ranked search pages and capped counts, on SQLite (FTS5, bm25) and PostgreSQL (tsvector, ts_rank).
+
+A word search reads the index in ticket order, newest first, keeps the tickets the
+person may see that pass the other filters, and stops at TICKETS_SEARCH_LIMIT of them;
+those are ranked by relevance and paged by keyset over ``(rank, id)``. So a search costs
+about the same at 10,000 and at 1,000,000 tickets, and the counts say "1,000+" past the
+limit instead of counting every match (Zendesk's search also stops at 1,000 results).
+"""
+
+import base64
+import binascii
+import math
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import REGCONFIG
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.selectable import Alias
+from sqlalchemy.sql.util import ClauseAdapter
+
+from ..db import session
+from ..models import MAX_ROW_ID, Ticket
+from .index import search_configuration
+from .models import SEARCH_PROBE_INDEX, SearchDocument
+from .query import fts5_expression, tsquery_text
+from .schema import FTS_TABLE, VECTOR_COLUMN
+from .snippets import make_snippet
+
+#: Column weights of bm25 (subject, customer-facing text, notes) and of ts_rank (D, C, B, A).
+BM25_WEIGHTS = (4.0, 1.0, 1.0)
+TS_RANK_WEIGHTS = "'{0.4, 0.2, 0.4, 1.0}'::float4[]"
+#: How many of the newest matches are ordered by relevance (the rest follow, newest first):
+#: ranking costs a lookup per match, so it is kept to the first ten pages.
+RANKED = 250
+#: The rank of the matches after the ranked ones.
+UNRANKED = float("inf")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose search it is: the tenant, the SQL condition of the tickets they may see, and their side."""
+
+    tenant_id: int
+    visibility: object
+    #: Staff searches read notes; customers' never do.
+    staff: bool
+    #: PostgreSQL text search configuration of the tenant (``tickets_english`` …).
+    configuration: str = "tickets_simple"
+
+    @classmethod
+    def of(cls, user, visibility):
+        """Return the scope of ``user``'s search, given their visibility (``access.visible_tickets_clause``)."""
+        return cls(user.tenant_id, visibility, bool(user.is_staff), search_configuration(user.tenant))
+
+
+class CappedCount(int):
+    """A count that stopped at the search limit: ``capped`` means "at least this many"."""
+
+    def __new__(cls, value, capped=False):
+        count = super().__new__(cls, value)
+        count.capped = capped
+        return count
+
+    @property
+    def label(self):
+        """The count as a tab shows it: ``12`` or ``1,000+``."""
+        return f"{int(self):,}+" if self.capped else str(int(self))
+
+    __str__ = label.fget
+
+
+class StatusCounts(dict):
+    """``{status: CappedCount}`` of a search, with the ``total`` of every status."""
+
+    def __init__(self, counts, total):
+        super().__init__(counts)
+        self.total = total
+
+    def __missing__(self, status):
+        return CappedCount(0, self.total.capped)
+
+
+@dataclass
+class SearchPage:
+    """One page of ranked results: ticket ids best first, their snippets, the cursors around it, the counts."""
+
+    ids: list
+    snippets: dict
+    next_cursor: str | None
+    prev_cursor: str | None
+    is_first: bool
+    #: :class:`StatusCounts` of the matches with every filter but the status.
+    status_counts: dict = field(default_factory=dict)
+    #: Every match with every filter (the list's own total), a :class:`CappedCount`.
+    total: CappedCount = CappedCount(0)
+
+
+def _window(query, scope, conditions, columns, limit):
+    """Return the statement of the newest ``limit`` matches in ``scope`` passing ``conditions``, as ``columns``."""
+    if session.get_bind().dialect.name == "postgresql":
+        documents = SearchDocument.__table__
+        vector = sa.literal_column(f"{documents.name}.{VECTOR_COLUMN}")
+        return (
+            sa.select(*columns)
+            .select_from(documents)
+            .join(Ticket, Ticket.id == documents.c.ticket_id)
+            .where(
+                documents.c.tenant_id == scope.tenant_id,
+                vector.op("@@")(_tsquery(query, scope)),
+                Ticket.tenant_id == scope.tenant_id,
+                scope.visibility,
+                *conditions,
+            )
+            .order_by(documents.c.ticket_id.desc())
+            .limit(limit)
+        )
+    fts = sa.table(FTS_TABLE, sa.column("rowid"))
+    # The index drives the join, newest match first ("+rowid": the tickets never drive
+    # it), and each match is checked in the probe index, a few bytes per ticket, rather
+    # than in its whole row: the filters and visibility are moved onto that alias.
+    probe = _ProbeTickets._construct(Ticket.__table__, name="search_probe")
+    adapt = ClauseAdapter(probe).traverse
+    return (
+        sa.select(*[adapt(column.expression) for column in columns])
+        .select_from(fts)
+        .join(probe, probe.c.id == sa.literal_column(f"+{FTS_TABLE}.rowid"))
+        .where(
+            _fts_match(query, scope),
+            probe.c.tenant_id == scope.tenant_id,
+            adapt(scope.visibility),
+            *[adapt(condition) for condition in conditions],
+        )
+        .order_by(fts.c.rowid.desc())
+        .limit(limit)
+    )
+
+
+class _ProbeTickets(Alias):
+    """The tickets table read through the probe index (SQLite: ``AS search_probe INDEXED BY …``)."""
+
+    inherit_cache = True
+
+
+@compiles(_ProbeTickets, "sqlite")
+def _render_probe(element, compiler, **kw):
+    text = compiler.visit_alias(element, **kw)
+    if kw.get("asfrom") and not kw.get("ashint"):
+        text += f" INDEXED BY {SEARCH_PROBE_INDEX.name}"
+    return text
+
+
+def search(query, scope, conditions=(), statuses=(), cursor=None, before=None, per_page=25, limit=1000):
+    """Return the :class:`SearchPage` of the tickets in ``scope`` matching ``query``, best first.
+
+    ``conditions``: the other filters (SQL conditions on ``Ticket``); ``statuses``: the
+    status filter, which the counts leave out (the counts are those of the status tabs).
+    The newest ``limit`` matches are ranked; counts stop at ``limit`` ("1,000+").
+    One scan of the index serves the counts and the list when no status is chosen.
+    """
+    rows = session.execute(_window(query, scope, conditions, [Ticket.id, Ticket.status], limit + 1)).all()
+    capped = len(rows) > limit
+    rows = rows[:limit]
+    tally = {}
+    for row in rows:
+        tally[row[1]] = tally.get(row[1], 0) + 1
+    status_counts = StatusCounts(
+        {status: CappedCount(n, capped) for status, n in tally.items()}, CappedCount(len(rows), capped)
+    )
+    if not statuses:
+        ids = [row[0] for row in rows]
+    elif not capped:
+        # Every match was read: the chosen statuses are among them.
+        ids = [row[0] for row in rows if row[1] in statuses]
+    else:
+        ids = session.scalars(
+            _window(query, scope, [*conditions, Ticket.status.in_(statuses)], [Ticket.id], limit + 1)
+        ).all()
+        capped = len(ids) > limit
+        ids = ids[:limit]
+    ranks = _ranks(query, scope, ids[:RANKED])
+    # The newest RANKED matches by relevance; older ones after them, newest first.
+    candidates = [(ranks.get(ticket_id, UNRANKED), ticket_id) for ticket_id in ids]
+    return _page(query, scope, candidates, CappedCount(len(ids), capped), status_counts, cursor, before, per_page)
+
+
+def _ranks(query, scope, ids):
+    """Return ``{ticket id: rank}`` of ``ids`` (lower is better): bm25 on SQLite, negated ts_rank on PostgreSQL."""
+    if not ids:
+        return {}
+    if session.get_bind().dialect.name == "postgresql":
+        documents = SearchDocument.__table__
+        vector = sa.literal_column(f"{documents.name}.{VECTOR_COLUMN}")
+        rank = -sa.func.ts_rank(sa.literal_column(TS_RANK_WEIGHTS), vector, _tsquery(query, scope))
+        stmt = sa.select(documents.c.ticket_id, rank).where(documents.c.ticket_id.in_(ids))
+    else:
+        # FTS5 reads a rowid range natively; the few invisible matches in it are ignored.
+        fts = sa.table(FTS_TABLE, sa.column("rowid"))
+        stmt = sa.select(fts.c.rowid, sa.func.bm25(sa.literal_column(FTS_TABLE), *BM25_WEIGHTS)).where(
+            _fts_match(query, scope), fts.c.rowid.between(min(ids), max(ids))
+        )
+    wanted = set(ids)
+    return {ticket_id: rank for ticket_id, rank in session.execute(stmt) if ticket_id in wanted}
+
+
+def _tsquery(query, scope):
+    return sa.func.to_tsquery(
+        sa.cast(sa.bindparam("search_config", scope.configuration), REGCONFIG),
+        sa.bindparam("search_query", tsquery_text(query, staff=scope.staff)),
+    )
+
+
+def _fts_match(query, scope):
+    return sa.literal_column(FTS_TABLE).op("MATCH")(
+        sa.bindparam("search_query", fts5_expression(query, staff=scope.staff))
+    )
+
+
+def _page(query, scope, candidates, total, status_counts, cursor, before, per_page):
+    """Cut one page of ``candidates`` ((rank, id) pairs) by keyset and make its snippets."""
+    # Best first: lowest rank (bm25 is negative, ts_rank is negated), then newest.
+    candidates.sort(key=lambda pair: (pair[0], -pair[1]))
+    position = decode_cursor(before) if before else None
+    going_back = position is not None
+    if going_back:
+        key = (position[0], -position[1])
+        earlier = [pair for pair in candidates if (pair[0], -pair[1]) < key]
+        rows = earlier[-(per_page + 1) :]
+        more = len(rows) > per_page
+        rows = rows[-per_page:] if more else rows
+        is_first = not more
+        next_cursor = encode_cursor(*rows[-1]) if rows else None
+        prev_cursor = encode_cursor(*rows[0]) if rows and more else None
+    else:
+        position = decode_cursor(cursor) if cursor else None
+        if position is not None:
+            key = (position[0], -position[1])
+            candidates = [pair for pair in candidates if (pair[0], -pair[1]) > key]
+        rows = candidates[: per_page + 1]
+        more = len(rows) > per_page
+        rows = rows[:per_page]
+        is_first = position is None
+        next_cursor = encode_cursor(*rows[-1]) if rows and more else None
+        prev_cursor = encode_cursor(*rows[0]) if rows and not is_first else None
+    ids = [pair[1] for pair in rows]
+    return SearchPage(
+        ids=ids,
+        snippets=snippets_of(query, ids, staff=scope.staff),
+        next_cursor=next_cursor,
+        prev_cursor=prev_cursor,
+        is_first=is_first,
+        status_counts=status_counts,
+        total=total,
+    )
+
+
+def snippets_of(query, ticket_ids, staff):
+    """Return ``{ticket id: Snippet or None}``; customers' snippets never come from notes."""
+    if not ticket_ids:
+        return {}
+    documents = SearchDocument.__table__
+    texts = session.execute(
+        sa.select(documents.c.ticket_id, documents.c.public_text, documents.c.staff_text if staff else sa.null()).where(
+            documents.c.ticket_id.in_(ticket_ids)
+        )
+    ).all()
+    return {
+        ticket_id: make_snippet(query, public or "", staff_text if staff else None)
+        for ticket_id, public, staff_text in texts
+    }
+
+
+def match_clause(query, scope):
+    """Return a SQL condition on ``Ticket.id``: the ticket's text matches ``query`` (unranked, unlimited).
+
+    For lists that keep their own order and read every match (a CSV export, an API sorted
+    by date). Visibility is not part of it: combine it with the person's visibility.
+    """
+    if not query.has_words:
+        return sa.true()
+    if session.get_bind().dialect.name == "postgresql":
+        documents = SearchDocument.__table__
+        vector = sa.literal_column(f"{documents.name}.{VECTOR_COLUMN}")
+        return Ticket.id.in_(
+            sa.select(documents.c.ticket_id).where(
+                documents.c.tenant_id == scope.tenant_id, vector.op("@@")(_tsquery(query, scope))
+            )
+        )
+    fts = sa.table(FTS_TABLE, sa.column("rowid"))
+    return Ticket.id.in_(sa.select(fts.c.rowid).where(_fts_match(query, scope)))
+
+
+def number_clause(query):
+    """Return the SQL condition of the ticket numbers ``query`` names (``TKT-000042``, ``#42``), or None."""
+    if query.impossible:
+        return sa.false()
+    if query.numbers:
+        return Ticket.number.in_(query.numbers)
+    return None
+
+
+def encode_cursor(rank, ticket_id):
+    """Return the opaque cursor of the result ``(rank, ticket_id)``."""
+    raw = f"{float(rank)!r}~{int(ticket_id)}"
+    return "s" + base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor):
+    """Return ``(rank, ticket_id)`` of a cursor, or None if it is not one of ours."""
+    if not cursor or len(cursor) > 200 or not cursor.startswith("s"):
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor[1:] + "=" * (-len(cursor[1:]) % 4)).decode()
+        rank_text, id_text = raw.split("~")
+        rank, ticket_id = float(rank_text), int(id_text)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+    if math.isnan(rank) or rank == -math.inf or not 0 < ticket_id <= MAX_ROW_ID:
+        return None
+    return rank, ticket_id

@@ -1,0 +1,139 @@
+"""The database-specific half of the search index, beside the portable ``tickets_search_documents`` table.
+
+- SQLite: an FTS5 table over the documents (external content, so the text is stored
+  once), ``unicode61 remove_diacritics 2`` (case- and accent-insensitive) with prefix
+  indexes for two and three characters, kept in step by triggers on the documents.
+- PostgreSQL: the ``unaccent`` extension, one text search configuration per language
+  (``tickets_english`` …: unaccent, then that language's stemmer), a weighted
+  ``search_vector`` column (A subject, B customer-facing text, D notes) and its GIN index.
+
+Created with the table (``metadata.create_all``) and by the ``search`` migration. Alembic
+cannot describe these objects, so :func:`include_object` keeps them out of autogenerate.
+"""
+
+import sqlalchemy as sa
+
+from .models import SearchDocument
+
+FTS_TABLE = "tickets_search_fts"
+VECTOR_COLUMN = "search_vector"
+VECTOR_INDEX = "ix_tickets_search_documents_vector"
+
+#: Languages with stemming on PostgreSQL: the name a tenant chooses -> PostgreSQL's dictionary.
+#: ``simple`` folds case and accents without stemming (any language).
+LANGUAGES = {
+    "simple": "simple",
+    "danish": "danish_stem",
+    "dutch": "dutch_stem",
+    "english": "english_stem",
+    "finnish": "finnish_stem",
+    "french": "french_stem",
+    "german": "german_stem",
+    "italian": "italian_stem",
+    "norwegian": "norwegian_stem",
+    "portuguese": "portuguese_stem",
+    "russian": "russian_stem",
+    "spanish": "spanish_stem",
+    "swedish": "swedish_stem",
+}
+
+SQLITE_DDL = [
+    f"""CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(
+        subject, public_text, staff_text,
+        content='tickets_search_documents', content_rowid='ticket_id',
+        tokenize='unicode61 remove_diacritics 2', prefix='2 3')""",
+    f"""CREATE TRIGGER IF NOT EXISTS tickets_search_documents_ai AFTER INSERT ON tickets_search_documents BEGIN
+        INSERT INTO {FTS_TABLE}(rowid, subject, public_text, staff_text)
+        VALUES (new.ticket_id, new.subject, new.public_text, new.staff_text);
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS tickets_search_documents_ad AFTER DELETE ON tickets_search_documents BEGIN
+        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, subject, public_text, staff_text)
+        VALUES ('delete', old.ticket_id, old.subject, old.public_text, old.staff_text);
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS tickets_search_documents_au AFTER UPDATE ON tickets_search_documents BEGIN
+        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, subject, public_text, staff_text)
+        VALUES ('delete', old.ticket_id, old.subject, old.public_text, old.staff_text);
+        INSERT INTO {FTS_TABLE}(rowid, subject, public_text, staff_text)
+        VALUES (new.ticket_id, new.subject, new.public_text, new.staff_text);
+    END""",
+]
+SQLITE_DROP = [f"DROP TABLE IF EXISTS {FTS_TABLE}"]
+
+
+def _pg_configuration(language, dictionary):
+    name = f"tickets_{language}"
+    source = "simple" if language == "simple" else language
+    return f"""DO $$ BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = '{name}') THEN
+            CREATE TEXT SEARCH CONFIGURATION {name} (COPY = pg_catalog.{source});
+            ALTER TEXT SEARCH CONFIGURATION {name}
+                ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, hword, hword_part, word
+                WITH unaccent, {dictionary};
+            ALTER TEXT SEARCH CONFIGURATION {name}
+                ALTER MAPPING FOR numword, numhword, hword_numpart WITH unaccent, simple;
+        END IF;
+    END $$"""
+
+
+POSTGRESQL_DDL = [
+    "CREATE EXTENSION IF NOT EXISTS unaccent",
+    *[_pg_configuration(language, dictionary) for language, dictionary in LANGUAGES.items()],
+    f"ALTER TABLE tickets_search_documents ADD COLUMN IF NOT EXISTS {VECTOR_COLUMN} tsvector",
+    f"CREATE INDEX IF NOT EXISTS {VECTOR_INDEX} ON tickets_search_documents USING gin ({VECTOR_COLUMN})",
+]
+
+
+def create_index_structures(connection):
+    """Create the dialect's index objects over ``tickets_search_documents`` (idempotent)."""
+    statements = {"sqlite": SQLITE_DDL, "postgresql": POSTGRESQL_DDL}.get(connection.dialect.name, [])
+    for statement in statements:
+        connection.exec_driver_sql(statement)
+
+
+def drop_index_structures(connection):
+    """Drop what :func:`create_index_structures` made that would outlive the documents table."""
+    if connection.dialect.name == "sqlite":
+        for statement in SQLITE_DROP:
+            connection.exec_driver_sql(statement)
+
+
+sa.event.listen(
+    SearchDocument.__table__, "after_create", lambda target, connection, **kw: create_index_structures(connection)
+)
+sa.event.listen(
+    SearchDocument.__table__, "before_drop", lambda target, connection, **kw: drop_index_structures(connection)
+)
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    """Alembic ``include_object`` hook: leave the search index's own objects out of autogenerate.
+
+    FTS5's virtual table and its shadow tables (``tickets_search_fts_data`` …) and the
+    PostgreSQL vector column and GIN index are made by this module's DDL, not by models.
+    """
+    if type_ == "table":
+        return not (name or "").startswith(FTS_TABLE)
+    table = getattr(obj, "table", None)
+    table_name = getattr(table, "name", None)
+    if table_name is not None and table_name.startswith(FTS_TABLE):
+        return False
+    if type_ == "column" and table_name == SearchDocument.__tablename__ and name == VECTOR_COLUMN:
+        return False
+    if type_ == "index" and name == VECTOR_INDEX:
+        return False
+    return True
+
+
+def is_searchable_object(name):
+    """Return True if the table ``name`` belongs to the dialect half of the search index."""
+    return bool(name) and name.startswith(FTS_TABLE)
+
+
+def remove_index_structures(connection):
+    """Drop every object :func:`create_index_structures` made (the ``search`` migration's downgrade)."""
+    drop_index_structures(connection)
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"DROP INDEX IF EXISTS {VECTOR_INDEX}")
+        connection.exec_driver_sql(f"ALTER TABLE tickets_search_documents DROP COLUMN IF EXISTS {VECTOR_COLUMN}")
+        for language in LANGUAGES:
+            connection.exec_driver_sql(f"DROP TEXT SEARCH CONFIGURATION IF EXISTS tickets_{language}")
