@@ -312,6 +312,9 @@ class Ticket(Base):
         # The staff queue's status counts: a staff member's departments are counted
         # from this index alone, without reading the tickets.
         sa.Index("ix_tickets_tickets_department_status", "tenant_id", "department_id", "status"),
+        # The Overdue tab, sort by due and the SLA warning job (xobito_tickets.sla).
+        sa.Index("ix_tickets_tickets_due", "tenant_id", "due_at", "id"),
+        sa.Index("ix_tickets_tickets_due_all", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -327,6 +330,18 @@ class Ticket(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_reply_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Service levels (xobito_tickets.sla keeps these in the change's transaction).
+    #: The first public staff reply.
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: None while the clock is paused (waiting on the customer) or stopped (Closed).
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The earliest pending due time of the two (None: nothing due); the Overdue tab and sort=due.
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Business seconds counted while waiting on staff, up to ``sla_clock_started_at``.
+    sla_used_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: When the clock last started running; None while paused or stopped.
+    sla_clock_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     department: Mapped[Department] = relationship()
     requester: Mapped[User] = relationship(foreign_keys=[requester_id])

@@ -1,0 +1,30 @@
+"""Fixtures of the service-level suite: the conftest world with SLA targets, and moving a clock back."""
+
+import pytest
+
+from xobito_tickets.db import session
+from xobito_tickets.models import Priority
+from xobito_tickets.sla import receivers
+from xobito_tickets.sla.models import SlaTarget, TimeSettings
+
+ROUND_THE_CLOCK = {day: ["00:00-24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+@pytest.fixture(autouse=True)
+def _sla_receivers():
+    receivers.connect_receivers()
+
+
+def set_targets(tenant_id, hours=None, **targets):
+    """Save business hours (round the clock unless given) and targets ``{priority_key: (frt, res)}``."""
+    session.merge(TimeSettings(tenant_id=tenant_id, timezone="UTC", hours=hours or ROUND_THE_CLOCK, holidays=[]))
+    for key, (first, resolution) in targets.items():
+        session.merge(
+            SlaTarget(
+                tenant_id=tenant_id,
+                priority=int(Priority.from_key(key)),
+                first_response_minutes=first,
+                resolution_minutes=resolution,
+            )
+        )
+    session.commit()
