@@ -314,7 +314,7 @@ class Ticket(Base):
         sa.Index("ix_tickets_tickets_department_status", "tenant_id", "department_id", "status"),
         # The Overdue tab, sort by due and the SLA warning job (xobito_tickets.sla).
         sa.Index("ix_tickets_tickets_due", "tenant_id", "due_at", "id"),
-        sa.Index("ix_tickets_tickets_due_all", "due_at"),
+        sa.Index("ix_tickets_tickets_warn", "sla_warn_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -338,6 +338,8 @@ class Ticket(Base):
     resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The earliest pending due time of the two (None: nothing due); the Overdue tab and sort=due.
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the warning before ``due_at`` is due (the tenant's lead time earlier, in business time).
+    sla_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Business seconds counted while waiting on staff, up to ``sla_clock_started_at``.
     sla_used_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
     #: When the clock last started running; None while paused or stopped.

@@ -1,9 +1,11 @@
 """Fixtures of the service-level suite: the conftest world with SLA targets, and moving a clock back."""
 
+from datetime import timedelta
+
 import pytest
 
 from xobito_tickets.db import session
-from xobito_tickets.models import Priority
+from xobito_tickets.models import Priority, Ticket
 from xobito_tickets.sla import receivers
 from xobito_tickets.sla.models import SlaTarget, TimeSettings
 
@@ -27,4 +29,15 @@ def set_targets(tenant_id, hours=None, **targets):
                 resolution_minutes=resolution,
             )
         )
+    session.commit()
+
+
+def age_ticket(ticket_id, minutes):
+    """Pretend ``minutes`` of the ticket's current clock run, and of its life, already passed."""
+    ticket = session.get(Ticket, ticket_id)
+    ticket.created_at -= timedelta(minutes=minutes)
+    ticket.last_reply_at -= timedelta(minutes=minutes)
+    if ticket.sla_clock_started_at is not None:
+        ticket.sla_clock_started_at -= timedelta(minutes=minutes)
+    receivers.refresh(ticket)
     session.commit()

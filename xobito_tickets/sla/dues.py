@@ -44,7 +44,7 @@ def _due(calendar, started, used_before, target_minutes):
     return add_business_seconds(calendar, started, remaining)
 
 
-def refresh_dues(ticket, calendar, first_response_minutes, resolution_minutes):
+def refresh_dues(ticket, calendar, first_response_minutes, resolution_minutes, warn_before_minutes=0):
     """Set the ticket's due times from its clock and the targets of its priority (None: no target)."""
     started = ticket.sla_clock_started_at
     running = started is not None and ticket.status != TicketStatus.CLOSED.value
@@ -62,6 +62,9 @@ def refresh_dues(ticket, calendar, first_response_minutes, resolution_minutes):
         pending.append(ticket.first_response_due_at)
     pending = [due for due in pending if due is not None]
     ticket.due_at = min(pending) if running and pending else None
+    ticket.sla_warn_at = (
+        add_business_seconds(calendar, ticket.due_at, -warn_before_minutes * 60) if ticket.due_at is not None else None
+    )
 
 
 def remaining_seconds(ticket, now):

@@ -7,17 +7,15 @@ it commits) and only set columns on the ticket, which are committed with the cha
 from .. import signals
 from ..models import utcnow
 from .dues import pause_clock, refresh_dues, run_clock
-from .settings import calendar_and_targets
+from .settings import policy_for
 
 
-def refresh(ticket, calendar=None, targets=None):
+def refresh(ticket, policy=None):
     """Recompute the due times of ``ticket`` from its clock and its priority's targets."""
-    if calendar is None:
-        calendar, targets = calendar_and_targets(ticket.tenant_id, ticket.priority)
-    if not calendar.works_at_all:
-        # No working hours at all: business time never passes, nothing can fall due.
-        targets = (None, None)
-    refresh_dues(ticket, calendar, *targets)
+    policy = policy or policy_for(ticket.tenant_id, ticket.priority)
+    refresh_dues(
+        ticket, policy.calendar, policy.first_response_minutes, policy.resolution_minutes, policy.warn_before_minutes
+    )
 
 
 def on_ticket_created(sender, ticket, actor, **extra):
@@ -32,21 +30,21 @@ def on_reply_posted(sender, ticket, actor, reply, **extra):
         # A note changes no clock: it is no answer to the customer (SPEC §14).
         return
     now = reply.created_at or utcnow()
-    calendar, targets = calendar_and_targets(ticket.tenant_id, ticket.priority)
+    policy = policy_for(ticket.tenant_id, ticket.priority)
     if actor is not None and actor.is_staff and actor.id != ticket.requester_id:
         if ticket.first_response_at is None:
             ticket.first_response_at = now
-        pause_clock(ticket, calendar, now)
+        pause_clock(ticket, policy.calendar, now)
     elif not ticket.is_closed:
         run_clock(ticket, now)
-    refresh(ticket, calendar, targets)
+    refresh(ticket, policy)
 
 
 def on_ticket_closed(sender, ticket, actor, **extra):
     """Stop the clock at Closed, keeping the business time used (the resolution time)."""
-    calendar, targets = calendar_and_targets(ticket.tenant_id, ticket.priority)
-    pause_clock(ticket, calendar, ticket.closed_at or utcnow())
-    refresh(ticket, calendar, targets)
+    policy = policy_for(ticket.tenant_id, ticket.priority)
+    pause_clock(ticket, policy.calendar, ticket.closed_at or utcnow())
+    refresh(ticket, policy)
 
 
 def on_ticket_reopened(sender, ticket, actor, **extra):

@@ -5,6 +5,8 @@ UTC, no holidays, a warning 60 business minutes before a due time, **no SLA targ
 an admin sets them (so no ticket is overdue against a promise nobody made), auto-close off.
 """
 
+from typing import NamedTuple
+
 import sqlalchemy as sa
 
 from ..db import session
@@ -45,8 +47,21 @@ def sla_targets(tenant_id):
     return {priority: found.get(int(priority), (None, None)) for priority in Priority}
 
 
-def calendar_and_targets(tenant_id, priority):
-    """Return the tenant's calendar and ``(first_response, resolution)`` minutes of ``priority``."""
+class Policy(NamedTuple):
+    """What a ticket's due times are computed from: its tenant's calendar and its priority's targets."""
+
+    calendar: Calendar
+    first_response_minutes: int | None
+    resolution_minutes: int | None
+    warn_before_minutes: int
+
+
+def policy_for(tenant_id, priority):
+    """Return the :class:`Policy` of a ticket of ``priority`` in the tenant."""
+    settings = time_settings(tenant_id)
     target = session.get(SlaTarget, (tenant_id, int(priority)))
-    targets = (target.first_response_minutes, target.resolution_minutes) if target is not None else (None, None)
-    return calendar_for(tenant_id), targets
+    calendar = settings.calendar()
+    if target is None or not calendar.works_at_all:
+        # No working hours at all: business time never passes, nothing can fall due.
+        return Policy(calendar, None, None, settings.warn_before_minutes)
+    return Policy(calendar, target.first_response_minutes, target.resolution_minutes, settings.warn_before_minutes)
