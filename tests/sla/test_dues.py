@@ -5,6 +5,8 @@ from datetime import timedelta
 from xobito_tickets.db import session
 from xobito_tickets.models import Department, Priority, Tenant, Ticket, User
 from xobito_tickets.services import change_priority, close_ticket, open_ticket, post_reply, reopen_ticket
+from xobito_tickets.sla.clock import OFFICE_HOURS
+from xobito_tickets.sla.settings import save_sla_settings, sla_targets
 
 from .conftest import set_targets
 
@@ -99,3 +101,20 @@ def test_priority_change_past_the_target_is_overdue_at_once(app, world):
         # It fell due 30 minutes into the run, 15 minutes ago.
         assert ticket.due_at == ticket.sla_clock_started_at + timedelta(minutes=30)
         assert ticket.first_response_due_at is None
+
+
+def test_saving_targets_gives_open_tickets_their_due_times(app, world):
+    with app.app_context():
+        acme, carla, sam, support = _people(world)
+        waiting = open_ticket(acme, carla, support, "Printer", "It jams.").id
+        answered = open_ticket(acme, carla, support, "Toner", "Empty.").id
+        post_reply(session.get(Ticket, answered), sam, "Ordered.")
+        targets = {priority: (None, None) for priority in Priority}
+        targets[Priority.MEDIUM] = (120, 960)
+        save_sla_settings(world.acme_id, "Europe/Berlin", OFFICE_HOURS, [], 30, targets)
+        assert sla_targets(world.acme_id)[Priority.MEDIUM] == (120, 960)
+        ticket = _reload(waiting)
+        assert ticket.first_response_due_at is not None and ticket.due_at == ticket.first_response_due_at
+        assert ticket.sla_warn_at < ticket.due_at
+        # Waiting on the customer: nothing runs, nothing is due.
+        assert _reload(answered).due_at is None

@@ -6,16 +6,13 @@ it commits) and only set columns on the ticket, which are committed with the cha
 
 from .. import signals
 from ..models import utcnow
-from .dues import pause_clock, refresh_dues, run_clock
-from .settings import policy_for
+from .dues import pause_clock, run_clock
+from .settings import policy_for, refresh_dues_with
 
 
 def refresh(ticket, policy=None):
     """Recompute the due times of ``ticket`` from its clock and its priority's targets."""
-    policy = policy or policy_for(ticket.tenant_id, ticket.priority)
-    refresh_dues(
-        ticket, policy.calendar, policy.first_response_minutes, policy.resolution_minutes, policy.warn_before_minutes
-    )
+    refresh_dues_with(ticket, policy or policy_for(ticket.tenant_id, ticket.priority))
 
 
 def on_ticket_created(sender, ticket, actor, **extra):

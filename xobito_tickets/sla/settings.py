@@ -9,9 +9,10 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 
-from ..db import session
-from ..models import Priority
+from ..db import begin_write, session
+from ..models import Priority, Ticket, TicketStatus
 from .clock import Calendar
+from .dues import refresh_dues
 from .models import DEFAULT_HOURS, SlaTarget, TimeSettings
 
 
@@ -65,3 +66,80 @@ def policy_for(tenant_id, priority):
         # No working hours at all: business time never passes, nothing can fall due.
         return Policy(calendar, None, None, settings.warn_before_minutes)
     return Policy(calendar, target.first_response_minutes, target.resolution_minutes, settings.warn_before_minutes)
+
+
+def _refresh_open_tickets(tenant_id):
+    """Recompute the due times of the tenant's unclosed tickets under new settings, in this transaction."""
+    last_id = 0
+    while True:
+        tickets = session.scalars(
+            sa.select(Ticket)
+            .where(Ticket.tenant_id == tenant_id, Ticket.status != TicketStatus.CLOSED.value, Ticket.id > last_id)
+            .order_by(Ticket.id)
+            .limit(500)
+        ).all()
+        if not tickets:
+            return
+        policies = {}
+        for ticket in tickets:
+            if ticket.priority not in policies:
+                policies[ticket.priority] = policy_for(tenant_id, ticket.priority)
+            refresh_dues_with(ticket, policies[ticket.priority])
+        session.flush()
+        last_id = tickets[-1].id
+
+
+def refresh_dues_with(ticket, policy):
+    """Recompute the due times of ``ticket`` under ``policy``."""
+    refresh_dues(
+        ticket, policy.calendar, policy.first_response_minutes, policy.resolution_minutes, policy.warn_before_minutes
+    )
+
+
+def save_sla_settings(tenant_id, timezone, weekly, holidays, warn_before_minutes, targets):
+    """Store business hours, holidays, lead time and ``{Priority: (frt, res)}``; recompute open tickets' dues."""
+    begin_write()
+    try:
+        settings = session.get(TimeSettings, tenant_id, with_for_update=True)
+        if settings is None:
+            settings = default_settings(tenant_id)
+            session.add(settings)
+        calendar = Calendar(timezone=timezone, weekly=weekly, holidays=frozenset(holidays))
+        settings.timezone = calendar.timezone
+        settings.hours = calendar.hours_setting()
+        settings.holidays = sorted(day.isoformat() for day in calendar.holidays)
+        settings.warn_before_minutes = warn_before_minutes
+        for priority, (first, resolution) in targets.items():
+            session.merge(
+                SlaTarget(
+                    tenant_id=tenant_id,
+                    priority=int(priority),
+                    first_response_minutes=first,
+                    resolution_minutes=resolution,
+                )
+            )
+        session.flush()
+        _refresh_open_tickets(tenant_id)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return settings
+
+
+def save_autoclose_settings(tenant_id, enabled, reminder_days, close_days):
+    """Store the auto-close settings of a tenant."""
+    begin_write()
+    try:
+        settings = session.get(TimeSettings, tenant_id, with_for_update=True)
+        if settings is None:
+            settings = default_settings(tenant_id)
+            session.add(settings)
+        settings.autoclose_enabled = bool(enabled)
+        settings.autoclose_reminder_days = reminder_days
+        settings.autoclose_close_days = close_days
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return settings
