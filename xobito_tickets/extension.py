@@ -21,7 +21,7 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
-from . import mail
+from . import mail, sla
 from .auth import reset_views
 from .auth import views as auth_views
 from .cli import tickets_cli
@@ -29,6 +29,7 @@ from .config import DEFAULTS
 from .db import session as db_session
 from .mail.views import outbox_bp
 from .migrate import create_all
+from .sla import views as sla_views
 from .team import departments, people
 from .team.directory import current_directory_user, maybe_sync_staff
 from .tenancy import resolve as tenancy
@@ -128,6 +129,7 @@ class Tickets:
         app.jinja_env.globals.setdefault("tickets_assets", tickets_assets)
         jinja.register(app)
         mail.init_app(app, app.extensions[EXTENSION_KEY])
+        sla.init_app(app)
 
     def tenant_resolver(self, func):
         """Decorator: ``func(slug) -> Tenant | str | None`` finds the tenant of a request.
@@ -419,7 +421,7 @@ bp.register_error_handler(CSRFError, render_error)
 
 # The staff side's views register themselves on the "admin" blueprint (web.staff.bp),
 # the password reset pages on the auth blueprint; these imports load them.
-_STAFF_VIEWS = (staff_tickets, departments, people)
+_STAFF_VIEWS = (staff_tickets, departments, people, sla_views)
 _AUTH_PAGES = (reset_views,)
 
 bp.register_blueprint(auth_views.bp)

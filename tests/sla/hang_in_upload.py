@@ -9,12 +9,11 @@ import json
 import sys
 import time
 
-from xobito_tickets.tickets.services import post_reply
-from xobito_tickets.tickets.uploads import UploadedFile
-
 from xobito_tickets import create_app, signals
 from xobito_tickets.db import session
 from xobito_tickets.models import Ticket, User
+from xobito_tickets.tickets.services import post_reply
+from xobito_tickets.tickets.uploads import UploadedFile
 
 
 def hang(sender, attachments=(), **extra):

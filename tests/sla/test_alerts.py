@@ -5,9 +5,9 @@ import sqlalchemy as sa
 
 from xobito_tickets.db import session
 from xobito_tickets.models import Department, Tenant, Ticket, User
-from xobito_tickets.services import assign_ticket, open_ticket, post_reply
 from xobito_tickets.sla.alerts import send_sla_alerts
 from xobito_tickets.sla.models import TimeAlert
+from xobito_tickets.tickets.services import assign_ticket, open_ticket, post_reply
 
 from ..conftest import count_rows
 from ..mail.conftest import deliver, emails_to, mail_config, smtp_server  # noqa: F401 - fixtures

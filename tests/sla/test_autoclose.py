@@ -4,13 +4,13 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from xobito_tickets.tickets.services import open_ticket, post_reply
 
 from xobito_tickets.db import session
 from xobito_tickets.models import Department, Tenant, Ticket, TicketEvent, TicketStatus, User
 from xobito_tickets.sla.autoclose import run_autoclose
 from xobito_tickets.sla.models import TimeAlert
 from xobito_tickets.sla.settings import save_autoclose_settings
+from xobito_tickets.tickets.services import open_ticket, post_reply
 
 from ..mail.conftest import deliver, emails_to, mail_config, smtp_server  # noqa: F401 - fixtures
 

@@ -4,9 +4,9 @@ from datetime import timedelta
 
 from xobito_tickets.db import session
 from xobito_tickets.models import Department, Priority, Tenant, Ticket, User
-from xobito_tickets.services import change_priority, close_ticket, open_ticket, post_reply, reopen_ticket
 from xobito_tickets.sla.clock import OFFICE_HOURS
 from xobito_tickets.sla.settings import save_sla_settings, sla_targets
+from xobito_tickets.tickets.services import change_priority, close_ticket, open_ticket, post_reply, reopen_ticket
 
 from .conftest import set_targets
 

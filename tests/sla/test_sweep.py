@@ -9,13 +9,13 @@ import sys
 
 import pytest
 import sqlalchemy as sa
-from xobito_tickets.tickets.services import open_ticket
-from xobito_tickets.tickets.storage import get_storage
-from xobito_tickets.tickets.uploads import UploadedFile
 
 from xobito_tickets.db import session
 from xobito_tickets.models import Attachment, Department, Tenant, Ticket, User
+from xobito_tickets.tickets.services import open_ticket
+from xobito_tickets.tickets.storage import get_storage
 from xobito_tickets.tickets.sweep import sweep_storage
+from xobito_tickets.tickets.uploads import UploadedFile
 
 from ..prod.test_s3 import PREFIX, bucket, s3, s3_endpoint  # noqa: F401 - fixtures
 
@@ -48,13 +48,13 @@ def _kill_mid_upload(app_config, ticket_id, author_id):
     )
     try:
         line = process.stdout.readline()
-        assert line.startswith("WRITTEN "), process.stderr.read()
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait(30)
+        if line.startswith("WRITTEN "):
+            os.kill(process.pid, signal.SIGKILL)
     finally:
-        if process.poll() is None:
+        if process.poll() is None and not line.startswith("WRITTEN "):
             process.kill()
-            process.wait()
+        _, errors = process.communicate(timeout=30)
+    assert line.startswith("WRITTEN "), errors
     assert process.returncode == -signal.SIGKILL
     return line.split()[1]
 

@@ -6,12 +6,12 @@ import time
 
 import pytest
 import sqlalchemy as sa
-from xobito_tickets.jobs import registered
-from xobito_tickets.tickets.services import open_ticket
 
 from xobito_tickets.db import session
+from xobito_tickets.jobs import registered
 from xobito_tickets.models import Department, OutboxEmail, Tenant, Ticket, User
 from xobito_tickets.sla.models import TimeAlert
+from xobito_tickets.tickets.services import open_ticket
 
 from ..mail.conftest import extract_emails, flask_cli, mail_config, smtp_env, smtp_server  # noqa: F401
 from .conftest import age_ticket, set_targets
@@ -29,7 +29,7 @@ def _overdue_tickets(app, world, count):
         acme = session.get(Tenant, world.acme_id)
         carla = session.get(User, world.customer_id)
         support = session.get(Department, world.support_id)
-        ids = [open_ticket(acme, carla, support, f"Overdue {i}", "Nobody answered.").id for i in range(count)]
+        ids = [open_ticket(acme, carla, support, f"Late {i}", "Nobody answered.").id for i in range(count)]
         for ticket_id in ids:
             age_ticket(ticket_id, 45)
         return ids
@@ -45,16 +45,16 @@ def test_worker_once_runs_every_job_and_a_second_pass_changes_nothing(app, world
     _overdue_tickets(app, world, 2)
     result = runner.invoke(args=["tickets", "worker", "--once"])
     assert result.exit_code == 0, result.output
-    # 2 tickets x (customer receipt + staff notice) + 2 breach emails to Sam, sent in the same pass.
-    assert "sla-alerts 2" in result.output and "outbox 6" in result.output
+    # 2 tickets x (receipt to Carla + notices to Ada and Sam) + 2 breach emails to Sam, in the same pass.
+    assert "sla-alerts 2" in result.output and "outbox 8" in result.output
     breaches = [e for e in extract_emails(smtp_server) if "Overdue" in e.subject]
     assert sorted(e.subject for e in breaches) == [
-        "[TKT-000001] Overdue (first response): Overdue 0",
-        "[TKT-000002] Overdue (first response): Overdue 1",
+        "[TKT-000001] Overdue (first response): Late 0",
+        "[TKT-000002] Overdue (first response): Late 1",
     ]
     again = runner.invoke(args=["tickets", "worker", "--once"])
     assert again.exit_code == 0 and "sla-alerts 0" in again.output and "outbox 0" in again.output
-    assert len(extract_emails(smtp_server)) == 6
+    assert len(extract_emails(smtp_server)) == 8
 
 
 def test_unknown_job_is_refused(runner, app):

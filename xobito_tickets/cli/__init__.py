@@ -7,12 +7,24 @@ from flask.cli import AppGroup
 
 from .host import db_cli, sync_users
 from .mail import outbox_cli, send_mail
+from .worker import worker
 from .workspace import demo, department_cli, recount, tenant_cli, user_cli
 
 #: ``flask tickets …``: every command of the module, under one group so none clashes with a host's.
 tickets_cli = AppGroup("tickets", help="Manage the helpdesk: workspaces, users, departments, demo data, mail.")
 
-for _command in (tenant_cli, user_cli, department_cli, demo, recount, send_mail, outbox_cli, sync_users, db_cli):
+for _command in (
+    tenant_cli,
+    user_cli,
+    department_cli,
+    demo,
+    recount,
+    send_mail,
+    outbox_cli,
+    sync_users,
+    db_cli,
+    worker,
+):
     tickets_cli.add_command(_command)
 
 

@@ -9,6 +9,17 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from .. import jobs
+from ..mail.worker import deliver_outbox
+from ..sla.alerts import send_sla_alerts
+from ..sla.autoclose import run_autoclose
+from ..tickets.sweep import sweep_storage
+
+#: The jobs this package brings (importing them registers them); a feature registers its own
+#: jobs in the modules it loads at start-up.
+BUILT_IN_JOBS = (send_sla_alerts, run_autoclose, sweep_storage, deliver_outbox)
+
+#: Runs last in each pass, so the emails the other jobs queued go out in the same pass.
+DELIVERY_JOB = "outbox"
 
 
 class JobRunner:
@@ -21,7 +32,8 @@ class JobRunner:
 
     def selected(self):
         """Return the jobs this runner runs."""
-        return [entry for entry in jobs.registered() if not self.names or entry.name in self.names]
+        chosen = [entry for entry in jobs.registered() if not self.names or entry.name in self.names]
+        return sorted(chosen, key=lambda entry: entry.name == DELIVERY_JOB)
 
     def run_pass(self):
         """Run each job once; return ``({name: handled}, {name: error})``; a failing job does not stop the rest."""

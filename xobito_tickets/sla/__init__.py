@@ -1,4 +1,15 @@
-"""Service levels: business hours, SLA targets and due times, warnings, auto-close, background jobs.
+"""Service levels: business hours and SLA targets, due times kept by signal receivers, warning and
+breach emails, auto-close, and the admins' settings pages. :mod:`.clock` is pure (stdlib only); the rest
+may import models, db, signals, jobs, mail, the ticket services, tenancy and web — never the reverse."""
 
-:mod:`.clock` is pure (stdlib only); the rest may import models, db, signals, the ticket services and mail.
-"""
+from . import alerts, autoclose  # noqa: F401 - importing them registers their background jobs
+from .chips import clock_summary, due_chip, is_paused
+from .receivers import connect_receivers
+
+
+def init_app(app):
+    """Set up service levels for ``app``: keep due times on every change; due chips in templates."""
+    connect_receivers()
+    app.jinja_env.globals.setdefault("tickets_due_chip", due_chip)
+    app.jinja_env.globals.setdefault("tickets_sla_clocks", clock_summary)
+    app.jinja_env.globals.setdefault("tickets_sla_paused", is_paused)

@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from ..db import begin_write, session
+from ..jobs import job
 from ..mail.outbox import add_to_outbox, outbox_row, ticket_url
 from ..mail.recipients import staff_side
 from ..models import Priority, Tenant, Ticket, TicketStatus, utcnow
@@ -143,6 +144,7 @@ def send_alert(ticket_id, now):
         raise
 
 
+@job("sla-alerts")
 def send_sla_alerts(app=None, now=None):
     """Queue every due warning and breach email once; return how many tickets were alerted."""
     now = now or utcnow()

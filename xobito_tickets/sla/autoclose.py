@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from ..db import begin_write, session
+from ..jobs import job
 from ..mail.outbox import add_to_outbox, outbox_row, ticket_url
 from ..mail.recipients import customer_side
 from ..models import Tenant, Ticket, TicketStatus, utcnow
@@ -126,6 +127,7 @@ def _tenant_pass(settings, now):
     return reminded, closed
 
 
+@job("auto-close")
 def run_autoclose(app=None, now=None):
     """Send due reminders and close due tickets in every tenant that turned auto-close on; return how many."""
     now = now or utcnow()

@@ -46,6 +46,8 @@ def describe_event(event):
     elif event.kind == "replied":
         line.verb = "replied"
         line.reply_id = int(event.new_value) if (event.new_value or "").isdigit() else None
+    elif event.kind == "auto_closed":
+        line.verb = "closed the ticket automatically (no reply from the customer)"
     elif event.kind == "assigned" and event.new_value is None:
         line.verb = "unassigned"
         line.old = event.old_value
