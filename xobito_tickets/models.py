@@ -15,6 +15,11 @@ def utcnow():
     return datetime.now(UTC)
 
 
+def _created_at(context):
+    """The ``created_at`` of the row being inserted (a column default)."""
+    return context.get_current_parameters().get("created_at") or utcnow()
+
+
 class UTCDateTime(sa.TypeDecorator):
     """A timestamp stored without zone and always handed back as aware UTC."""
 
@@ -342,8 +347,9 @@ class Ticket(Base):
     sla_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Business seconds counted while waiting on staff, up to ``sla_clock_started_at``.
     sla_used_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
-    #: When the clock last started running; None while paused or stopped.
-    sla_clock_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the clock last started running; None while paused or stopped. A new ticket's clock
+    #: starts at its creation, written with the row itself.
+    sla_clock_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=_created_at)
 
     department: Mapped[Department] = relationship()
     requester: Mapped[User] = relationship(foreign_keys=[requester_id])

@@ -7,7 +7,7 @@ import pytest
 from xobito_tickets.db import session
 from xobito_tickets.models import Priority, Ticket
 from xobito_tickets.sla import receivers
-from xobito_tickets.sla.models import SlaTarget, TimeSettings
+from xobito_tickets.sla.models import TimeSettings
 
 ROUND_THE_CLOCK = {day: ["00:00-24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
@@ -19,16 +19,15 @@ def _sla_receivers():
 
 def set_targets(tenant_id, hours=None, **targets):
     """Save business hours (round the clock unless given) and targets ``{priority_key: (frt, res)}``."""
-    session.merge(TimeSettings(tenant_id=tenant_id, timezone="UTC", hours=hours or ROUND_THE_CLOCK, holidays=[]))
-    for key, (first, resolution) in targets.items():
-        session.merge(
-            SlaTarget(
-                tenant_id=tenant_id,
-                priority=int(Priority.from_key(key)),
-                first_response_minutes=first,
-                resolution_minutes=resolution,
-            )
+    session.merge(
+        TimeSettings(
+            tenant_id=tenant_id,
+            timezone="UTC",
+            hours=hours or ROUND_THE_CLOCK,
+            holidays=[],
+            targets={str(int(Priority.from_key(key))): list(pair) for key, pair in targets.items()},
         )
+    )
     session.commit()
 
 

@@ -44,27 +44,35 @@ def _due(calendar, started, used_before, target_minutes):
     return add_business_seconds(calendar, started, remaining)
 
 
+def _set(ticket, name, value):
+    # Only real changes: an unchanged ticket (no targets) must cost no UPDATE.
+    if getattr(ticket, name) != value:
+        setattr(ticket, name, value)
+
+
 def refresh_dues(ticket, calendar, first_response_minutes, resolution_minutes, warn_before_minutes=0):
     """Set the ticket's due times from its clock and the targets of its priority (None: no target)."""
     started = ticket.sla_clock_started_at
     running = started is not None and ticket.status != TicketStatus.CLOSED.value
     used = ticket.sla_used_seconds or 0
+    first_due = ticket.first_response_due_at
     if ticket.first_response_at is None and running:
-        ticket.first_response_due_at = (
+        first_due = (
             _due(calendar, started, used, first_response_minutes) if first_response_minutes is not None else None
         )
+    resolution_due = None
     if running and resolution_minutes is not None:
-        ticket.resolution_due_at = _due(calendar, started, used, resolution_minutes)
-    else:
-        ticket.resolution_due_at = None
-    pending = [ticket.resolution_due_at]
+        resolution_due = _due(calendar, started, used, resolution_minutes)
+    pending = [resolution_due]
     if ticket.first_response_at is None:
-        pending.append(ticket.first_response_due_at)
+        pending.append(first_due)
     pending = [due for due in pending if due is not None]
-    ticket.due_at = min(pending) if running and pending else None
-    ticket.sla_warn_at = (
-        add_business_seconds(calendar, ticket.due_at, -warn_before_minutes * 60) if ticket.due_at is not None else None
-    )
+    due_at = min(pending) if running and pending else None
+    warn_at = add_business_seconds(calendar, due_at, -warn_before_minutes * 60) if due_at is not None else None
+    _set(ticket, "first_response_due_at", first_due)
+    _set(ticket, "resolution_due_at", resolution_due)
+    _set(ticket, "due_at", due_at)
+    _set(ticket, "sla_warn_at", warn_at)
 
 
 def remaining_seconds(ticket, now):

@@ -3,10 +3,10 @@
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from ..db import Base
-from ..models import UTCDateTime, utcnow
+from ..models import Tenant, UTCDateTime, utcnow
 from .clock import Calendar
 
 #: Stored form of the default week (Mon–Fri 09:00–17:00), as a team moving from Zendesk expects.
@@ -25,6 +25,9 @@ class TimeSettings(Base):
     hours: Mapped[dict] = mapped_column(sa.JSON, default=lambda: dict(DEFAULT_HOURS))
     #: ISO dates, ``["2026-12-25", …]``.
     holidays: Mapped[list] = mapped_column(sa.JSON, default=list)
+    #: SLA targets in business minutes per priority: ``{"4": [30, 240], …}`` (first response,
+    #: resolution; null: no target). A priority that is missing has no targets.
+    targets: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     #: Business minutes before a due time at which the warning email goes out.
     warn_before_minutes: Mapped[int] = mapped_column(default=60)
     autoclose_enabled: Mapped[bool] = mapped_column(default=False)
@@ -34,20 +37,18 @@ class TimeSettings(Base):
     autoclose_close_days: Mapped[int] = mapped_column(default=7)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+    #: Loaded with the tenant (one LEFT JOIN on the query every request already makes), so
+    #: keeping due times on each change reads no extra row.
+    tenant: Mapped[Tenant] = relationship(backref=backref("time_settings", lazy="joined", uselist=False), lazy="raise")
+
     def calendar(self):
         """Return the business-time :class:`~xobito_tickets.sla.clock.Calendar` of these settings."""
         return Calendar.from_settings(self.timezone, self.hours, self.holidays)
 
-
-class SlaTarget(Base):
-    """The first-response and resolution targets of one priority, in business minutes (None: no target)."""
-
-    __tablename__ = "tickets_sla_targets"
-
-    tenant_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets_tenants.id"), primary_key=True)
-    priority: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True, autoincrement=False)
-    first_response_minutes: Mapped[int | None] = mapped_column()
-    resolution_minutes: Mapped[int | None] = mapped_column()
+    def targets_of(self, priority):
+        """Return ``(first_response_minutes, resolution_minutes)`` of ``priority`` (None: no target)."""
+        first, resolution = (self.targets or {}).get(str(int(priority))) or (None, None)
+        return first, resolution
 
 
 class TimeAlert(Base):

@@ -17,8 +17,10 @@ def refresh(ticket, policy=None):
 
 def on_ticket_created(sender, ticket, actor, **extra):
     """Start the clock of a new ticket at its creation."""
+    # The policy first: reading it after a change would flush the ticket once more.
+    policy = policy_for(ticket.tenant_id, ticket.priority)
     run_clock(ticket, ticket.created_at or utcnow())
-    refresh(ticket)
+    refresh(ticket, policy)
 
 
 def on_reply_posted(sender, ticket, actor, reply, **extra):
@@ -46,8 +48,9 @@ def on_ticket_closed(sender, ticket, actor, **extra):
 
 def on_ticket_reopened(sender, ticket, actor, **extra):
     """Run the clock again on reopen, from the business time already used."""
+    policy = policy_for(ticket.tenant_id, ticket.priority)
     run_clock(ticket, utcnow())
-    refresh(ticket)
+    refresh(ticket, policy)
 
 
 def on_priority_changed(sender, ticket, actor, **extra):

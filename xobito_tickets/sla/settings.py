@@ -10,10 +10,10 @@ from typing import NamedTuple
 import sqlalchemy as sa
 
 from ..db import begin_write, session
-from ..models import Priority, Ticket, TicketStatus
+from ..models import Priority, Tenant, Ticket, TicketStatus
 from .clock import Calendar
 from .dues import refresh_dues
-from .models import DEFAULT_HOURS, SlaTarget, TimeSettings
+from .models import DEFAULT_HOURS, TimeSettings
 
 
 def default_settings(tenant_id):
@@ -23,6 +23,7 @@ def default_settings(tenant_id):
         timezone="UTC",
         hours=dict(DEFAULT_HOURS),
         holidays=[],
+        targets={},
         warn_before_minutes=60,
         autoclose_enabled=False,
         autoclose_reminder_days=5,
@@ -30,22 +31,27 @@ def default_settings(tenant_id):
     )
 
 
+def _saved_settings(tenant_id):
+    # The tenant of a request is in the session already, its settings joined to it.
+    tenant = session.get(Tenant, tenant_id)
+    return tenant.time_settings if tenant is not None else None
+
+
 def time_settings(tenant_id):
     """Return the tenant's time settings (the defaults, unsaved, when none were saved)."""
-    return session.get(TimeSettings, tenant_id) or default_settings(tenant_id)
+    return _saved_settings(tenant_id) or default_settings(tenant_id)
 
 
 def calendar_for(tenant_id):
     """Return the tenant's business-time :class:`~xobito_tickets.sla.clock.Calendar`."""
-    settings = session.get(TimeSettings, tenant_id)
+    settings = _saved_settings(tenant_id)
     return settings.calendar() if settings is not None else Calendar()
 
 
 def sla_targets(tenant_id):
     """Return ``{Priority: (first_response_minutes, resolution_minutes)}`` for every priority."""
-    rows = session.scalars(sa.select(SlaTarget).where(SlaTarget.tenant_id == tenant_id)).all()
-    found = {row.priority: (row.first_response_minutes, row.resolution_minutes) for row in rows}
-    return {priority: found.get(int(priority), (None, None)) for priority in Priority}
+    settings = time_settings(tenant_id)
+    return {priority: settings.targets_of(priority) for priority in Priority}
 
 
 class Policy(NamedTuple):
@@ -60,12 +66,12 @@ class Policy(NamedTuple):
 def policy_for(tenant_id, priority):
     """Return the :class:`Policy` of a ticket of ``priority`` in the tenant."""
     settings = time_settings(tenant_id)
-    target = session.get(SlaTarget, (tenant_id, int(priority)))
     calendar = settings.calendar()
-    if target is None or not calendar.works_at_all:
+    first, resolution = settings.targets_of(priority)
+    if not calendar.works_at_all:
         # No working hours at all: business time never passes, nothing can fall due.
-        return Policy(calendar, None, None, settings.warn_before_minutes)
-    return Policy(calendar, target.first_response_minutes, target.resolution_minutes, settings.warn_before_minutes)
+        first = resolution = None
+    return Policy(calendar, first, resolution, settings.warn_before_minutes)
 
 
 def _refresh_open_tickets(tenant_id):
@@ -103,21 +109,19 @@ def save_sla_settings(tenant_id, timezone, weekly, holidays, warn_before_minutes
         settings = session.get(TimeSettings, tenant_id, with_for_update=True)
         if settings is None:
             settings = default_settings(tenant_id)
+            # Through the relationship, so the tenant in this session sees its new settings.
+            settings.tenant = session.get(Tenant, tenant_id)
             session.add(settings)
         calendar = Calendar(timezone=timezone, weekly=weekly, holidays=frozenset(holidays))
         settings.timezone = calendar.timezone
         settings.hours = calendar.hours_setting()
         settings.holidays = sorted(day.isoformat() for day in calendar.holidays)
         settings.warn_before_minutes = warn_before_minutes
-        for priority, (first, resolution) in targets.items():
-            session.merge(
-                SlaTarget(
-                    tenant_id=tenant_id,
-                    priority=int(priority),
-                    first_response_minutes=first,
-                    resolution_minutes=resolution,
-                )
-            )
+        settings.targets = {
+            str(int(priority)): [first, resolution]
+            for priority, (first, resolution) in targets.items()
+            if (first, resolution) != (None, None)
+        }
         session.flush()
         _refresh_open_tickets(tenant_id)
         session.commit()
@@ -134,6 +138,8 @@ def save_autoclose_settings(tenant_id, enabled, reminder_days, close_days):
         settings = session.get(TimeSettings, tenant_id, with_for_update=True)
         if settings is None:
             settings = default_settings(tenant_id)
+            # Through the relationship, so the tenant in this session sees its new settings.
+            settings.tenant = session.get(Tenant, tenant_id)
             session.add(settings)
         settings.autoclose_enabled = bool(enabled)
         settings.autoclose_reminder_days = reminder_days

@@ -1,4 +1,4 @@
-"""Service levels: time settings, SLA targets, alert markers, and the SLA clock on tickets.
+"""Service levels: time settings with SLA targets, alert markers, and the SLA clock on tickets.
 
 Revision ID: time
 Revises: 0001
@@ -22,6 +22,7 @@ def upgrade():
         sa.Column("timezone", sa.String(length=64), nullable=False),
         sa.Column("hours", sa.JSON(), nullable=False),
         sa.Column("holidays", sa.JSON(), nullable=False),
+        sa.Column("targets", sa.JSON(), nullable=False),
         sa.Column("warn_before_minutes", sa.Integer(), nullable=False),
         sa.Column("autoclose_enabled", sa.Boolean(), nullable=False),
         sa.Column("autoclose_reminder_days", sa.Integer(), nullable=False),
@@ -31,17 +32,6 @@ def upgrade():
             ["tenant_id"], ["tickets_tenants.id"], name=op.f("fk_tickets_time_settings_tenant_id_tickets_tenants")
         ),
         sa.PrimaryKeyConstraint("tenant_id", name=op.f("pk_tickets_time_settings")),
-    )
-    op.create_table(
-        "tickets_sla_targets",
-        sa.Column("tenant_id", sa.Integer(), nullable=False),
-        sa.Column("priority", sa.SmallInteger(), autoincrement=False, nullable=False),
-        sa.Column("first_response_minutes", sa.Integer(), nullable=True),
-        sa.Column("resolution_minutes", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["tenant_id"], ["tickets_tenants.id"], name=op.f("fk_tickets_sla_targets_tenant_id_tickets_tenants")
-        ),
-        sa.PrimaryKeyConstraint("tenant_id", "priority", name=op.f("pk_tickets_sla_targets")),
     )
     op.create_table(
         "tickets_time_alerts",
@@ -130,5 +120,4 @@ def downgrade():
     with op.batch_alter_table("tickets_time_alerts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tickets_time_alerts_tenant_id"))
     op.drop_table("tickets_time_alerts")
-    op.drop_table("tickets_sla_targets")
     op.drop_table("tickets_time_settings")
