@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from ..models import TicketStatus, utcnow
+from .settings import policy_for
 
 
 @dataclass(frozen=True)
@@ -54,5 +55,7 @@ def clock_summary(ticket):
 
 
 def is_paused(ticket):
-    """Return True when the ticket's clock waits on the customer (Answered after a staff reply)."""
-    return ticket.status == TicketStatus.ANSWERED.value and ticket.sla_clock_started_at is None
+    """Return True when the ticket has a resolution target and its clock waits on the customer."""
+    if ticket.status != TicketStatus.ANSWERED.value or ticket.sla_clock_started_at is not None:
+        return False
+    return policy_for(ticket.tenant_id, ticket.priority).resolution_minutes is not None

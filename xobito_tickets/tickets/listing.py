@@ -24,18 +24,25 @@ from ..models import (
     User,
     UTCDateTime,
     format_ticket_number,
+    utcnow,
 )
 from ..web.forms import parse_row_id
-from .access import visible_counts_clause, visible_tickets_parts
+from .access import visible_counts_clause, visible_tickets_clause, visible_tickets_parts
 from .counts import count_by_status
 
 #: sort key -> the columns it orders by, all descending; ``id`` always breaks ties.
+#: A due time later than any real one: tickets with nothing due sort after every due ticket.
+NOTHING_DUE = datetime(9999, 1, 1, tzinfo=UTC)
+
 SORTS = {
     "activity": (Ticket.last_reply_at, Ticket.id),
     "priority": (Ticket.priority, Ticket.last_reply_at, Ticket.id),
     "created": (Ticket.created_at, Ticket.id),
+    "due": (sa.func.coalesce(Ticket.due_at, sa.literal(NOTHING_DUE, UTCDateTime())).label("due_sort"), Ticket.id),
 }
-SORT_LABELS = {"activity": "Last activity", "priority": "Priority", "created": "Created"}
+SORT_LABELS = {"activity": "Last activity", "priority": "Priority", "created": "Created", "due": "Due"}
+#: Sorts whose first page starts at the smallest value (the soonest due time).
+ASCENDING_SORTS = {"due"}
 
 #: A search word that names a ticket: ``TKT-000042``, ``#42`` (number only) or
 #: plain digits ``000042`` / ``42`` (the number, or the digits in a subject or name).
@@ -100,6 +107,8 @@ class TicketFilters:
     assignee: str | None = None  # "me", "none" or a user id (staff queue only)
     q: str = ""
     sort: str = "activity"
+    #: The Overdue tab (``tab=overdue``, staff queue): tickets past their next due time.
+    overdue: bool = False
 
     @classmethod
     def from_args(cls, args, departments=(), staff=(), allow_staff_filters=False):
@@ -125,6 +134,7 @@ class TicketFilters:
             filters.q = " ".join(args.get("q", "").split())[:200]
             sort = args.get("sort", "activity")
             filters.sort = sort if sort in SORTS else "activity"
+            filters.overdue = args.get("tab") == "overdue"
         return filters
 
     def conditions(self, user=None, table=Ticket):
@@ -150,10 +160,15 @@ class TicketFilters:
             if table is not Ticket:
                 raise ValueError("a search is counted from the tickets")
             conds.append(search_clause(self.q, user.tenant_id))
+        if self.overdue:
+            if table is not Ticket:
+                raise ValueError("overdue tickets are counted from the tickets")
+            # Closed and paused tickets have no due time (xobito_tickets.sla).
+            conds.append(Ticket.due_at <= utcnow())
         return conds
 
     def is_active(self):
-        return bool(self.statuses or self.priorities or self.department_id or self.assignee or self.q)
+        return bool(self.statuses or self.priorities or self.department_id or self.assignee or self.q or self.overdue)
 
     def query_args(self, **overrides):
         """Return the filters as URL query arguments (for links that keep them)."""
@@ -169,6 +184,8 @@ class TicketFilters:
             args["q"] = self.q
         if self.sort != "activity":
             args["sort"] = self.sort
+        if self.overdue:
+            args["tab"] = "overdue"
         args.update(overrides)
         return {k: v for k, v in args.items() if v not in (None, "", [])}
 
@@ -231,7 +248,7 @@ def status_counts(user, filters):
     """
     others = dataclasses.replace(filters, statuses=[])
     counts = {status.value: 0 for status in TicketStatus}
-    if not others.q:
+    if not others.q and not others.overdue:
         kept = count_by_status([visible_counts_clause(user), *others.conditions(user, table=QueueCount)])
         return {status: kept.get(status, 0) for status in counts}
     return _count_tickets(visible_tickets_parts(user), others, user, counts)
@@ -249,6 +266,17 @@ def _count_tickets(visibility_parts, others, user, counts):
         for status, count in zip(counts, row, strict=True):
             counts[status] += count or 0
     return counts
+
+
+def overdue_count(user, filters):
+    """Return how many tickets ``user`` sees that are overdue and match every filter but status and tab.
+
+    One count over the due-time index (``ix_tickets_tickets_due``): only tickets with a due time
+    in the past are read, so the whole visibility rule fits in one statement.
+    """
+    others = dataclasses.replace(filters, statuses=[], overdue=True)
+    stmt = sa.select(sa.func.count()).select_from(Ticket).where(visible_tickets_clause(user), *others.conditions(user))
+    return session.scalar(stmt) or 0
 
 
 class Person:
@@ -280,6 +308,8 @@ class TicketRow:
         "assignee_id",
         "created_at",
         "last_reply_at",
+        "due_at",
+        "sla_warn_at",
         "requester",
         "assignee",
     )
@@ -296,10 +326,12 @@ class TicketRow:
             self.assignee_id,
             self.created_at,
             self.last_reply_at,
-        ) = row[:10]
+            self.due_at,
+            self.sla_warn_at,
+        ) = row[:12]
         if with_people:
-            self.requester = Person(self.requester_id, row[10], row[11])
-            self.assignee = Person(self.assignee_id, row[12], row[13]) if self.assignee_id is not None else None
+            self.requester = Person(self.requester_id, row[12], row[13])
+            self.assignee = Person(self.assignee_id, row[14], row[15]) if self.assignee_id is not None else None
         else:
             self.requester = self.assignee = None
 
@@ -315,6 +347,11 @@ class TicketRow:
     def is_closed(self):
         return self.status == TicketStatus.CLOSED.value
 
+    @property
+    def due_sort(self):
+        """The value the ``due`` sort orders by (its cursor)."""
+        return self.due_at if self.due_at is not None else NOTHING_DUE
+
 
 _PRIORITIES = {int(p): p for p in Priority}
 _ROW_COLUMNS = (
@@ -328,6 +365,8 @@ _ROW_COLUMNS = (
     Ticket.assignee_id,
     Ticket.created_at,
     Ticket.last_reply_at,
+    Ticket.due_at,
+    Ticket.sla_warn_at,
 )
 _REQUESTER = aliased(User, name="requester")
 _ASSIGNEE = aliased(User, name="assignee")
@@ -357,15 +396,19 @@ def paginate_tickets(visibility, filters, cursor=None, before=None, per_page=25,
         )
     stmt = stmt.where(visibility, *filters.conditions(user))
     going_back = False
+    # Lists read newest first (descending); the due sort reads soonest first.
+    ascending = sort in ASCENDING_SORTS
     values = decode_cursor(before, sort) if before else None
     if values is not None:
         going_back = True
-        stmt = stmt.where(sa.tuple_(*columns) > sa.tuple_(*values)).order_by(*[c.asc() for c in columns])
+        earlier = sa.tuple_(*columns) < sa.tuple_(*values) if ascending else sa.tuple_(*columns) > sa.tuple_(*values)
+        stmt = stmt.where(earlier).order_by(*[c.desc() if ascending else c.asc() for c in columns])
     else:
         values = decode_cursor(cursor, sort) if cursor else None
         if values is not None:
-            stmt = stmt.where(sa.tuple_(*columns) < sa.tuple_(*values))
-        stmt = stmt.order_by(*[c.desc() for c in columns])
+            later = sa.tuple_(*columns) > sa.tuple_(*values) if ascending else sa.tuple_(*columns) < sa.tuple_(*values)
+            stmt = stmt.where(later)
+        stmt = stmt.order_by(*[c.asc() if ascending else c.desc() for c in columns])
     rows = [TicketRow(row, with_people) for row in session.execute(stmt.limit(per_page + 1))]
     more = len(rows) > per_page
     rows = rows[:per_page]

@@ -24,7 +24,7 @@ from .access import (
 from .downloads import send_attachment
 from .forms import AssignForm, PriorityForm, ReplyForm
 from .history import describe_event
-from .listing import SORT_LABELS, TicketFilters, paginate_tickets, parse_number_query, status_counts
+from .listing import SORT_LABELS, TicketFilters, overdue_count, paginate_tickets, parse_number_query, status_counts
 from .portal import load_thread
 from .services import assign_ticket, change_priority, close_ticket, post_reply, reopen_ticket
 
@@ -55,6 +55,7 @@ def ticket_queue():
         page=page,
         filters=filters,
         counts=status_counts(user, filters),
+        overdue=overdue_count(user, filters),
         exact=exact,
         departments=departments,
         department_names={d.id: d.name for d in departments},
