@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from .db import session
 from .models import Attachment, Priority, Reply, Role, Tenant, Ticket, TicketEvent, User, utcnow
+from .sla.demo import seed_time_demo
 from .team.services import create_department, create_user
 from .tenancy.workspaces import create_tenant
 from .tickets import services
@@ -276,6 +277,7 @@ def build_demo(slug="demo"):
         for name, description, members in DEPARTMENTS
     }
     _Workspace(tenant, people, departments).play()
+    seed_time_demo(tenant)
     # Retired after their tickets were written: both keep their history.
     departments["Legacy"].active = False
     people["olga@demo.test"].active = False
