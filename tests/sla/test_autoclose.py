@@ -81,6 +81,19 @@ def test_reminder_then_close_once_each(app, world, smtp_server):  # noqa: F811
         assert session.get(Ticket, fresh).status == TicketStatus.ANSWERED.value
 
 
+def test_history_says_closed_automatically(app, world, client, auth, smtp_server):  # noqa: F811
+    with app.app_context():
+        save_autoclose_settings(world.acme_id, True, 2, 5)
+        quiet = _answered(world, "Printer", 6)
+        run_autoclose(app)
+        _age_reminder(quiet, 3)
+        run_autoclose(app)
+        number = session.get(Ticket, quiet).display_number
+    auth.login("ada@acme.test")
+    page = client.get(f"/acme/admin/tickets/{number}").get_data(as_text=True)
+    assert "<strong>The system</strong> closed the ticket automatically (no reply from the customer)" in page
+
+
 def test_a_customer_reply_stops_it(app, world, smtp_server):  # noqa: F811
     with app.app_context():
         save_autoclose_settings(world.acme_id, True, 2, 5)
