@@ -93,17 +93,24 @@ class Calendar:
 
     def intervals_on(self, day):
         """Return the working intervals of local date ``day`` as aware UTC (start, end) pairs."""
-        if day in self.holidays:
-            return []
-        zone = self.zone
-        midnight = datetime.combine(day, time())
-        return [
-            (
-                _wall_to_utc(midnight + timedelta(minutes=start), zone, fold=0),
-                _wall_to_utc(midnight + timedelta(minutes=end), zone, fold=1),
-            )
-            for start, end in self.weekly[day.weekday()]
-        ]
+        return _intervals_on(self, day)
+
+
+@functools.lru_cache(maxsize=8192)
+def _intervals_on(calendar, day):
+    # Cached: recomputing a tenant's open tickets walks the same few weeks for each of them,
+    # and the zone conversions are most of the cost of a day.
+    if day in calendar.holidays:
+        return ()
+    zone = calendar.zone
+    midnight = datetime.combine(day, time())
+    return tuple(
+        (
+            _wall_to_utc(midnight + timedelta(minutes=start), zone, fold=0),
+            _wall_to_utc(midnight + timedelta(minutes=end), zone, fold=1),
+        )
+        for start, end in calendar.weekly[day.weekday()]
+    )
 
 
 def parse_interval(text):
