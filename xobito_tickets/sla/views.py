@@ -2,9 +2,9 @@
 
 from flask import flash, redirect, render_template, request, url_for
 
-from ..db import session
 from ..models import Priority
 from ..tenancy.resolve import current_tenant
+from ..web.forms import form_again
 from ..web.staff import admin_only, bp
 from .clock import WEEKDAYS, format_day
 from .forms import AutoCloseForm, SlaSettingsForm
@@ -44,10 +44,10 @@ def sla_settings():
         )
         flash("Business hours and SLA targets were saved; open tickets' due times are updated.", "success")
         return redirect(url_for("tickets.admin.sla_settings"), 303)
-    status = 422 if request.method == "POST" else 200
-    if request.method == "POST":
-        session.rollback()
-    return render_template("xobito_tickets/sla/settings.html", form=form, priorities=list(Priority)), status
+    def render():
+        return render_template("xobito_tickets/sla/settings.html", form=form, priorities=list(Priority))
+
+    return form_again(render) if request.method == "POST" else render()
 
 
 @bp.route("/settings/auto-close", methods=["GET", "POST"])
@@ -62,10 +62,10 @@ def autoclose_settings():
         save_autoclose_settings(current_tenant.id, form.enabled.data, form.reminder_days.data, form.close_days.data)
         flash("Auto-close settings were saved.", "success")
         return redirect(url_for("tickets.admin.autoclose_settings"), 303)
-    status = 422 if request.method == "POST" else 200
-    if request.method == "POST":
-        session.rollback()
-    return render_template("xobito_tickets/sla/autoclose.html", form=form), status
+    def render():
+        return render_template("xobito_tickets/sla/autoclose.html", form=form)
+
+    return form_again(render) if request.method == "POST" else render()
 
 
 class _AutoCloseValues:
