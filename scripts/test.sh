@@ -13,7 +13,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # postgresql: the second run; chromium: the browser tests (Playwright drives Debian's build).
-DEBIAN_PACKAGES=(postgresql chromium)
+# dovecot-imapd: the real IMAP server of the inbound-email tests (fetch-mail).
+DEBIAN_PACKAGES=(postgresql chromium dovecot-imapd)
 
 install_debian_packages() {
     command -v dpkg-query >/dev/null || { echo "Not Debian: install ${DEBIAN_PACKAGES[*]} yourself." >&2; return 0; }

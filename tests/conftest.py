@@ -151,6 +151,37 @@ def csrf_token_from(html):
     return match.group(1)
 
 
+#: Login bookkeeping a test's own logins change; left out of snapshots unless asked for.
+LOGIN_BOOKKEEPING = ("tickets_login_sessions", "tickets_login_failures")
+
+
+def storage_files(app):
+    """Return the set of files below the app's storage root, as relative paths."""
+    root = app.config["TICKETS_STORAGE_ROOT"]
+    return {
+        os.path.relpath(os.path.join(folder, name), root) for folder, _dirs, files in os.walk(root) for name in files
+    }
+
+
+def snapshot(app, skip=LOGIN_BOOKKEEPING):
+    """Return every row of every table (but ``skip``) and every stored file.
+
+    Two equal snapshots mean a request changed nothing a user could notice: no ticket,
+    reply, history line, outbox email, department, person or file. The one snapshot of
+    the suite: every package's tests compare with it.
+    """
+    state = {}
+    with app.app_context():
+        for table in metadata.sorted_tables:
+            if table.name in skip:
+                continue
+            rows = session.execute(sa.select(table)).all()
+            state[table.name] = sorted(tuple(str(value) for value in row) for row in rows)
+        session.remove()
+    state["files"] = sorted(storage_files(app))
+    return state
+
+
 def count_rows(app, model):
     """Return the number of rows of ``model``."""
     with app.app_context():

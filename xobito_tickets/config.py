@@ -165,4 +165,22 @@ DEFAULTS = {
     "TICKETS_LOGIN_SESSION_LIFETIME": 14 * 24 * 3600,
     #: Whether new tenants allow customer self sign-up (each tenant can change it).
     "TICKETS_DEFAULT_ALLOW_SIGNUP": True,
+    #: The domain that receives inbound email (its MX points at your mail server): a
+    #: workspace receives at ``{subdomain}@{domain}``, a department at
+    #: ``{subdomain}+{department-slug}@{domain}``, and notifications carry
+    #: ``Reply-To: {subdomain}+t.{token}@{domain}``. None: no Reply-To is added.
+    "TICKETS_INBOUND_DOMAIN": None,
+    #: New tickets by email one sender may open per hour in a workspace; more are
+    #: quarantined. 0: no limit.
+    "TICKETS_INBOUND_MAX_NEW_PER_HOUR": 10,
+    #: The largest inbound message accepted, in bytes (larger: 413 at the HTTP door,
+    #: quarantined without its content at the others).
+    "TICKETS_INBOUND_MAX_BYTES": 25 * MIB,
+    #: A CA bundle to verify the IMAP servers' certificates with (a private CA); None:
+    #: the system's. Certificates are always verified.
+    "TICKETS_INBOUND_IMAP_CAFILE": None,
+    #: Seconds to wait for an IMAP server before giving up on this pass.
+    "TICKETS_INBOUND_IMAP_TIMEOUT": 30,
+    #: Seconds between two passes over the IMAP mailboxes (``fetch-mail`` and the worker's job).
+    "TICKETS_INBOUND_POLL_INTERVAL": 60,
 }

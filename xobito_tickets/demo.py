@@ -14,12 +14,14 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from .db import session
+from .inbound.demo import seed_inbound_demo
 from .models import Attachment, Priority, Reply, Role, Tenant, Ticket, TicketEvent, User, utcnow
 from .sla.demo import seed_time_demo
 from .team.services import create_department, create_user
 from .tenancy.workspaces import create_tenant
 from .tickets import services
 from .tickets.uploads import UploadedFile
+from .workspace.demo import add_notes_and_tags
 
 PASSWORD = "demo-password"
 
@@ -278,10 +280,12 @@ def build_demo(slug="demo"):
     }
     _Workspace(tenant, people, departments).play()
     seed_time_demo(tenant)
+    add_notes_and_tags(tenant, people)
     # Retired after their tickets were written: both keep their history.
     departments["Legacy"].active = False
     people["olga@demo.test"].active = False
     session.commit()
+    seed_inbound_demo(tenant, "customer@demo.test")
     return True, logins
 
 

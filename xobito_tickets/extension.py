@@ -27,6 +27,8 @@ from .auth import views as auth_views
 from .cli import tickets_cli
 from .config import DEFAULTS
 from .db import session as db_session
+from .inbound import setup as inbound_setup
+from .inbound import views as inbound_views
 from .mail.views import outbox_bp
 from .migrate import create_all
 from .sla import views as sla_views
@@ -44,6 +46,7 @@ from .web.health import health_check
 from .web.layouts import check_host_layout
 from .web.ratelimit import TooManyPosts
 from .web.security import apply_security_headers, check_csrf, limit_urlencoded_body, reject_nul_bytes
+from .workspace import views as workspace_views
 
 #: The parent blueprint: tenant resolution, login guard, CSRF and headers for all pages.
 bp = Blueprint("tickets", __name__, template_folder="templates")
@@ -75,6 +78,8 @@ class _State:
         self.database_outage = 0
         #: Host mode: the directory row of the host's logged-in user in a tenant (kept in sync).
         self.directory_user = current_directory_user
+        #: time.monotonic() of this process's last pass over the IMAP mailboxes (the worker's job).
+        self.inbound_polled_at = None
 
     @property
     def tenant_resolver(self):
@@ -130,6 +135,7 @@ class Tickets:
         jinja.register(app)
         mail.init_app(app, app.extensions[EXTENSION_KEY])
         sla.init_app(app)
+        inbound_setup.init_app(app)
 
     def tenant_resolver(self, func):
         """Decorator: ``func(slug) -> Tenant | str | None`` finds the tenant of a request.
@@ -421,7 +427,7 @@ bp.register_error_handler(CSRFError, render_error)
 
 # The staff side's views register themselves on the "admin" blueprint (web.staff.bp),
 # the password reset pages on the auth blueprint; these imports load them.
-_STAFF_VIEWS = (staff_tickets, departments, people, sla_views)
+_STAFF_VIEWS = (staff_tickets, workspace_views, departments, people, inbound_views, sla_views)
 _AUTH_PAGES = (reset_views,)
 
 bp.register_blueprint(auth_views.bp)

@@ -274,6 +274,9 @@ class QueueCount(Base):
     priority: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True, autoincrement=False)
     status: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
     n: Mapped[int] = mapped_column(default=0)
+    #: Of those ``n``, how many have the customer's message last (``last_message_by``):
+    #: the Answered tickets that still need a reply.
+    waiting: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Ticket(Base):
@@ -350,11 +353,22 @@ class Ticket(Base):
     #: When the clock last started running; None while paused or stopped. A new ticket's clock
     #: starts at its creation, written with the row itself.
     sla_clock_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=_created_at)
+    #: Who wrote the newest customer-facing message: "customer" (the body or a customer
+    #: reply) or "staff". Notes do not count. The queue's "Needs reply" tab reads it.
+    last_message_by: Mapped[str] = mapped_column(sa.String(16), default="customer", server_default="customer")
 
     department: Mapped[Department] = relationship()
     requester: Mapped[User] = relationship(foreign_keys=[requester_id])
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    #: The customer-facing replies only (``kind == "reply"``): safe to hand to a portal
+    #: page or a customer's email. The staff thread, notes included, is ``messages``.
     replies: Mapped[list["Reply"]] = relationship(
+        primaryjoin="and_(Ticket.id == Reply.ticket_id, Reply.kind == 'reply')",
+        order_by="Reply.created_at, Reply.id",
+        viewonly=True,
+    )
+    #: Every message of the staff thread, replies and internal notes, oldest first.
+    messages: Mapped[list["Reply"]] = relationship(
         back_populates="ticket", order_by="Reply.created_at, Reply.id", viewonly=True
     )
 
@@ -378,7 +392,20 @@ class Ticket(Base):
         return f"<Ticket {self.display_number}>"
 
 
+class MessageKind(enum.StrEnum):
+    """What a row of ``tickets_replies`` is: a reply the customer sees, or a staff-only note."""
+
+    REPLY = "reply"
+    NOTE = "note"
+
+
 class Reply(Base):
+    """A message of the thread after the ticket's body.
+
+    ``kind`` is "reply" (customer-facing) or "note" (internal, staff only). Anything a
+    customer or a CC can reach selects ``kind == "reply"`` at the query level.
+    """
+
     __tablename__ = "tickets_replies"
     __table_args__ = (sa.Index("ix_tickets_replies_ticket_created", "ticket_id", "created_at", "id"),)
 
@@ -387,10 +414,15 @@ class Reply(Base):
     ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets_tickets.id"))
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets_users.id"))
     body: Mapped[str] = mapped_column(sa.Text)
+    kind: Mapped[str] = mapped_column(sa.String(16), default=MessageKind.REPLY.value, server_default="reply")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    ticket: Mapped[Ticket] = relationship(back_populates="replies")
+    ticket: Mapped[Ticket] = relationship(back_populates="messages")
     author: Mapped[User] = relationship()
+
+    @property
+    def is_note(self):
+        return self.kind == MessageKind.NOTE.value
 
 
 class Attachment(Base):
@@ -450,7 +482,7 @@ class OutboxEmail(Base):
     tenant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets_tenants.id"))
     ticket_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets_tickets.id"))
     #: ticket_created, ticket_receipt, reply_posted, ticket_closed, ticket_reopened,
-    #: ticket_assigned, password_reset
+    #: ticket_assigned, note_mention, password_reset
     kind: Mapped[str] = mapped_column(sa.String(32))
     recipient_email: Mapped[str] = mapped_column(sa.String(254))
     recipient_name: Mapped[str] = mapped_column(sa.String(200), default="")

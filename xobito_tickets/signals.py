@@ -21,7 +21,9 @@ ticket_created = _signals.signal("ticket-created")
 #: ``old_status`` and ``new_status`` (TicketStatus; equal when unchanged).
 reply_posted = _signals.signal("reply-posted")
 
-#: The ticket was closed. Extra: ``old_status``.
+#: The ticket was closed. Extra: ``old_status``; ``reply`` (the Reply) when a staff
+#: member replied and closed at once ("Send and close"): ``reply_posted`` went out first
+#: with ``new_status`` Closed, and its email already says the ticket is closed.
 ticket_closed = _signals.signal("ticket-closed")
 
 #: A closed ticket was reopened (back to Open).
@@ -33,3 +35,17 @@ ticket_assigned = _signals.signal("ticket-assigned")
 
 #: The priority changed. Extra: ``old_priority`` and ``new_priority`` (Priority).
 priority_changed = _signals.signal("priority-changed")
+
+#: A staff member added an internal note (never shown to the customer or a CC).
+#: Extra: ``note`` (the Reply, ``kind == "note"``), ``attachments``, ``mentioned``
+#: (the staff Users named with ``@Name`` or ``@email`` who may see the ticket, not the actor).
+note_added = _signals.signal("note-added")
+
+#: The ticket's tags changed (staff only). Extra: ``added`` and ``removed`` (lists of tag names).
+tags_changed = _signals.signal("tags-changed")
+
+#: Notification emails are about to be written to the outbox, in the transaction of the
+#: change (no ``ticket``/``actor``). Extra: ``rows``, the column dicts to be inserted.
+#: A receiver may replace a row's ``payload`` with a copy holding ``reply_to`` (the
+#: Reply-To address of that recipient's email) and add rows of its own to the session.
+emails_queued = _signals.signal("emails-queued")

@@ -50,7 +50,7 @@ def test_staff_filters_replies_assigns_closes_and_reopens(page, site, screenshot
     table.get_by_role("link", name=urgent).click()
     expect(page.get_by_role("heading", name="Checkout page is down")).to_be_visible()
     page.get_by_label("Your reply").fill("We are on it, the payment provider is down.")
-    page.get_by_role("button", name="Send reply").click()
+    page.get_by_role("button", name="Send", exact=True).click()
     expect(page.get_by_text("We are on it, the payment provider is down.")).to_be_visible()
     meta = page.locator(".xt-meta")
     expect(meta).to_contain_text("Answered")
@@ -58,18 +58,20 @@ def test_staff_filters_replies_assigns_closes_and_reopens(page, site, screenshot
 
     # Assign to Sam himself.
     page.get_by_label("Assignee").select_option(label="Sam Support")
-    page.get_by_role("button", name="Save assignment").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(meta).to_contain_text("Sam Support")
     screenshot("4-assigned")
 
     # Close, then reopen.
     page.get_by_role("button", name="Close ticket").click()
     expect(meta).to_contain_text("Closed")
-    expect(page.get_by_role("button", name="Send reply")).to_have_count(0)
+    # Closed: no reply any more (internal notes only), no "Send and close".
+    expect(page.get_by_role("button", name="Send and close")).to_have_count(0)
+    expect(page.get_by_role("radio", name="Reply to customer")).to_have_count(0)
     screenshot("5-closed")
     page.get_by_role("button", name="Reopen ticket").click()
     expect(meta).to_contain_text("Open")
-    expect(page.get_by_role("button", name="Send reply")).to_be_visible()
+    expect(page.get_by_role("button", name="Send and close")).to_be_visible()
     history = page.get_by_role("region", name="History")
     expect(history).to_contain_text("Sam Support")
     screenshot("6-reopened")

@@ -1,7 +1,6 @@
 """Fixtures of the portal suite: logged-in clients, tickets made through the services, disk checks."""
 
 import io
-import os
 import shutil
 from types import SimpleNamespace
 
@@ -15,17 +14,15 @@ from xobito_tickets.models import (
     Attachment,
     Department,
     LoginSession,
-    OutboxEmail,
     Reply,
     Tenant,
     Ticket,
-    TicketEvent,
     User,
 )
 from xobito_tickets.tickets.services import open_ticket, post_reply
 from xobito_tickets.tickets.uploads import UploadedFile
 
-from ..conftest import PASSWORD, TEST_SETTINGS, World
+from ..conftest import PASSWORD, TEST_SETTINGS, World, snapshot, storage_files  # noqa: F401 (re-exported)
 
 
 class _SharedBytecodeCache(BytecodeCache):
@@ -102,31 +99,6 @@ def world(request, app, sqlite_templates):
     if app.extensions.get("xobito_tickets_test_template") == "world":
         return SimpleNamespace(app=app, **sqlite_templates["world_ids"])
     return request.getfixturevalue("world")
-
-
-def storage_files(app):
-    """Return the set of files under the app's storage root (relative paths)."""
-    root = app.config["TICKETS_STORAGE_ROOT"]
-    found = set()
-    for dirpath, _dirnames, filenames in os.walk(root):
-        for name in filenames:
-            found.add(os.path.relpath(os.path.join(dirpath, name), root))
-    return found
-
-
-STATE_MODELS = (Tenant, User, Department, Ticket, Reply, Attachment, TicketEvent, OutboxEmail)
-
-
-def snapshot(app):
-    """Return what a change could touch: row counts, ticket states and files on disk."""
-    with app.app_context():
-        counts = {m.__name__: session.scalar(sa.select(sa.func.count()).select_from(m)) for m in STATE_MODELS}
-        tickets = session.execute(
-            sa.select(Ticket.tenant_id, Ticket.number, Ticket.status, Ticket.priority, Ticket.last_reply_at).order_by(
-                Ticket.id
-            )
-        ).all()
-    return {"counts": counts, "tickets": [tuple(t) for t in tickets], "files": storage_files(app)}
 
 
 def upload(data, name):

@@ -109,10 +109,17 @@ def queue_counts_drift(app):
     with app.app_context():
         assignee = sa.func.coalesce(Ticket.assignee_id, 0)
         key = (Ticket.tenant_id, Ticket.department_id, assignee, Ticket.priority, Ticket.status)
-        actual = {tuple(row[:-1]): row[-1] for row in session.execute(sa.select(*key, sa.func.count()).group_by(*key))}
+        # Each key counts its tickets and, of those, the ones whose customer wrote last ("waiting").
+        waiting = sa.func.count().filter(Ticket.last_message_by == "customer")
+        actual = {
+            tuple(row[:-2]): tuple(row[-2:])
+            for row in session.execute(sa.select(*key, sa.func.count(), waiting).group_by(*key))
+        }
         kept_key = (QueueCount.tenant_id, QueueCount.department_id, QueueCount.assignee_id, QueueCount.priority)
         kept = {
-            tuple(row[:-1]): row[-1] for row in session.execute(sa.select(*kept_key, QueueCount.status, QueueCount.n))
+            tuple(row[:-2]): tuple(row[-2:])
+            for row in session.execute(sa.select(*kept_key, QueueCount.status, QueueCount.n, QueueCount.waiting))
         }
-    keys = set(actual) | {k for k, n in kept.items() if n}
-    return {k: (kept.get(k, 0), actual.get(k, 0)) for k in keys if kept.get(k, 0) != actual.get(k, 0)}
+    none = (0, 0)
+    keys = set(actual) | {k for k, n in kept.items() if n != none}
+    return {k: (kept.get(k, none), actual.get(k, none)) for k in keys if kept.get(k, none) != actual.get(k, none)}

@@ -2,19 +2,18 @@
 everything an attack could change (every row of every table, every stored file)."""
 
 import io
-import os
 import re
 from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 
-from xobito_tickets.db import metadata, session
+from xobito_tickets.db import session
 from xobito_tickets.models import Department, Priority, Tenant, Ticket, User
 from xobito_tickets.tickets.services import open_ticket, post_reply
 from xobito_tickets.tickets.uploads import UploadedFile
 
-from ..conftest import PASSWORD, csrf_token_from
+from ..conftest import PASSWORD, csrf_token_from, snapshot, storage_files  # noqa: F401 (re-exported)
 
 #: The smallest files that pass the content checks of their type.
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
@@ -38,30 +37,6 @@ _CSRF_VALUE = re.compile(rb'(name="csrf_token"[^>]*value=")[^"]*(")')
 def page_body(response):
     """The response body with the CSRF token values blanked, for comparing two pages."""
     return _CSRF_VALUE.sub(rb"\1\2", response.get_data())
-
-
-def storage_files(app):
-    """Return every file below the storage root, as sorted relative paths."""
-    root = app.config["TICKETS_STORAGE_ROOT"]
-    found = []
-    for folder, _dirs, files in os.walk(root):
-        for name in files:
-            found.append(os.path.relpath(os.path.join(folder, name), root))
-    return sorted(found)
-
-
-def snapshot(app, skip=("tickets_login_failures",)):
-    """Return every row of every table and every stored file, to compare before and after an attack."""
-    state = {}
-    with app.app_context():
-        for table in metadata.sorted_tables:
-            if table.name in skip:
-                continue
-            rows = session.execute(sa.select(table)).all()
-            state[table.name] = sorted(tuple(str(value) for value in row) for row in rows)
-        session.remove()
-    state["files"] = storage_files(app)
-    return state
 
 
 def upload(name, data):

@@ -2,7 +2,6 @@
 
 import html
 import io
-import os
 import re
 import shutil
 from types import SimpleNamespace
@@ -17,7 +16,7 @@ from xobito_tickets.team.services import create_user
 from xobito_tickets.tickets.services import assign_ticket, close_ticket, open_ticket
 from xobito_tickets.tickets.uploads import UploadedFile
 
-from ..conftest import PASSWORD, TEST_SETTINGS, World
+from ..conftest import PASSWORD, TEST_SETTINGS, World, snapshot, storage_files  # noqa: F401 (re-exported)
 
 
 class Desk:
@@ -154,31 +153,6 @@ def login(client, email, tenant="acme"):
     response = client.post(f"/{tenant}/login", data={"email": email, "password": PASSWORD})
     assert response.status_code == 302, response.get_data(as_text=True)
     return client
-
-
-def storage_files(app):
-    """Return the set of files under the app's storage root."""
-    root = app.config["TICKETS_STORAGE_ROOT"]
-    return {
-        os.path.relpath(os.path.join(dirpath, name), root) for dirpath, _dirs, names in os.walk(root) for name in names
-    }
-
-
-def snapshot(app, skip=("tickets_login_sessions", "tickets_login_failures")):
-    """Return every row of every table (but login bookkeeping) and the stored files.
-
-    Two equal snapshots mean a request changed nothing a user could notice: no
-    ticket, reply, history line, outbox email, department, person or file.
-    """
-    with app.app_context():
-        rows = {}
-        for table in metadata.sorted_tables:
-            if table.name in skip:
-                continue
-            rows[table.name] = [
-                tuple(row) for row in session.execute(sa.select(table).order_by(*table.primary_key.columns)).all()
-            ]
-    return {"rows": rows, "files": storage_files(app)}
 
 
 def ticket_row(app, number, tenant="acme"):

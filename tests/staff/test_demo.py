@@ -37,7 +37,10 @@ def test_demo_queue_and_a_days_work(app, runner, client):
         assert assignees[None] >= 10 and len(assignees) >= 5
         assert session.scalar(sa.select(sa.func.count()).select_from(Reply).where(Reply.tenant_id == tenant.id)) > 60
         kinds = set(session.scalars(sa.select(TicketEvent.kind).where(TicketEvent.tenant_id == tenant.id)))
-        assert kinds == {"created", "replied", "status", "assigned", "department", "priority"}
+        assert kinds == {"created", "replied", "status", "assigned", "department", "priority", "note", "tagged"}
+        # Notes and tags on some tickets (the workspace's demo).
+        notes = session.scalar(sa.select(sa.func.count()).select_from(Reply).where(Reply.kind == "note"))
+        assert notes == 4
         # Activity is spread over weeks, newest tickets untouched, replies after their ticket.
         ages = sorted(t.last_reply_at for t in tickets)
         assert (ages[-1] - ages[0]).days >= 14

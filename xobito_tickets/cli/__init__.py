@@ -6,6 +6,7 @@ Commands may import any feature's services; nothing in the package imports ``cli
 from flask.cli import AppGroup
 
 from .host import db_cli, sync_users
+from .inbound import fetch_mail, inbound_cli, receive_mail
 from .mail import outbox_cli, send_mail
 from .worker import worker
 from .workspace import demo, department_cli, recount, tenant_cli, user_cli
@@ -24,6 +25,9 @@ for _command in (
     sync_users,
     db_cli,
     worker,
+    receive_mail,
+    fetch_mail,
+    inbound_cli,
 ):
     tickets_cli.add_command(_command)
 

@@ -108,6 +108,10 @@ def build_message(job):
         # Every email of a ticket points at the same root, so mail clients thread them.
         headers["In-Reply-To"] = job.thread_id
         headers["References"] = job.thread_id
+    # A per-recipient answer address (inbound email), if a feature put one in the payload.
+    reply_to = job.payload.get("reply_to")
+    if reply_to and not is_deliverable_address(reply_to):
+        raise ComposeError("the Reply-To address is not usable")
     message = NotificationMessage(
         subject=context["subject"],
         recipients=[(header_text(job.recipient_name, 200), job.recipient_email)],
@@ -115,6 +119,7 @@ def build_message(job):
         html=html,
         sender=sender_address(job.payload.get("tenant_name")),
         extra_headers=headers,
+        reply_to=reply_to or None,
     )
     message.msgId = job.message_id
     if message.has_bad_headers():

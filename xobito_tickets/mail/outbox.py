@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import current_app
 
+from .. import signals
 from ..db import session
 from ..models import OutboxEmail, OutboxStatus, Tenant, utcnow
 
@@ -124,6 +125,7 @@ def add_to_outbox(rows):
     """Insert outbox rows (from :func:`outbox_row`) in the current transaction, in one statement."""
     rows = [row for row in rows if row is not None]
     if rows:
+        signals.emails_queued.send(current_app._get_current_object(), rows=rows)
         session.execute(sa.insert(OutboxEmail), rows)
     return len(rows)
 

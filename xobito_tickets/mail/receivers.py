@@ -145,9 +145,9 @@ def on_reply_posted(sender, ticket, actor, reply, attachments=(), old_status=Non
     )
 
 
-def on_ticket_closed(sender, ticket, actor, old_status=None, **extra):
-    """Tell the other party that the ticket was closed."""
-    if not notifications_enabled(sender):
+def on_ticket_closed(sender, ticket, actor, old_status=None, reply=None, **extra):
+    """Tell the other party that the ticket was closed (unless the reply's email said so already)."""
+    if not notifications_enabled(sender) or reply is not None:
         return
     _queue_by_audience(
         "ticket_closed",
@@ -203,12 +203,31 @@ def on_ticket_assigned(sender, ticket, actor, old_department=None, old_assignee=
     )
 
 
+def on_note_added(sender, ticket, actor, note, mentioned=(), **extra):
+    """Email the staff members a note mentions (``@Name``); a note is never emailed to the customer."""
+    if not notifications_enabled(sender):
+        return
+    people = recipients.deliverable(mentioned, exclude=(actor.id,) if actor is not None else ())
+    add_to_outbox(
+        _emails(
+            "note_mention",
+            [person for person in people if person.is_staff],
+            ticket,
+            STAFF,
+            f"{_actor_name(actor)} mentioned you: {ticket.subject}",
+            actor_name=_actor_name(actor),
+            body=note.body,
+        )
+    )
+
+
 RECEIVERS = (
     (signals.ticket_created, on_ticket_created),
     (signals.reply_posted, on_reply_posted),
     (signals.ticket_closed, on_ticket_closed),
     (signals.ticket_reopened, on_ticket_reopened),
     (signals.ticket_assigned, on_ticket_assigned),
+    (signals.note_added, on_note_added),
 )
 
 _connected = False

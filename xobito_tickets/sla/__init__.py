@@ -1,8 +1,10 @@
 """Service levels: business hours and SLA targets, due times kept by signal receivers, warning and
 breach emails, auto-close, and the admins' settings pages. :mod:`.clock` is pure (stdlib only); the rest
-may import models, db, signals, jobs, mail, the ticket services, tenancy and web — never the reverse."""
+may import models, db, signals, jobs, mail, the ticket services, the workspace's queue tabs, tenancy and
+web — never the reverse."""
 
-from . import alerts, autoclose  # noqa: F401 - importing them registers their background jobs
+# Importing alerts and autoclose registers their background jobs; queue adds the Overdue tab.
+from . import alerts, autoclose, queue  # noqa: F401
 from .chips import clock_summary, due_chip, is_paused
 from .receivers import connect_receivers
 

@@ -25,8 +25,9 @@ def on_ticket_created(sender, ticket, actor, **extra):
 
 def on_reply_posted(sender, ticket, actor, reply, **extra):
     """A staff reply is the first response and pauses the clock; a customer's reply runs it again."""
-    if getattr(reply, "kind", "reply") == "note":
-        # A note changes no clock: it is no answer to the customer (SPEC §14).
+    if reply.kind == "note":
+        # Notes send note_added, not this signal; should one arrive here all the same, it changes
+        # no clock: a note is no answer to the customer (SPEC §14).
         return
     now = reply.created_at or utcnow()
     policy = policy_for(ticket.tenant_id, ticket.priority)

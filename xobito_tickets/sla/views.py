@@ -44,6 +44,7 @@ def sla_settings():
         )
         flash("Business hours and SLA targets were saved; open tickets' due times are updated.", "success")
         return redirect(url_for("tickets.admin.sla_settings"), 303)
+
     def render():
         return render_template("xobito_tickets/sla/settings.html", form=form, priorities=list(Priority))
 
@@ -62,6 +63,7 @@ def autoclose_settings():
         save_autoclose_settings(current_tenant.id, form.enabled.data, form.reminder_days.data, form.close_days.data)
         flash("Auto-close settings were saved.", "success")
         return redirect(url_for("tickets.admin.autoclose_settings"), 303)
+
     def render():
         return render_template("xobito_tickets/sla/autoclose.html", form=form)
 

@@ -16,6 +16,7 @@ from ..models import (
     department_members,
     parse_ticket_number,
 )
+from .thread import public_attachments
 
 
 def _visibility(kind, tenant_id, user_id, table=Ticket):
@@ -126,8 +127,12 @@ def get_ticket_or_404(number_text, user, *options):
     return ticket
 
 
-def get_attachment_or_404(ticket, attachment_id):
-    """Load attachment ``attachment_id`` of ``ticket``, or answer 404."""
+def get_attachment_or_404(ticket, attachment_id, include_notes=False):
+    """Load attachment ``attachment_id`` of ``ticket``, or answer 404.
+
+    Files of internal notes are found only with ``include_notes`` (the staff side):
+    by default this is the customer's view, where a note's file does not exist.
+    """
     try:
         attachment_id = int(attachment_id)
     except (TypeError, ValueError):
@@ -139,6 +144,7 @@ def get_attachment_or_404(ticket, attachment_id):
             Attachment.id == attachment_id,
             Attachment.ticket_id == ticket.id,
             Attachment.tenant_id == ticket.tenant_id,
+            sa.true() if include_notes else public_attachments(),
         )
     )
     if attachment is None:

@@ -24,6 +24,11 @@ def ticket_key(ticket):
     return (ticket.tenant_id, ticket.department_id, ticket.assignee_id or 0, int(ticket.priority), ticket.status)
 
 
+def is_waiting(ticket):
+    """Return 1 if the customer wrote ``ticket``'s last customer-facing message (the ``waiting`` count), else 0."""
+    return 1 if (ticket.last_message_by or "customer") == "customer" else 0
+
+
 class Tally:
     """The tickets one transaction touches, with the key each had before it."""
 
@@ -31,21 +36,26 @@ class Tally:
         self._tracked = {}
 
     def track(self, ticket, new=False):
-        """Remember ``ticket`` and, unless it is ``new``, the key it has now."""
+        """Remember ``ticket`` and, unless it is ``new``, the key and waiting flag it has now."""
         if id(ticket) not in self._tracked:
-            self._tracked[id(ticket)] = (ticket, None if new else ticket_key(ticket))
+            self._tracked[id(ticket)] = (ticket, None if new else (ticket_key(ticket), is_waiting(ticket)))
 
     def deltas(self):
-        """Return ``{key: change}`` for every key whose count the transaction changed."""
+        """Return ``{key: (change of n, change of waiting)}`` for every key the transaction changed."""
         changes = {}
+
+        def add(key, n, waiting):
+            old_n, old_waiting = changes.get(key, (0, 0))
+            changes[key] = (old_n + n, old_waiting + waiting)
+
         for ticket, before in self._tracked.values():
-            after = ticket_key(ticket)
+            after = (ticket_key(ticket), is_waiting(ticket))
             if after == before:
                 continue
             if before is not None:
-                changes[before] = changes.get(before, 0) - 1
-            changes[after] = changes.get(after, 0) + 1
-        return {key: change for key, change in changes.items() if change}
+                add(before[0], -1, -before[1])
+            add(after[0], 1, after[1])
+        return {key: change for key, change in changes.items() if change != (0, 0)}
 
 
 def apply(deltas):
@@ -56,17 +66,27 @@ def apply(deltas):
     """
     if not deltas:
         return
-    rows = [dict(zip(_KEY_NAMES, key, strict=True), n=change) for key, change in sorted(deltas.items())]
+    rows = []
+    for key, change in sorted(deltas.items()):
+        n, waiting = change if isinstance(change, tuple) else (change, 0)
+        rows.append(dict(zip(_KEY_NAMES, key, strict=True), n=n, waiting=waiting))
     dialect = session.get_bind(mapper=sa.inspect(QueueCount)).dialect.name
     if dialect in ("sqlite", "postgresql"):
         insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
         stmt = insert(QueueCount).values(rows)
-        stmt = stmt.on_conflict_do_update(index_elements=list(_KEY_NAMES), set_={"n": QueueCount.n + stmt.excluded.n})
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(_KEY_NAMES),
+            set_={"n": QueueCount.n + stmt.excluded.n, "waiting": QueueCount.waiting + stmt.excluded.waiting},
+        )
         session.execute(stmt)
         return
     for row in rows:  # Any other database: update, or insert the first ticket of a key.
         key = [getattr(QueueCount, name) == row[name] for name in _KEY_NAMES]
-        updated = session.execute(sa.update(QueueCount).where(*key).values(n=QueueCount.n + row["n"]))
+        updated = session.execute(
+            sa.update(QueueCount)
+            .where(*key)
+            .values(n=QueueCount.n + row["n"], waiting=QueueCount.waiting + row["waiting"])
+        )
         if updated.rowcount == 0:
             session.execute(sa.insert(QueueCount).values(**row))
 
@@ -76,10 +96,11 @@ def rebuild_statements(tenant_id=None):
     only = [] if tenant_id is None else [QueueCount.tenant_id == tenant_id]
     assignee = sa.func.coalesce(Ticket.assignee_id, 0)
     key = (Ticket.tenant_id, Ticket.department_id, assignee, Ticket.priority, Ticket.status)
-    counted = sa.select(*key, sa.func.count()).group_by(*key)
+    waiting = sa.func.count().filter(Ticket.last_message_by == "customer")
+    counted = sa.select(*key, sa.func.count(), waiting).group_by(*key)
     if tenant_id is not None:
         counted = counted.where(Ticket.tenant_id == tenant_id)
-    return sa.delete(QueueCount).where(*only), sa.insert(QueueCount).from_select([*_KEY_NAMES, "n"], counted)
+    return sa.delete(QueueCount).where(*only), sa.insert(QueueCount).from_select([*_KEY_NAMES, "n", "waiting"], counted)
 
 
 def rebuild(tenant_id=None):

@@ -48,6 +48,15 @@ def describe_event(event):
         line.reply_id = int(event.new_value) if (event.new_value or "").isdigit() else None
     elif event.kind == "auto_closed":
         line.verb = "closed the ticket automatically (no reply from the customer)"
+    elif event.kind == "note":
+        line.verb = "added an internal note"
+        line.reply_id = int(event.new_value) if (event.new_value or "").isdigit() else None
+    elif event.kind == "tagged":
+        line.verb = "added the tag"
+        line.new = event.new_value
+    elif event.kind == "untagged":
+        line.verb = "removed the tag"
+        line.old = event.old_value
     elif event.kind == "assigned" and event.new_value is None:
         line.verb = "unassigned"
         line.old = event.old_value

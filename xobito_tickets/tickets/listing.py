@@ -24,10 +24,9 @@ from ..models import (
     User,
     UTCDateTime,
     format_ticket_number,
-    utcnow,
 )
 from ..web.forms import parse_row_id
-from .access import visible_counts_clause, visible_tickets_clause, visible_tickets_parts
+from .access import visible_counts_clause, visible_tickets_parts
 from .counts import count_by_status
 
 #: sort key -> the columns it orders by, all descending; ``id`` always breaks ties.
@@ -107,8 +106,6 @@ class TicketFilters:
     assignee: str | None = None  # "me", "none" or a user id (staff queue only)
     q: str = ""
     sort: str = "activity"
-    #: The Overdue tab (``tab=overdue``, staff queue): tickets past their next due time.
-    overdue: bool = False
 
     @classmethod
     def from_args(cls, args, departments=(), staff=(), allow_staff_filters=False):
@@ -134,7 +131,6 @@ class TicketFilters:
             filters.q = " ".join(args.get("q", "").split())[:200]
             sort = args.get("sort", "activity")
             filters.sort = sort if sort in SORTS else "activity"
-            filters.overdue = args.get("tab") == "overdue"
         return filters
 
     def conditions(self, user=None, table=Ticket):
@@ -160,15 +156,10 @@ class TicketFilters:
             if table is not Ticket:
                 raise ValueError("a search is counted from the tickets")
             conds.append(search_clause(self.q, user.tenant_id))
-        if self.overdue:
-            if table is not Ticket:
-                raise ValueError("overdue tickets are counted from the tickets")
-            # Closed and paused tickets have no due time (xobito_tickets.sla).
-            conds.append(Ticket.due_at <= utcnow())
         return conds
 
     def is_active(self):
-        return bool(self.statuses or self.priorities or self.department_id or self.assignee or self.q or self.overdue)
+        return bool(self.statuses or self.priorities or self.department_id or self.assignee or self.q)
 
     def query_args(self, **overrides):
         """Return the filters as URL query arguments (for links that keep them)."""
@@ -184,8 +175,6 @@ class TicketFilters:
             args["q"] = self.q
         if self.sort != "activity":
             args["sort"] = self.sort
-        if self.overdue:
-            args["tab"] = "overdue"
         args.update(overrides)
         return {k: v for k, v in args.items() if v not in (None, "", [])}
 
@@ -248,7 +237,7 @@ def status_counts(user, filters):
     """
     others = dataclasses.replace(filters, statuses=[])
     counts = {status.value: 0 for status in TicketStatus}
-    if not others.q and not others.overdue:
+    if not others.q:
         kept = count_by_status([visible_counts_clause(user), *others.conditions(user, table=QueueCount)])
         return {status: kept.get(status, 0) for status in counts}
     return _count_tickets(visible_tickets_parts(user), others, user, counts)
@@ -268,17 +257,6 @@ def _count_tickets(visibility_parts, others, user, counts):
     return counts
 
 
-def overdue_count(user, filters):
-    """Return how many tickets ``user`` sees that are overdue and match every filter but status and tab.
-
-    One count over the due-time index (``ix_tickets_tickets_due``): only tickets with a due time
-    in the past are read, so the whole visibility rule fits in one statement.
-    """
-    others = dataclasses.replace(filters, statuses=[], overdue=True)
-    stmt = sa.select(sa.func.count()).select_from(Ticket).where(visible_tickets_clause(user), *others.conditions(user))
-    return session.scalar(stmt) or 0
-
-
 class Person:
     """The name and email of a ticket's requester or assignee on a list row."""
 
@@ -294,7 +272,7 @@ class TicketRow:
     Loading 25 ``Ticket`` objects cost three times the query itself; a row carries
     the same attribute names a list template uses (``display_number``, ``subject``,
     ``department_id``, ``priority_enum``, ``status``, ``last_reply_at``,
-    ``created_at``, and with people ``requester`` and ``assignee``).
+    ``created_at``, ``last_message_by``, and with people ``requester`` and ``assignee``).
     """
 
     __slots__ = (
@@ -310,6 +288,7 @@ class TicketRow:
         "last_reply_at",
         "due_at",
         "sla_warn_at",
+        "last_message_by",
         "requester",
         "assignee",
     )
@@ -328,10 +307,11 @@ class TicketRow:
             self.last_reply_at,
             self.due_at,
             self.sla_warn_at,
-        ) = row[:12]
+            self.last_message_by,
+        ) = row[:13]
         if with_people:
-            self.requester = Person(self.requester_id, row[12], row[13])
-            self.assignee = Person(self.assignee_id, row[14], row[15]) if self.assignee_id is not None else None
+            self.requester = Person(self.requester_id, row[13], row[14])
+            self.assignee = Person(self.assignee_id, row[15], row[16]) if self.assignee_id is not None else None
         else:
             self.requester = self.assignee = None
 
@@ -367,6 +347,7 @@ _ROW_COLUMNS = (
     Ticket.last_reply_at,
     Ticket.due_at,
     Ticket.sla_warn_at,
+    Ticket.last_message_by,
 )
 _REQUESTER = aliased(User, name="requester")
 _ASSIGNEE = aliased(User, name="assignee")

@@ -1,13 +1,12 @@
 """The customer portal: list, create, view, reply, close, download (SPEC §9)."""
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from ..db import session
 from ..errors import ServiceError
-from ..models import Attachment, Priority, Reply, Ticket
+from ..models import Priority, Ticket
 from ..tenancy.current import get_current_user
 from ..tenancy.resolve import current_tenant
 from ..web.forms import ActionForm, show_service_error
@@ -23,6 +22,7 @@ from .downloads import send_attachment
 from .forms import ReplyForm, TicketCreateForm
 from .listing import TicketFilters, paginate_tickets
 from .services import close_ticket, open_ticket, post_reply
+from .thread import customer_thread
 
 bp = Blueprint("portal", __name__)
 
@@ -114,27 +114,6 @@ def ticket_store():
     ), 422
 
 
-_THREAD_REPLIES = (
-    sa.select(Reply)
-    .where(Reply.ticket_id == sa.bindparam("ticket_id"))
-    .options(joinedload(Reply.author))
-    .order_by(Reply.created_at, Reply.id)
-)
-_THREAD_ATTACHMENTS = (
-    sa.select(Attachment).where(Attachment.ticket_id == sa.bindparam("ticket_id")).order_by(Attachment.id)
-)
-
-
-def load_thread(ticket):
-    """Return the replies of ``ticket`` (oldest first) and its attachments grouped by reply."""
-    replies = session.scalars(_THREAD_REPLIES, {"ticket_id": ticket.id}).all()
-    attachments = session.scalars(_THREAD_ATTACHMENTS, {"ticket_id": ticket.id}).all()
-    by_reply = {}
-    for attachment in attachments:
-        by_reply.setdefault(attachment.reply_id, []).append(attachment)
-    return replies, by_reply
-
-
 #: One tuple for every request, so that get_ticket_or_404 reuses its built statement.
 _DETAIL_OPTIONS = (joinedload(Ticket.department), joinedload(Ticket.requester), joinedload(Ticket.assignee))
 
@@ -144,7 +123,7 @@ def _detail_options():
 
 
 def _render_detail(ticket, reply_form, status=200):
-    replies, attachments = load_thread(ticket)
+    replies, attachments = customer_thread(ticket)
     return render_template(
         "xobito_tickets/portal/detail.html",
         ticket=ticket,

@@ -95,9 +95,16 @@ def open_ticket(tenant, requester, department, subject, body, priority=Priority.
     return ticket
 
 
-def post_reply(ticket, author, body, files=()):
-    """Add a reply by ``author`` and move the status as SPEC §4 says; return the reply."""
+def post_reply(ticket, author, body, files=(), then_close=False):
+    """Add a reply by ``author`` and move the status as SPEC §4 says; return the reply.
+
+    ``then_close`` (staff, "Send and close"): close the ticket in the same transaction.
+    The reply's signal then carries ``new_status`` Closed, so its one email says both;
+    ``ticket_closed`` follows with ``reply`` set, and the mail receivers skip it.
+    """
     _check_same_tenant(ticket, author)
+    if then_close and not author.is_staff:
+        raise ServiceError("Only staff can reply and close at once.")
     with Transaction() as tx:
         ticket = tx.lock(ticket)
         old_status = TicketStatus(ticket.status)
@@ -111,13 +118,18 @@ def post_reply(ticket, author, body, files=()):
         session.flush()
         attachments = tx.store_files(ticket, reply, author, files)
         ticket.last_reply_at = now
+        ticket.last_message_by = "staff" if author.is_staff else "customer"
         record_event(ticket, author, "replied", new=str(reply.id))
+        if then_close:
+            new_status = TicketStatus.CLOSED
+            ticket.closed_at = now
         if new_status != old_status:
             ticket.status = new_status.value
             record_event(ticket, author, "status", old_status.value, new_status.value)
         session.flush()
+        app = current_app_object()
         signals.reply_posted.send(
-            current_app_object(),
+            app,
             ticket=ticket,
             actor=author,
             reply=reply,
@@ -125,6 +137,8 @@ def post_reply(ticket, author, body, files=()):
             old_status=old_status,
             new_status=new_status,
         )
+        if then_close:
+            signals.ticket_closed.send(app, ticket=ticket, actor=author, old_status=old_status, reply=reply)
     return reply
 
 

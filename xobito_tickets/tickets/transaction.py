@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from ..db import begin_write, session
 from ..models import Attachment, Ticket, TicketEvent
+from ..web.ratelimit import count_marked_post
 from . import counts
 from .storage import get_storage
 
@@ -72,6 +73,12 @@ class Transaction:
 
     def __enter__(self):
         begin_write()
+        try:
+            # A post of a view marked with limit_posting counts in this transaction.
+            count_marked_post()
+        except BaseException:
+            session.rollback()
+            raise
         return self
 
     def __exit__(self, exc_type, exc, tb):

@@ -1,21 +1,26 @@
 """Per-person limits on posting: how many tickets and replies one person sends in a window.
 
 One customer posting a thousand replies in twenty seconds would bury the staff in email.
-Posts are counted as rows of the login limit's store (``tickets_login_failures``, keyed
-``post:{tenant}:{person}:{action}``), so the limit holds across every worker process
-and machine that shares the database; rows older than the window are pruned as new ones
-are written. A refused post is a 429 page with ``Retry-After``; nothing is stored.
+A view that posts is marked with :func:`limit_posting`; the ticket services' transaction
+then counts the post with :func:`count_marked_post`, inside its own write transaction,
+as one ``INSERT … SELECT`` that adds the row only while the person is under the limit. A
+refused post raises :class:`TooManyPosts` there, so the transaction rolls back: a 429
+page with ``Retry-After``, nothing stored, and no extra round trip for a post that goes
+ahead. Posts are rows of the login limit's store (``tickets_login_failures``, keyed
+``post:{tenant}:{person}:{action}``), so the limit holds across every worker process and
+machine; the ``prune-post-limits`` job removes rows older than the window.
 """
 
 import functools
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g, has_request_context
 from werkzeug.exceptions import TooManyRequests
 
-from ..db import begin_write, session
-from ..models import LoginFailure, utcnow
+from ..db import session
+from ..jobs import job
+from ..models import LoginFailure, UTCDateTime, utcnow
 from ..tenancy.current import get_current_user
 
 #: action -> the config key of its limit per TICKETS_POST_LIMIT_WINDOW.
@@ -34,42 +39,61 @@ class TooManyPosts(TooManyRequests):
         self.retry_after = retry_after
 
 
-def record_post(user, action):
-    """Count a post of ``user``; return 0 if it may go ahead, else the seconds to wait."""
-    config = current_app.config
-    limit = config[LIMITS[action]]
-    if not limit:
-        return 0
-    window = config["TICKETS_POST_LIMIT_WINDOW"]
-    key = f"post:{int(user.tenant_id)}:{int(user.id)}:{action}"
-    now = utcnow()
-    since = now - timedelta(seconds=window)
-    begin_write()
-    session.execute(sa.delete(LoginFailure).where(LoginFailure.key == key, LoginFailure.created_at < since))
-    count, oldest = session.execute(
-        sa.select(sa.func.count(), sa.func.min(LoginFailure.created_at)).where(LoginFailure.key == key)
-    ).one()
-    if count >= limit:
-        session.commit()
-        return max(1, int((oldest + timedelta(seconds=window) - now).total_seconds()))
-    session.add(LoginFailure(key=key, created_at=now))
-    session.commit()
-    return 0
-
-
 def limit_posting(action):
-    """Decorate a view that posts a ticket or reply: refuse it with 429 past the person's limit."""
+    """Decorate a view that posts a ticket or reply: its write counts against the person's limit."""
 
     def decorate(view):
         @functools.wraps(view)
         def limited(*args, **kwargs):
             user = get_current_user()
             if user is not None:
-                wait = record_post(user, action)
-                if wait:
-                    raise TooManyPosts(wait)
+                g.tickets_post_limit = (user.tenant_id, user.id, action)
             return view(*args, **kwargs)
 
         return limited
 
     return decorate
+
+
+def count_marked_post():
+    """Count the post the running request was marked for (once); raise TooManyPosts past the limit.
+
+    Called by the ticket services' transaction right after it took the write lock.
+    """
+    if not has_request_context():
+        return
+    marked = g.pop("tickets_post_limit", None)
+    if marked is None:
+        return
+    tenant_id, user_id, action = marked
+    config = current_app.config
+    limit = config[LIMITS[action]]
+    if not limit:
+        return
+    window = timedelta(seconds=config["TICKETS_POST_LIMIT_WINDOW"])
+    key = f"post:{int(tenant_id)}:{int(user_id)}:{action}"
+    now = utcnow()
+    recent = sa.and_(LoginFailure.key == key, LoginFailure.created_at >= now - window)
+    under_limit = sa.select(sa.func.count()).where(recent).scalar_subquery() < limit
+    added = session.execute(
+        sa.insert(LoginFailure)
+        .from_select(
+            ["key", "created_at"],
+            sa.select(sa.literal(key, sa.String), sa.literal(now, UTCDateTime)).where(under_limit),
+        )
+        .returning(LoginFailure.id)
+    ).first()
+    if added is None:
+        oldest = session.scalar(sa.select(sa.func.min(LoginFailure.created_at)).where(recent))
+        raise TooManyPosts(max(1, int(((oldest or now) + window - now).total_seconds())))
+
+
+@job("prune-post-limits")
+def prune_post_limits(app):
+    """Delete posting-limit rows older than the window; return how many."""
+    since = utcnow() - timedelta(seconds=app.config["TICKETS_POST_LIMIT_WINDOW"])
+    deleted = session.execute(
+        sa.delete(LoginFailure).where(LoginFailure.key.startswith("post:"), LoginFailure.created_at < since)
+    ).rowcount
+    session.commit()
+    return deleted

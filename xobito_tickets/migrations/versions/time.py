@@ -1,7 +1,7 @@
 """Service levels: time settings with SLA targets, alert markers, and the SLA clock on tickets.
 
 Revision ID: time
-Revises: 0001
+Revises: inbound
 """
 
 from datetime import UTC, datetime
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "time"
-down_revision = "0001"
+down_revision = "inbound"
 branch_labels = None
 depends_on = None
 

@@ -120,6 +120,28 @@
         }
       }, true);
     }
+  /* The queue's "select all" box ticks every ticket checkbox of its form (bulk actions). */
+  document.querySelectorAll("[data-select-all]").forEach(function (box) {
+    var form = box.form;
+    if (!form) { return; }
+    var boxes = form.querySelectorAll('input[type=checkbox][name="tickets"]');
+    box.hidden = false;
+    box.addEventListener("change", function () {
+      boxes.forEach(function (each) { each.checked = box.checked; });
+    });
+  });
+
+  /* The bulk bar shows only the fields of the chosen action. */
+  document.querySelectorAll("[data-bulk-action]").forEach(function (select) {
+    var form = select.form;
+    function sync() {
+      form.querySelectorAll("[data-bulk-for]").forEach(function (group) {
+        var wanted = group.getAttribute("data-bulk-for").split(" ");
+        group.hidden = wanted.indexOf(select.value) === -1;
+      });
+    }
+    select.addEventListener("change", sync);
+    sync();
   });
 
   /* A form that came back with errors: bring its summary into view. */

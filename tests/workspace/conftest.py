@@ -1,0 +1,54 @@
+"""Fixtures of the workspace suite: the staff desk (tests/staff) and, for email tests, a real SMTP server."""
+
+import pytest
+
+from ..mail.conftest import SMTPServer, deliver, extract_emails
+from ..staff.conftest import app, desk, field_error, login, snapshot, staff_templates, text_of, ticket_row, world
+
+__all__ = ["app", "desk", "field_error", "login", "snapshot", "staff_templates", "text_of", "ticket_row", "world"]
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on a loopback port, for this test."""
+    server = SMTPServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mailbox(app_config, smtp_server):
+    """Send the app's outbox to a real SMTP server: ``mailbox.new()`` delivers and returns the new emails."""
+    app_config.update(
+        MAIL_SERVER=smtp_server.host,
+        MAIL_PORT=smtp_server.port,
+        MAIL_SUPPRESS_SEND=False,
+        MAIL_DEFAULT_SENDER="Helpdesk <helpdesk@helpdesk.test>",
+        TICKETS_MAIL_RETRY_BASE=0,
+        TICKETS_MAIL_SMTP_TIMEOUT=5,
+    )
+
+    class Mailbox:
+        app = None
+
+        def new(self):
+            """Run the outbox worker once; return the emails it sent."""
+            before = len(smtp_server.received)
+            stats = deliver(self.app)
+            assert stats.failed == 0 and stats.retried == 0, stats.errors
+            return extract_emails(smtp_server)[before:]
+
+    return Mailbox()
+
+
+@pytest.fixture
+def inbox(mailbox, app, desk):
+    """The mailbox bound to the app, with the desk's creation emails already delivered.
+
+    Ask for it before ``app`` and ``client`` (first argument): the SMTP settings must be in
+    ``app_config`` before the app is made.
+    """
+    assert not app.config["MAIL_SUPPRESS_SEND"], "request `inbox` before `app` and `client`"
+    mailbox.app = app
+    mailbox.new()
+    return mailbox

@@ -1,0 +1,59 @@
+"""The workspace's pages stay within the query budget, flat whether a queue or thread holds 1 row or 100.
+
+Reuses the seed of tests/prod/test_query_budget.py (Bea sees 1 ticket with 1 reply, Sam 100 tickets
+and a thread of 100 replies) and adds, on both sides alike, an internal note and tags on every ticket.
+"""
+
+import pytest
+import sqlalchemy as sa
+
+from xobito_tickets.db import session
+from xobito_tickets.models import MessageKind, Reply, Ticket, utcnow
+from xobito_tickets.workspace.models import Tag, TicketTag
+
+from ..prod.test_query_budget import BUDGET, _assert_budget, _count, _logged_in, seeded
+
+__all__ = ["seeded"]
+
+
+@pytest.fixture
+def tagged(app, world, seeded):
+    """Give every ticket two tags and its thread an internal note; return the two threads' numbers."""
+    with app.app_context():
+        tags = [
+            Tag(tenant_id=world.acme_id, name=name, key=name.casefold(), created_at=utcnow()) for name in ("VIP", "bug")
+        ]
+        session.add_all(tags)
+        session.flush()
+        for ticket in session.scalars(sa.select(Ticket).where(Ticket.tenant_id == world.acme_id)):
+            for tag in tags:
+                session.add(TicketTag(ticket_id=ticket.id, tag_id=tag.id, tenant_id=world.acme_id))
+            session.add(
+                Reply(
+                    tenant_id=world.acme_id,
+                    ticket_id=ticket.id,
+                    author_id=world.admin_id,
+                    body="Internal.",
+                    kind=MessageKind.NOTE.value,
+                )
+            )
+        session.commit()
+    return seeded
+
+
+PAGES = {
+    "queue, default view": "/acme/admin/tickets",
+    "queue, all": "/acme/admin/tickets?tab=all",
+    "queue, by tags": "/acme/admin/tickets?tag=vip&tag=BUG",
+    "ticket view with notes and tags": "/acme/admin/tickets/{ticket}",
+}
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_workspace_pages_cost_the_same_for_1_and_100_rows(app, tagged, page):
+    counts = []
+    for email, number in zip(("bea@acme.test", "sam@acme.test"), tagged, strict=True):
+        client = _logged_in(app, email)
+        counts.append(_count(app, client, "GET", PAGES[page].format(ticket=number), 200))
+    _assert_budget(*counts)
+    print(f"{page}: {len(counts[1])} statements (budget {BUDGET})")
