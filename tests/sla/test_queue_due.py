@@ -75,7 +75,8 @@ def test_overdue_tab_lists_what_is_late_and_visible(client, auth, desk):
 
 def test_sort_by_due_is_soonest_first_then_nothing_due_across_pages(client, auth, desk):
     auth.login("sam@acme.test")
-    first = client.get(QUEUE + "?sort=due")
+    # The default tab, Needs reply, leaves out D (answered): the All tab shows every ticket.
+    first = client.get(QUEUE + "?tab=all&sort=due")
     assert rows(first) == [desk["A"], desk["B"]]
     after = re.search(r'rel="next" href="([^"]+)"', first.get_data(as_text=True)).group(1).replace("&amp;", "&")
     second = client.get(after)
@@ -83,7 +84,12 @@ def test_sort_by_due_is_soonest_first_then_nothing_due_across_pages(client, auth
     before = re.search(r'rel="prev" href="([^"]+)"', second.get_data(as_text=True)).group(1).replace("&amp;", "&")
     assert rows(client.get(before)) == [desk["A"], desk["B"]]
     # A cursor that is not ours is ignored, never a 500.
-    assert rows(client.get(QUEUE + "?sort=due&after=bm9wZQ")) == [desk["A"], desk["B"]]
+    assert rows(client.get(QUEUE + "?tab=all&sort=due&after=bm9wZQ")) == [desk["A"], desk["B"]]
+    # The sort keeps to the tab: Needs reply is A, B, then C.
+    needs_reply = client.get(QUEUE + "?sort=due")
+    assert rows(needs_reply) == [desk["A"], desk["B"]]
+    after = re.search(r'rel="next" href="([^"]+)"', needs_reply.get_data(as_text=True)).group(1).replace("&amp;", "&")
+    assert rows(client.get(after)) == [desk["C"]]
 
 
 def test_chips_on_the_queue_and_the_ticket_page(client, auth, desk):
