@@ -1,11 +1,13 @@
 """Auto-close: a reminder first, then "closed automatically" with the usual closed email; each once."""
 
 from datetime import timedelta
+from email.message import EmailMessage
 
 import pytest
 import sqlalchemy as sa
 
 from xobito_tickets.db import session
+from xobito_tickets.inbound.ingest import ingest
 from xobito_tickets.models import Department, Tenant, Ticket, TicketEvent, TicketStatus, User
 from xobito_tickets.sla.autoclose import run_autoclose
 from xobito_tickets.sla.models import TimeAlert
@@ -107,3 +109,33 @@ def test_a_customer_reply_stops_it(app, world, smtp_server):  # noqa: F811
         # Answered, but the customer spoke last: it is staff's turn, nothing to remind or close.
         assert run_autoclose(app) == 0
         assert session.get(Ticket, ticket_id).status == TicketStatus.ANSWERED.value
+
+
+def test_the_closed_email_of_an_automatic_close_can_be_answered_by_email(app, world, smtp_server):  # noqa: F811
+    """Closed by nobody (actor None): inbound still gives the email its Reply-To, and an answer reaches the desk."""
+    app.config["TICKETS_INBOUND_DOMAIN"] = "inbound.test"
+    with app.app_context():
+        save_autoclose_settings(world.acme_id, True, 2, 5)
+        quiet = _answered(world, "Printer", 6)
+        run_autoclose(app)
+        _age_reminder(quiet, 3)
+        assert run_autoclose(app) == 1
+        deliver(app)
+        closed = emails_to(smtp_server, "carla@acme.test")[-1]
+        assert closed.subject == "[TKT-000001] Closed: Printer"
+        reply_to = closed.header("Reply-To")
+        assert reply_to.startswith("acme+t.") and reply_to.endswith("@inbound.test")
+
+        answer = EmailMessage()
+        answer["From"] = "carla@acme.test"
+        answer["To"] = reply_to
+        answer["Subject"] = "Re: " + closed.subject
+        answer["Message-ID"] = "<answer-after-autoclose@client.example>"
+        answer["In-Reply-To"] = closed.header("Message-ID")
+        answer.set_content("It is broken again.")
+        result = ingest(session.get(Tenant, world.acme_id), answer.as_bytes(), "stdin")
+        # A reply to a closed ticket opens a follow-up linked to it.
+        assert result.outcome == "new_ticket", result
+        follow_up = session.scalar(sa.select(Ticket).where(Ticket.id != quiet))
+        assert follow_up.body == "Follow-up to TKT-000001\n\nIt is broken again."
+        assert follow_up.status == TicketStatus.OPEN.value

@@ -7,6 +7,7 @@ from xobito_tickets.models import Department, Priority, Tenant, Ticket, User
 from xobito_tickets.sla.clock import OFFICE_HOURS
 from xobito_tickets.sla.settings import save_sla_settings, sla_targets
 from xobito_tickets.tickets.services import change_priority, close_ticket, open_ticket, post_reply, reopen_ticket
+from xobito_tickets.workspace.services import add_note
 
 from .conftest import set_targets
 
@@ -118,3 +119,24 @@ def test_saving_targets_gives_open_tickets_their_due_times(app, world):
         assert ticket.sla_warn_at < ticket.due_at
         # Waiting on the customer: nothing runs, nothing is due.
         assert _reload(answered).due_at is None
+
+
+def test_an_internal_note_is_no_first_response_and_moves_no_clock(app, world):
+    with app.app_context():
+        acme, carla, sam, support = _people(world)
+        set_targets(world.acme_id, medium=(60, 480))
+        ticket = open_ticket(acme, carla, support, "Printer", "It jams.")
+        _age_clock(ticket.id, 40)
+        before = _reload(ticket.id)
+        started, due = before.sla_clock_started_at, before.due_at
+        add_note(before, sam, "Probably the fuser again.")
+        ticket = _reload(ticket.id)
+        assert ticket.first_response_at is None
+        assert (ticket.sla_clock_started_at, ticket.due_at) == (started, due)
+        assert ticket.due_at == ticket.first_response_due_at
+        # "Add note and close" closes: the clock stops like any close.
+        add_note(ticket, sam, "Duplicate of the other ticket.", then_close=True)
+        ticket = _reload(ticket.id)
+        assert ticket.first_response_at is None
+        assert (ticket.sla_clock_started_at, ticket.due_at) == (None, None)
+        assert ticket.sla_used_seconds >= 40 * 60
