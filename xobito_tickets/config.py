@@ -78,6 +78,14 @@ DEFAULTS = {
     #: and sign-up pages are off) or ``"standalone"`` (the module's own accounts and
     #: login pages, as ``create_app`` uses).
     "TICKETS_AUTH": "host",
+    #: Languages of pages and emails, as language codes. A person's own choice (profile),
+    #: else a visitor's choice from the footer switch, else the browser's Accept-Language
+    #: picks among them; ``BABEL_DEFAULT_LOCALE`` (``"en"``) is the fallback. The module
+    #: ships German and Spanish catalogues.
+    "TICKETS_LANGUAGES": ("en", "de", "es"),
+    #: How long an invitation or sign-up link works, in seconds (7 days). Resending a link
+    #: or setting the password voids the earlier ones.
+    "TICKETS_INVITATION_MAX_AGE": 7 * 24 * 3600,
     #: Host mode: where anonymous visitors go, a URL or an endpoint (``"auth.login"``),
     #: with ``?next=`` the page they wanted. None: Flask-Login's ``login_view`` (and
     #: its ``unauthorized_handler``).

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from .db import session
 from .inbound.demo import seed_inbound_demo
 from .models import Attachment, Priority, Reply, Role, Tenant, Ticket, TicketEvent, User, utcnow
+from .profile.demo import add_demo_people, demo_people_logins
 from .sla.demo import seed_time_demo
 from .team.services import create_department, create_user
 from .tenancy.workspaces import create_tenant
@@ -271,7 +272,7 @@ def build_demo(slug="demo"):
     logins = [(role.value, email, PASSWORD) for role, email, _ in PEOPLE if email in LOGINS]
     tenant = session.scalar(sa.select(Tenant).where(Tenant.slug == slug))
     if tenant is not None:
-        return False, logins
+        return False, logins + demo_people_logins(PASSWORD)
     tenant = create_tenant(slug, "Demo Workspace")
     people = {email: create_user(tenant, email, name, role, PASSWORD) for role, email, name in PEOPLE}
     departments = {
@@ -286,6 +287,7 @@ def build_demo(slug="demo"):
     people["olga@demo.test"].active = False
     session.commit()
     seed_inbound_demo(tenant, "customer@demo.test")
+    logins += add_demo_people(tenant, people, departments, PASSWORD)
     return True, logins
 
 

@@ -15,6 +15,9 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask.globals import request_ctx
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_login.utils import login_url as flask_login_url
 from flask_wtf.csrf import CSRFError, generate_csrf
@@ -22,15 +25,19 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from . import mail, sla
-from .auth import reset_views
+from .auth import account_views, reset_views
 from .auth import views as auth_views
 from .cli import tickets_cli
 from .config import DEFAULTS
 from .db import session as db_session
+from .i18n import init_babel
 from .inbound import setup as inbound_setup
 from .inbound import views as inbound_views
 from .mail.views import outbox_bp
 from .migrate import create_all
+from .profile import language as language_views
+from .profile import views as profile_views
+from .profile.enforce import enforce_two_factor
 from .sla import views as sla_views
 from .team import departments, people
 from .team.directory import current_directory_user, maybe_sync_staff
@@ -133,6 +140,7 @@ class Tickets:
         app.jinja_env.globals.setdefault("tickets_base_template", base_template)
         app.jinja_env.globals.setdefault("tickets_assets", tickets_assets)
         jinja.register(app)
+        init_babel(app, get_current_user)
         mail.init_app(app, app.extensions[EXTENSION_KEY])
         sla.init_app(app)
         inbound_setup.init_app(app)
@@ -256,7 +264,7 @@ assets_bp.url_value_preprocessor(tenancy.drop_tenant_from_asset_urls)
 assets_bp.url_defaults(tenancy.add_tenant_to_urls)
 bp.after_request(apply_security_headers)
 
-PUBLIC_BLUEPRINTS = {"tickets.auth"}
+PUBLIC_BLUEPRINTS = {"tickets.auth", "tickets.language"}
 
 
 @bp.before_request
@@ -267,7 +275,7 @@ def _guard():
     check_csrf()
     reject_nul_bytes()
     if request.blueprint in PUBLIC_BLUEPRINTS:
-        return None
+        return enforce_two_factor(user, g.get("tickets_tenant"))
     if user is None:
         if g.get("tickets_access_denied"):
             abort(403)
@@ -281,7 +289,7 @@ def _guard():
         return redirect(login_url(request.full_path if request.query_string else request.path))
     if is_host_auth():
         maybe_sync_staff(g.tickets_tenant, user)
-    return None
+    return enforce_two_factor(user, g.get("tickets_tenant"))
 
 
 def logged_in_to_another_tenant():
@@ -337,14 +345,20 @@ def _template_context():
 
 
 ERROR_TEXT = {
-    400: ("Bad request", "The form could not be accepted. Reload the page and try again."),
-    403: ("Not allowed", "You cannot do that here."),
-    404: ("Page not found", "There is nothing here, or you do not have access to it."),
-    405: ("Not allowed", "That page cannot be used this way."),
-    413: ("Upload too large", "The request is too large. Each file may be at most 10 MB, and at most 5 files at once."),
-    429: ("Too many attempts", "Too many failed attempts. Wait a few minutes and try again."),
-    500: ("Something went wrong", "The error has been logged. Please try again in a moment."),
-    503: ("Back in a moment", "The helpdesk cannot reach its database right now. Please try again in a minute."),
+    400: (_l("Bad request"), _l("The form could not be accepted. Reload the page and try again.")),
+    403: (_l("Not allowed"), _l("You cannot do that here.")),
+    404: (_l("Page not found"), _l("There is nothing here, or you do not have access to it.")),
+    405: (_l("Not allowed"), _l("That page cannot be used this way.")),
+    413: (
+        _l("Upload too large"),
+        _l("The request is too large. Each file may be at most 10 MB, and at most 5 files at once."),
+    ),
+    429: (_l("Too many attempts"), _l("Too many failed attempts. Wait a few minutes and try again.")),
+    500: (_l("Something went wrong"), _l("The error has been logged. Please try again in a moment.")),
+    503: (
+        _l("Back in a moment"),
+        _l("The helpdesk cannot reach its database right now. Please try again in a minute."),
+    ),
 }
 
 #: Seconds a client is asked to wait while the database cannot be reached.
@@ -356,9 +370,9 @@ def render_error(error):
     code = error.code if isinstance(error, HTTPException) else 500
     if isinstance(error, CSRFError):
         code = 400
-    title, text = ERROR_TEXT.get(code, (getattr(error, "name", "Error"), getattr(error, "description", "")))
+    title, text = ERROR_TEXT.get(code, (getattr(error, "name", _("Error")), getattr(error, "description", "")))
     if isinstance(error, CSRFError):
-        text = "The form expired or came from another site. Go back, reload the page and try again."
+        text = _("The form expired or came from another site. Go back, reload the page and try again.")
     if request_ctx.url_adapter is None:
         # No URL can be built for this request (a Host outside TRUSTED_HOSTS): no layout either.
         return current_app.response_class(f"{title}. {text}\n", code, mimetype="text/plain")
@@ -367,7 +381,11 @@ def render_error(error):
         text = error.description
     elif retry_after:
         minutes = max(1, -(-int(retry_after) // 60))
-        text = f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+        text = ngettext(
+            "Too many failed attempts. Try again in %(num)d minute.",
+            "Too many failed attempts. Try again in %(num)d minutes.",
+            minutes,
+        )
     response = current_app.make_response(
         (
             render_template(
@@ -428,9 +446,11 @@ bp.register_error_handler(CSRFError, render_error)
 # The staff side's views register themselves on the "admin" blueprint (web.staff.bp),
 # the password reset pages on the auth blueprint; these imports load them.
 _STAFF_VIEWS = (staff_tickets, workspace_views, departments, people, inbound_views, sla_views)
-_AUTH_PAGES = (reset_views,)
+_AUTH_PAGES = (reset_views, account_views)
 
 bp.register_blueprint(auth_views.bp)
 bp.register_blueprint(portal.bp)
+bp.register_blueprint(profile_views.bp)
+bp.register_blueprint(language_views.bp)
 bp.register_blueprint(outbox_bp, url_prefix="/admin/outbox")
 bp.register_blueprint(staff.bp, url_prefix="/admin")

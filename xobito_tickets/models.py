@@ -131,6 +131,8 @@ class Tenant(Base):
     name: Mapped[str] = mapped_column(sa.String(200))
     active: Mapped[bool] = mapped_column(default=True)
     allow_signup: Mapped[bool] = mapped_column(default=True)
+    #: Staff and admins must use two-factor login (auth/twofactor.py) before any staff page.
+    require_two_factor: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self):
@@ -170,6 +172,19 @@ class User(UserMixin, Base):
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     external_id: Mapped[str | None] = mapped_column(sa.String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The person's language (``"de"``) and IANA time zone; None: the browser's / the default.
+    language: Mapped[str | None] = mapped_column(sa.String(16))
+    timezone: Mapped[str | None] = mapped_column(sa.String(64))
+    #: Notification kinds (``"ticket_created"`` …) a staff member chose not to receive.
+    muted_notifications: Mapped[list | None] = mapped_column(sa.JSON)
+    #: When the pending invitation (or sign-up) link was sent; resending or revoking it changes
+    #: this, which voids older links. None: no invitation pending.
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: TOTP secret, confirmed when ``totp_confirmed_at`` is set; the last accepted time step
+    #: keeps a code from being used twice.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     # Loaded on access, not joined: in a request the tenant is already in the session
     # (identity map), so ``user.tenant`` costs no query. Joined, it was nested inside
@@ -192,6 +207,11 @@ class User(UserMixin, Base):
     @property
     def role_label(self):
         return Role(self.role).label
+
+    @property
+    def has_two_factor(self):
+        """True once the person confirmed a TOTP authenticator."""
+        return self.totp_confirmed_at is not None and bool(self.totp_secret)
 
     # Flask-Login's UserMixin (the standalone login uses these rows directly); a
     # deactivated person is no active user.

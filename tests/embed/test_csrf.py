@@ -14,17 +14,28 @@ from xobito_tickets.tickets.services import open_ticket
 from ..security.conftest import snapshot
 
 #: POST routes of the module that take no cookie and so need no CSRF token, each with the reason.
-EXEMPT = {}
+EXEMPT = {
+    "tickets_inbound_api.receive_message": "the inbound mail door: the tenant's bearer token, never a cookie",
+}
 
 
 @pytest.fixture
-def host(make_host):
+def host(make_host, tmp_path):
+    # A captured notification, for the development mailbox's reply form.
+    (tmp_path / "mail").mkdir()
+    (tmp_path / "mail" / "notification.eml").write_bytes(
+        b"From: help@example.test\r\nTo: casey@example.test\r\nSubject: [TKT-000001] Hi\r\n"
+        b"Message-ID: <n1@example.test>\r\n\r\nHello\r\n"
+    )
     site = make_host(
         {
             "TICKETS_TENANCY": "single",
             "TICKETS_TENANT": "support",
             "TICKETS_URL_PREFIX": "/support",
             "WTF_CSRF_ENABLED": True,
+            # The development mailbox's reply form is checked too.
+            "TICKETS_MAIL_DEV_PAGE": True,
+            "TICKETS_MAIL_FILE_DIR": str(tmp_path / "mail"),
         }
     )
     assert "csrf" not in site.app.extensions  # no CSRFProtect: only the module's own check
@@ -50,7 +61,14 @@ def _module_post_routes(app):
 
 
 def _fill(rule, ids):
-    values = {"ticket": "TKT-000001", "token": "not-a-token", "name": "missing.eml", **ids}
+    values = {
+        "ticket": "TKT-000001",
+        "token": "not-a-token",
+        "name": "notification.eml",
+        "subdomain": "support",
+        "row_id": 1,
+        **ids,
+    }
     url = rule.rule
     for key, value in values.items():
         for converter in ("", "int:", "path:"):
@@ -77,5 +95,15 @@ def test_every_module_post_route_checks_csrf_without_the_hosts_csrfprotect(host)
 
 
 def test_the_exempt_routes_are_the_ones_that_take_no_cookie(host):
-    endpoints = {r.endpoint for r in _module_post_routes(host.app)}
-    assert set(EXEMPT) <= endpoints
+    routes = {r.endpoint: r for r in _module_post_routes(host.app)}
+    assert set(EXEMPT) <= set(routes)
+    before = snapshot(host.app, skip=())
+    for endpoint in EXEMPT:
+        # A logged-in admin's cookie is no key to them: without their token, 401.
+        response = host.admin.post(
+            _fill(routes[endpoint], host.ids),
+            data=b"From: a@example.test\r\nSubject: hi\r\n\r\nbody",
+            content_type="message/rfc822",
+        )
+        assert response.status_code == 401, (endpoint, response.status_code)
+    assert snapshot(host.app, skip=()) == before

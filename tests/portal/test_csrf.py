@@ -130,8 +130,8 @@ def test_token_from_before_login_does_not_work_after(client, world, make):
 def test_register_with_a_token_works(client, world, app):
     token = csrf_token_from(client.get("/acme/register").get_data(as_text=True))
     response = client.post(
-        "/acme/register",
-        data={"csrf_token": token, "name": "Nina New", "email": "nina@example.com", "password": "long enough pw"},
+        "/acme/register", data={"csrf_token": token, "name": "Nina New", "email": "nina@example.com"}
     )
-    assert response.status_code in (302, 303)
-    assert client.get("/acme/tickets").status_code == 200
+    # Accepted (not a 400): sign-up answers the same page for every address and confirms by email.
+    assert response.status_code == 200
+    assert "nina@example.com" in response.get_data(as_text=True)

@@ -1,31 +1,13 @@
-"""Forms of the standalone login: log in and sign up."""
+"""The login form of the standalone login (sign-up, invitations and codes: account_forms.py)."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, InputRequired, Length
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, InputRequired
 
 from ..web.forms import single_line
 
 
 class LoginForm(FlaskForm):
-    email = StringField("Email", filters=[single_line], validators=[DataRequired("Enter your email address.")])
-    password = PasswordField("Password", validators=[InputRequired("Enter your password.")])
-
-
-class RegisterForm(FlaskForm):
-    name = StringField(
-        "Your name", filters=[single_line], validators=[DataRequired("Enter your name."), Length(max=200)]
-    )
-    email = EmailField(
-        "Email",
-        filters=[single_line],
-        validators=[
-            DataRequired("Enter your email address."),
-            Length(max=254),
-            Email("Enter a valid email address.", check_deliverability=False),
-        ],
-    )
-    password = PasswordField(
-        "Password",
-        validators=[InputRequired("Choose a password."), Length(min=8, max=200, message="Use 8 to 200 characters.")],
-    )
+    email = StringField(_l("Email"), filters=[single_line], validators=[DataRequired(_l("Enter your email address."))])
+    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password."))])

@@ -59,6 +59,16 @@ class LoginAttempt:
             )
         )
 
+    def passed_first_step(self):
+        """Forget this attempt only: the password was right, the second factor is still to come.
+
+        The account's earlier failures stay, so a known password cannot be used to wipe
+        the count of wrong codes (the code step counts on the same account key).
+        """
+        begin_write()
+        session.execute(sa.delete(LoginFailure).where(LoginFailure.id.in_(self.row_ids)))
+        session.commit()
+
     def failed(self):
         """Keep this attempt as a failure and prune failures older than the window."""
         begin_write()

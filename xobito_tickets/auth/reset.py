@@ -13,6 +13,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 from ..db import begin_write, session
@@ -91,11 +93,15 @@ def request_password_reset(tenant, email):
         return
     tenant = session.get(Tenant, tenant.id)
     link = external_url("tickets.auth.password_reset", tenant=tenant.slug, token=make_reset_token(user))
+    with force_locale(user.language or config.get("BABEL_DEFAULT_LOCALE", "en")):
+        subject = _("Reset your password for %(tenant)s", tenant=tenant.name)
     queue_email(
         KIND,
         user,
-        f"Reset your password for {tenant.name}",
+        subject,
         {
+            "locale": user.language,
+            "timezone": user.timezone,
             "tenant_name": tenant.name,
             "recipient_name": user.name,
             "reset_url": link,

@@ -5,6 +5,8 @@
 """
 
 from flask import flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Regexp
@@ -14,7 +16,7 @@ from ..web.forms import single_line
 from . import reset as passwords
 from .views import bp
 
-SENT_MESSAGE = (
+SENT_MESSAGE = _l(
     "If an account with that address exists, we have sent it a link to choose a new password. "
     "Check your inbox (and the spam folder)."
 )
@@ -22,26 +24,29 @@ SENT_MESSAGE = (
 
 class PasswordForgotForm(FlaskForm):
     email = EmailField(
-        "Email",
+        _l("Email"),
         filters=[single_line],
         validators=[
-            DataRequired("Enter your email address."),
+            DataRequired(_l("Enter your email address.")),
             Length(max=254),
             # Not WTForms' Email(): it refuses special-use domains (.test, .local) that
             # real intranet accounts have, and only the lookup decides anything here.
-            Regexp(r"^[^@\s]+@[^@\s]+$", message="Enter a valid email address."),
+            Regexp(r"^[^@\s]+@[^@\s]+$", message=_l("Enter a valid email address.")),
         ],
     )
 
 
 class PasswordResetForm(FlaskForm):
     password = PasswordField(
-        "New password",
-        validators=[InputRequired("Choose a password."), Length(min=8, max=200, message="Use 8 to 200 characters.")],
+        _l("New password"),
+        validators=[
+            InputRequired(_l("Choose a password.")),
+            Length(min=8, max=200, message=_l("Use 8 to 200 characters.")),
+        ],
     )
     confirm = PasswordField(
-        "Repeat the new password",
-        validators=[InputRequired("Repeat the password."), EqualTo("password", "The two passwords differ.")],
+        _l("Repeat the new password"),
+        validators=[InputRequired(_l("Repeat the password.")), EqualTo("password", _l("The two passwords differ."))],
     )
 
 
@@ -57,7 +62,7 @@ def password_forgot():
     form = PasswordForgotForm()
     if form.validate_on_submit():
         passwords.request_password_reset(current_tenant, form.email.data)
-        flash(SENT_MESSAGE, "success")
+        flash(str(SENT_MESSAGE), "success")
         return redirect(url_for("tickets.auth.password_forgot"), 303)
     status = 422 if request.method == "POST" else 200
     return render_template("xobito_tickets/auth/password_forgot.html", form=form), status
@@ -72,7 +77,7 @@ def password_reset(token):
     if form.validate_on_submit():
         if passwords.reset_password(token, current_tenant, form.password.data) is None:
             return _no_store(make_response(render_template("xobito_tickets/auth/password_invalid.html"), 400))
-        flash("Your password was changed. Log in with the new password.", "success")
+        flash(_("Your password was changed. Log in with the new password."), "success")
         return redirect(url_for("tickets.auth.login"), 303)
     status = 422 if request.method == "POST" else 200
     return _no_store(

@@ -1,27 +1,32 @@
 """Standalone login, logout and customer sign-up, one tenant at a time."""
 
 import secrets
+import time
 from datetime import timedelta
 from functools import lru_cache
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from werkzeug.exceptions import HTTPException, TooManyRequests
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import begin_write
 from ..db import session as db_session
-from ..errors import ServiceError
-from ..models import LoginSession, Role, User, utcnow
-from ..team.services import create_user, normalize_email
+from ..models import LoginSession, User, utcnow
+from ..team.services import normalize_email
 from ..tenancy.current import get_current_user
 from ..tenancy.resolve import current_tenant
-from ..web.forms import show_service_error
 from . import limits as loginlimit
-from .forms import LoginForm, RegisterForm
+from .forms import LoginForm
 
 bp = Blueprint("auth", __name__)
+
+#: Session key of a login waiting for its second factor: who, which tenant, since when, where to.
+PENDING = "tickets_2fa_pending"
+#: Seconds between a correct password and the code before the login starts again.
+PENDING_MAX_AGE = 300
 
 
 @lru_cache(maxsize=4)
@@ -73,7 +78,8 @@ def _page_for(target):
     return parent if endpoint(parent, "GET") is not None else None
 
 
-def _home_for(user):
+def home_for(user):
+    """Return where ``user`` lands after login: the staff queue, or the customer's ticket list."""
     if user.is_staff and "tickets.admin.ticket_queue" in current_app.view_functions:
         return url_for("tickets.admin.ticket_queue")
     return url_for("tickets.portal.ticket_list")
@@ -94,13 +100,24 @@ def start_session(user):
     login_user(user)
 
 
+def ask_for_code(user, next_path):
+    """Remember that ``user`` gave the right password and send them to the code step.
+
+    Nothing of a login exists yet: no session record, no Flask-Login user; only a note
+    in the cookie, valid for PENDING_MAX_AGE seconds, of who it was and where they go.
+    """
+    session.pop("tickets_sid", None)
+    session[PENDING] = {"u": user.id, "t": user.tenant_id, "at": int(time.time()), "next": next_path}
+    return redirect(url_for("tickets.auth.login_code"), 303)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Show the login form and log the user in."""
     form = LoginForm()
     next_path = _page_for(safe_next(request.values.get("next")))
     if get_current_user() is not None and request.method == "GET":
-        return redirect(next_path or _home_for(get_current_user()))
+        return redirect(next_path or home_for(get_current_user()))
     if form.validate_on_submit():
         email = normalize_email(form.email.data)
         attempt = loginlimit.start_attempt(current_tenant, email)
@@ -116,12 +133,15 @@ def login():
             form.password.data,
         )
         if user is not None and user.password_hash and password_ok and user.active:
+            if user.has_two_factor:
+                attempt.passed_first_step()
+                return ask_for_code(user, next_path)
             attempt.succeeded()
             start_session(user)
-            return redirect(next_path or _home_for(user))
+            return redirect(next_path or home_for(user))
         attempt.failed()
         # One message for the whole form (it is about the pair, not one field), said once.
-        form.form_errors.append("Wrong email or password.")
+        form.form_errors.append(_("Wrong email or password."))
         return render_template("xobito_tickets/auth/login.html", form=form, next=next_path), 422
     status = 422 if request.method == "POST" else 200
     return render_template("xobito_tickets/auth/login.html", form=form, next=next_path), status
@@ -137,26 +157,8 @@ def logout():
         db_session.commit()
     logout_user()
     session.clear()
-    flash("You are logged out.", "success")
+    flash(_("You are logged out."), "success")
     return redirect(url_for("tickets.auth.login"))
-
-
-@bp.route("/register", methods=["GET", "POST"])
-def register():
-    """Let a customer create an account, if the workspace allows it."""
-    if not current_tenant.allow_signup:
-        abort(404)
-    form = RegisterForm()
-    if form.validate_on_submit():
-        try:
-            user = create_user(current_tenant, form.email.data, form.name.data, Role.CUSTOMER, form.password.data)
-        except ServiceError as exc:
-            show_service_error(form, exc, "email")
-        else:
-            start_session(user)
-            return redirect(url_for("tickets.portal.ticket_list"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("xobito_tickets/auth/register.html", form=form), status
 
 
 #: Runs on every request of a logged-in user; built once, the statement keeps its SQL

@@ -21,7 +21,7 @@ from ..db import session
 from ..mail.transport import mail_directory
 from ..mail.views import dev_page_enabled
 from ..models import Tenant
-from ..web.security import apply_security_headers
+from ..web.security import apply_security_headers, check_csrf
 from .addresses import parse_inbound_address
 from .ingest import _THREAD_ROOT, TemporaryFailure, ingest, tenant_by_slug
 
@@ -40,6 +40,9 @@ class DevReplyForm(FlaskForm):
 def _development_only():
     if not dev_page_enabled():
         abort(404)
+    # Outside the tickets blueprint, so its CSRF check is not inherited: a host without
+    # CSRFProtect must still refuse a forged answer.
+    check_csrf()
 
 
 def _notification(name):

@@ -9,6 +9,7 @@ from email.utils import formataddr, parseaddr
 from flask import current_app, render_template
 from flask_mail import Message
 
+from ..i18n.dates import for_recipient
 from .outbox import header_text, is_deliverable_address
 
 TEMPLATE_DIR = "xobito_tickets/email"
@@ -97,8 +98,10 @@ def build_message(job):
         raise ComposeError("the recipient address is not usable")
     context = dict(job.payload)
     context["subject"] = header_text(job.subject, 500)
-    text = render_template(f"{TEMPLATE_DIR}/{job.kind}.txt", **context)
-    html = render_template(f"{TEMPLATE_DIR}/{job.kind}.html", **context)
+    # In the recipient's language and time zone (their profile's, when the row was queued).
+    with for_recipient(job.payload.get("locale"), job.payload.get("timezone")):
+        text = render_template(f"{TEMPLATE_DIR}/{job.kind}.txt", **context)
+        html = render_template(f"{TEMPLATE_DIR}/{job.kind}.html", **context)
     headers = {
         # RFC 3834: tell auto-responders (vacation replies) not to answer a notification.
         "Auto-Submitted": "auto-generated",

@@ -8,8 +8,15 @@ name of the person who acted), never from staff-only fields such as the assignee
 the requester list or the history.
 """
 
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
 from .. import signals
 from ..db import session
+from ..i18n.labels import status_label
 from ..models import Tenant, TicketStatus
 from . import recipients
 from .outbox import add_to_outbox, header_text, outbox_row, ticket_url
@@ -51,26 +58,40 @@ def _file_names(attachments):
 
 
 def _emails(kind, people, ticket, audience, subject, **details):
-    """Return the outbox rows telling ``people`` (all of one ``audience``) about ``ticket``."""
+    """Return the outbox rows telling ``people`` (all of one ``audience``) about ``ticket``.
+
+    ``subject`` is a function called in each recipient's language (or a fixed text);
+    the payload names the recipient's language and time zone, in which the worker
+    renders the email. Staff who turned ``kind`` off on their profile are left out.
+    """
+    if audience == STAFF:
+        people = recipients.without_muted(people, kind)
     if not people:
         return []
     tenant_name = _tenant_name(ticket)
     ticket_view = _ticket_view(ticket, audience)
+    default_language = current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
     rows = []
     for person in people:
+        with force_locale(person.language or default_language):
+            text = subject() if callable(subject) else subject
+            # Lazy texts (the actor "The helpdesk") are fixed now, in the recipient's language.
+            shown = {key: str(value) if isinstance(value, LazyString) else value for key, value in details.items()}
         payload = {
             "audience": audience,
             "tenant_name": tenant_name,
             "recipient_name": person.name,
             "ticket": ticket_view,
-            **details,
+            "locale": person.language,
+            "timezone": person.timezone,
+            **shown,
         }
-        rows.append(outbox_row(kind, person, f"[{ticket.display_number}] {subject}", payload, ticket=ticket))
+        rows.append(outbox_row(kind, person, f"[{ticket.display_number}] {text}", payload, ticket=ticket))
     return rows
 
 
 def _actor_name(actor):
-    return actor.name if actor is not None else "The helpdesk"
+    return actor.name if actor is not None else _l("The helpdesk")
 
 
 def _queue_by_audience(kind, people, ticket, subject_for, **details):
@@ -97,7 +118,7 @@ def on_ticket_created(sender, ticket, actor, attachments=(), **extra):
             staff,
             ticket,
             STAFF,
-            f"New ticket: {ticket.subject}",
+            lambda: _("New ticket: %(subject)s", subject=ticket.subject),
             actor_name=_actor_name(actor),
             body=ticket.body,
             attachments=files,
@@ -107,7 +128,7 @@ def on_ticket_created(sender, ticket, actor, attachments=(), **extra):
             receipt,
             ticket,
             CUSTOMER,
-            f"We received your ticket: {ticket.subject}",
+            lambda: _("We received your ticket: %(subject)s", subject=ticket.subject),
             body=ticket.body,
             attachments=files,
         )
@@ -125,10 +146,12 @@ def on_reply_posted(sender, ticket, actor, reply, attachments=(), old_status=Non
 
     def subject_for(audience):
         if audience == CUSTOMER and changed:
-            return f"New reply, now {new_status.label}: {ticket.subject}"
+            return lambda: _(
+                "New reply, now %(status)s: %(subject)s", status=status_label(new_status), subject=ticket.subject
+            )
         if audience == CUSTOMER:
-            return f"New reply: {ticket.subject}"
-        return f"New reply from {actor.name}: {ticket.subject}"
+            return lambda: _("New reply: %(subject)s", subject=ticket.subject)
+        return lambda: _("New reply from %(name)s: %(subject)s", name=actor.name, subject=ticket.subject)
 
     _queue_by_audience(
         "reply_posted",
@@ -153,7 +176,7 @@ def on_ticket_closed(sender, ticket, actor, old_status=None, reply=None, **extra
         "ticket_closed",
         recipients.for_status_change(ticket, actor),
         ticket,
-        lambda audience: f"Closed: {ticket.subject}",
+        lambda audience: lambda: _("Closed: %(subject)s", subject=ticket.subject),
         actor_name=_actor_name(actor),
         actor_is_customer=actor is not None and actor.id == ticket.requester_id,
     )
@@ -167,7 +190,7 @@ def on_ticket_reopened(sender, ticket, actor, **extra):
         "ticket_reopened",
         recipients.for_status_change(ticket, actor),
         ticket,
-        lambda audience: f"Reopened: {ticket.subject}",
+        lambda audience: lambda: _("Reopened: %(subject)s", subject=ticket.subject),
         actor_name=_actor_name(actor),
         actor_is_customer=actor is not None and actor.id == ticket.requester_id,
     )
@@ -185,9 +208,16 @@ def on_ticket_assigned(sender, ticket, actor, old_department=None, old_assignee=
         assignee_changed = (old_assignee.id if old_assignee else None) != ticket.assignee_id
     people = recipients.for_assignment(ticket, actor, assignee_changed, department_changed)
     to_person = bool(assignee_changed and ticket.assignee_id is not None)
-    subject = (
-        f"Assigned to you: {ticket.subject}" if to_person else f"Moved to {ticket.department.name}: {ticket.subject}"
-    )
+    if to_person:
+
+        def subject():
+            return _("Assigned to you: %(subject)s", subject=ticket.subject)
+
+    else:
+
+        def subject():
+            return _("Moved to %(department)s: %(subject)s", department=ticket.department.name, subject=ticket.subject)
+
     # Assignments are staff business: a requester who happens to be staff still gets the staff view.
     add_to_outbox(
         _emails(

@@ -32,6 +32,11 @@ def deliverable(people, exclude=()):
     return result
 
 
+def without_muted(people, kind):
+    """Return ``people`` without the staff who turned emails of ``kind`` off on their profile."""
+    return [p for p in people if not (p.is_staff and p.muted_notifications and kind in p.muted_notifications)]
+
+
 def tenant_admins(tenant_id):
     """Return the active admins of a tenant."""
     return session.scalars(

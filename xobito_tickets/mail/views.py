@@ -16,6 +16,8 @@ from email.parser import BytesHeaderParser, BytesParser
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..db import begin_write, session
 from ..models import OutboxEmail, OutboxStatus, utcnow
@@ -118,7 +120,12 @@ def outbox_retry():
             abort(400)  # no such row; PostgreSQL would refuse to compare it with the column
         ids = [row_id]
     count = retry_failed(current_tenant.id, ids)
-    flash(f"{count} email{'s' if count != 1 else ''} queued again." if count else "Nothing to retry.", "success")
+    flash(
+        ngettext("%(num)d email queued again.", "%(num)d emails queued again.", count)
+        if count
+        else _("Nothing to retry."),
+        "success",
+    )
     return redirect(url_for("tickets.outbox.outbox_list"), 303)
 
 

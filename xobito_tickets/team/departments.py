@@ -4,6 +4,7 @@ from functools import partial
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
@@ -91,7 +92,7 @@ def department_create():
         except ServiceError as exc:
             show_service_error(form, exc, "name")
         else:
-            flash(f"Department {department.name} was created.", "success")
+            flash(_("Department %(name)s was created.", name=department.name), "success")
             return redirect(url_for("tickets.admin.department_list"), 303)
     render = partial(render_template, "xobito_tickets/admin/department_form.html", form=form, department=None)
     return form_again(render) if _is_post() else render()
@@ -116,7 +117,7 @@ def department_edit(department_id):
         except ServiceError as exc:
             show_service_error(form, exc, "name")
         else:
-            flash(f"Department {form.name.data} was saved.", "success")
+            flash(_("Department %(name)s was saved.", name=form.name.data), "success")
             return redirect(url_for("tickets.admin.department_list"), 303)
     if _is_post():
         return form_again(
@@ -137,9 +138,11 @@ def _state_action(department_id, active):
         abort(400)
     set_department_active(get_current_user(), department, active)
     if active:
-        flash(f"{department.name} is active: customers can choose it again.", "success")
+        flash(_("%(name)s is active: customers can choose it again.", name=department.name), "success")
     else:
-        flash(f"{department.name} is deactivated: customers no longer see it; its tickets stay.", "success")
+        flash(
+            _("%(name)s is deactivated: customers no longer see it; its tickets stay.", name=department.name), "success"
+        )
     return redirect(url_for("tickets.admin.department_list"), 303)
 
 
@@ -170,5 +173,5 @@ def department_delete(department_id):
     except ServiceError as exc:
         flash(exc.message, "error")
         return redirect(url_for("tickets.admin.department_edit", department_id=department_id), 303)
-    flash(f"Department {name} was deleted.", "success")
+    flash(_("Department %(name)s was deleted.", name=name), "success")
     return redirect(url_for("tickets.admin.department_list"), 303)

@@ -2,11 +2,11 @@
 tenant's own rows, so an id of another tenant (or a customer as a member) is simply not a valid choice."""
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
-    PasswordField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -15,27 +15,31 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from ..i18n.labels import ROLE_LABELS
 from ..models import Role
 from ..web.forms import normalize_text, single_line
 
 
 class DepartmentForm(FlaskForm):
     name = StringField(
-        "Name",
+        _l("Name"),
         filters=[single_line],
-        validators=[DataRequired("Give the department a name."), Length(max=100, message="At most 100 characters.")],
+        validators=[
+            DataRequired(_l("Give the department a name.")),
+            Length(max=100, message=_l("At most 100 characters.")),
+        ],
     )
     description = TextAreaField(
-        "Description",
+        _l("Description"),
         filters=[normalize_text],
-        validators=[Optional(), Length(max=1000, message="At most 1000 characters.")],
+        validators=[Optional(), Length(max=1000, message=_l("At most 1000 characters."))],
     )
-    active = BooleanField("Active: customers can choose it when they open a ticket", default=True)
+    active = BooleanField(_l("Active: customers can choose it when they open a ticket"), default=True)
     members = SelectMultipleField(
-        "Members",
+        _l("Members"),
         coerce=int,
-        invalid_value_message="Choose members from the list.",
-        invalid_choice_message="Choose members from the list.",
+        invalid_value_message=_l("Choose members from the list."),
+        invalid_choice_message=_l("Choose members from the list."),
     )
 
 
@@ -44,36 +48,35 @@ def email_address(form, field):
     try:
         validate_email(field.data or "", check_deliverability=False, test_environment=True)
     except EmailNotValidError:
-        raise ValidationError("Enter a valid email address.") from None
+        raise ValidationError(_l("Enter a valid email address.")) from None
 
 
-ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in (Role.STAFF, Role.ADMIN, Role.CUSTOMER)]
+ROLE_CHOICES = [SelectChoice(role.value, ROLE_LABELS[role.value]) for role in (Role.STAFF, Role.ADMIN, Role.CUSTOMER)]
 
 
 class PersonForm(FlaskForm):
-    """A person of the team page: name, email and role (and a password when created)."""
+    """A person of the team page: name, email and role. Admins never choose anyone's password."""
 
     name = StringField(
-        "Name", filters=[single_line], validators=[DataRequired("Enter a name."), Length(max=200, message="Too long.")]
+        _l("Name"),
+        filters=[single_line],
+        validators=[DataRequired(_l("Enter a name.")), Length(max=200, message=_l("Too long."))],
     )
     email = EmailField(
-        "Email",
+        _l("Email"),
         filters=[single_line],
         validators=[
-            DataRequired("Enter an email address."),
-            Length(max=254, message="Too long."),
+            DataRequired(_l("Enter an email address.")),
+            Length(max=254, message=_l("Too long.")),
             email_address,
         ],
     )
-    role = SelectField("Role", choices=ROLE_CHOICES, default=Role.STAFF.value, validate_choice=False)
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=Role.STAFF.value, validate_choice=False)
 
     def validate_role(self, field):
         if field.data not in Role._value2member_map_:
-            raise ValidationError("Choose Staff, Admin or Customer.")
+            raise ValidationError(_l("Choose Staff, Admin or Customer."))
 
 
 class PersonCreateForm(PersonForm):
-    password = PasswordField(
-        "Initial password",
-        validators=[DataRequired("Choose a password."), Length(min=8, max=200, message="Use 8 to 200 characters.")],
-    )
+    """Adding a person: no password field. A standalone workspace emails an invitation link instead."""

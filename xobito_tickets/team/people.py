@@ -1,7 +1,13 @@
-"""The team page (admins only): the tenant's people with role and state; create, edit, (de)activate."""
+"""The team page (admins only): the tenant's people with role and state; invite, edit, (de)activate.
+
+Admins never choose a password: a new person gets an invitation link by email (resend
+and revoke it here), and a person who forgot theirs can be sent a link to choose a new one.
+"""
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from ..db import session
@@ -12,14 +18,15 @@ from ..tenancy.resolve import current_tenant
 from ..tickets.access import get_tenant_row_or_404
 from ..web.forms import ActionForm, parse_row_id, show_service_error
 from ..web.staff import admin_only, bp
+from . import invitations
 from .forms import PersonCreateForm, PersonForm
 from .services import create_user, deactivate_person, reactivate_person, update_person
 
 #: The tabs of the team page: key -> (label, roles shown).
 ROLE_TABS = {
-    "team": ("Staff and admins", (Role.STAFF.value, Role.ADMIN.value)),
-    "customers": ("Customers", (Role.CUSTOMER.value,)),
-    "everyone": ("Everyone", tuple(r.value for r in Role)),
+    "team": (_l("Staff and admins"), (Role.STAFF.value, Role.ADMIN.value)),
+    "customers": (_l("Customers"), (Role.CUSTOMER.value,)),
+    "everyone": (_l("Everyone"), tuple(r.value for r in Role)),
 }
 PER_PAGE = 50
 
@@ -72,20 +79,27 @@ def _standalone():
 @bp.route("/team/create", methods=["GET", "POST"])
 @admin_only
 def team_create():
-    """Add a person: staff, admin or customer."""
+    """Add a person: staff, admin or customer; in a standalone workspace they get an invitation link."""
     posted = request.method == "POST"
     form = PersonCreateForm() if posted else PersonCreateForm(formdata=None)
-    if not _standalone():
-        # The host owns logins and passwords; the module only needs to know the person.
-        del form.password
     if form.validate_on_submit():
-        password = form.password.data if "password" in form else None
         try:
-            person = create_user(current_tenant, form.email.data, form.name.data, Role(form.role.data), password)
+            person = create_user(current_tenant, form.email.data, form.name.data, Role(form.role.data), None)
         except ServiceError as exc:
             show_service_error(form, exc, "email")
         else:
-            flash(f"{person.name} was added as {person.role_label}.", "success")
+            if _standalone():
+                invitations.invite(person, current_tenant, get_current_user())
+                flash(
+                    _(
+                        "%(name)s was invited: an email with a link to choose a password is on its way.",
+                        name=person.name,
+                    ),
+                    "success",
+                )
+            else:
+                # The host owns logins and passwords; the module only needs to know the person.
+                flash(_("%(name)s was added.", name=person.name), "success")
             return redirect(url_for("tickets.admin.team_list", show=_tab_of(person)), 303)
     if posted:
         session.rollback()
@@ -109,7 +123,7 @@ def team_edit(user_id):
         except ServiceError as exc:
             show_service_error(form, exc, "name")
         else:
-            flash(f"{form.name.data} was saved.", "success")
+            flash(_("%(name)s was saved.", name=form.name.data), "success")
             return redirect(url_for("tickets.admin.team_list", show=_tab_of(get_person_or_404(user_id))), 303)
     if posted:
         session.rollback()
@@ -132,7 +146,7 @@ def _state_action(user_id, action, message):
     except ServiceError as exc:
         flash(exc.message, "error")
     else:
-        flash(message.format(name=person.name), "success")
+        flash(message % {"name": person.name}, "success")
     return redirect(url_for("tickets.admin.team_list", show=_tab_of(person)), 303)
 
 
@@ -140,11 +154,55 @@ def _state_action(user_id, action, message):
 @admin_only
 def team_deactivate(user_id):
     """Deactivate a person: no login, no email; their history stays."""
-    return _state_action(user_id, deactivate_person, "{name} is deactivated and can no longer log in.")
+    return _state_action(user_id, deactivate_person, _("%(name)s is deactivated and can no longer log in."))
 
 
 @bp.post("/team/<int:user_id>/reactivate")
 @admin_only
 def team_reactivate(user_id):
     """Let a deactivated person log in again."""
-    return _state_action(user_id, reactivate_person, "{name} is active again.")
+    return _state_action(user_id, reactivate_person, _("%(name)s is active again."))
+
+
+def _link_action(user_id, act):
+    """Check the form and the standalone login, then run ``act(person)`` and go back to the person."""
+    person = get_person_or_404(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if not _standalone():
+        abort(404)  # the host's login owns passwords and invitations
+    if act is _send_invitation and not person.active and person.password_hash:
+        flash(_("%(name)s is deactivated: reactivate them first.", name=person.name), "error")
+    else:
+        act(person)
+    return redirect(url_for("tickets.admin.team_edit", user_id=person.id), 303)
+
+
+def _send_invitation(person):
+    kind = invitations.PASSWORD_LINK if person.password_hash else invitations.INVITATION
+    invitations.invite(person, current_tenant, get_current_user(), kind=kind)
+    if kind == invitations.PASSWORD_LINK:
+        flash(_("A link to choose a new password was emailed to %(email)s.", email=person.email), "success")
+    else:
+        flash(
+            _("A new invitation was emailed to %(email)s; earlier links no longer work.", email=person.email), "success"
+        )
+
+
+def _revoke(person):
+    if invitations.revoke_invitation(person):
+        flash(_("The link sent to %(email)s no longer works.", email=person.email), "success")
+
+
+@bp.post("/team/<int:user_id>/invite")
+@admin_only
+def team_invite(user_id):
+    """Email a (new) invitation link, or to a person with a password a link to choose a new one."""
+    return _link_action(user_id, _send_invitation)
+
+
+@bp.post("/team/<int:user_id>/invite/revoke")
+@admin_only
+def team_invite_revoke(user_id):
+    """Void the pending link; a person who never set a password is deactivated."""
+    return _link_action(user_id, _revoke)

@@ -8,6 +8,7 @@ a host's identity sync, goes through :func:`change_role` alone.
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from werkzeug.security import generate_password_hash
 
 from .. import signals
@@ -19,29 +20,31 @@ from ..tickets.transaction import Transaction, current_app_object, record_event
 
 def _check_admin(actor, tenant_id):
     if actor is None or not actor.is_admin or actor.tenant_id != tenant_id:
-        raise ServiceError("Only an admin of this workspace can do that.")
+        raise ServiceError(_("Only an admin of this workspace can do that."))
 
 
 def _check_department_name(tenant_id, name, department_id=None):
     """Refuse an empty name or one that another department of the tenant has (any case)."""
     if not name:
-        raise ServiceError("Give the department a name.", field="name")
+        raise ServiceError(_("Give the department a name."), field="name")
     if len(name) > 100:
-        raise ServiceError("At most 100 characters.", field="name")
+        raise ServiceError(_("At most 100 characters."), field="name")
     # Departments per tenant are few; comparing in Python folds case the same way for
     # every alphabet, where SQL lower() differs between databases.
     taken = session.execute(sa.select(Department.id, Department.name).where(Department.tenant_id == tenant_id)).all()
     if any(other_id != department_id and other.casefold() == name.casefold() for other_id, other in taken):
-        raise ServiceError("A department with this name exists already.", field="name")
+        raise ServiceError(_("A department with this name exists already."), field="name")
 
 
 def _check_members(tenant_id, members, current=()):
     current_ids = {m.id for m in current}
     for member in members:
         if member.tenant_id != tenant_id or not member.is_staff:
-            raise ServiceError("Members must be staff or admins of this workspace.", field="members")
+            raise ServiceError(_("Members must be staff or admins of this workspace."), field="members")
         if not member.active and member.id not in current_ids:
-            raise ServiceError(f"{member.name} is deactivated and cannot join a department.", field="members")
+            raise ServiceError(
+                _("%(name)s is deactivated and cannot join a department.", name=member.name), field="members"
+            )
 
 
 def update_department(actor, department, name, description, active, members):
@@ -88,8 +91,11 @@ def delete_department(actor, department):
         department = session.get(Department, department.id, populate_existing=True, with_for_update=True)
         if department_has_tickets(department):
             raise ServiceError(
-                f"{department.name} has tickets, so it cannot be deleted. Deactivate it instead: "
-                "customers will no longer see it and its tickets stay as they are."
+                _(
+                    "%(name)s has tickets, so it cannot be deleted. Deactivate it instead: "
+                    "customers will no longer see it and its tickets stay as they are.",
+                    name=department.name,
+                )
             )
         session.delete(department)
 
@@ -97,7 +103,7 @@ def delete_department(actor, department):
 def _check_email_free(tenant_id, email, user_id=None):
     other = session.scalar(sa.select(User.id).where(User.tenant_id == tenant_id, User.email == email))
     if other is not None and other != user_id:
-        raise ServiceError("Another account of this workspace uses this email.", field="email")
+        raise ServiceError(_("Another account of this workspace uses this email."), field="email")
 
 
 def update_person(actor, person, name, email, role):
@@ -112,11 +118,11 @@ def update_person(actor, person, name, email, role):
     name = " ".join((name or "").split())
     email = normalize_email(email)
     if any(c in name + email for c in "\r\n"):
-        raise ServiceError("Line breaks are not allowed here.")
+        raise ServiceError(_("Line breaks are not allowed here."))
     if not name:
-        raise ServiceError("Enter a name.", field="name")
+        raise ServiceError(_("Enter a name."), field="name")
     if person.id == actor.id and role.value != person.role:
-        raise ServiceError("You cannot change your own role. Ask another admin.", field="role")
+        raise ServiceError(_("You cannot change your own role. Ask another admin."), field="role")
     with Transaction() as tx:
         person = session.get(User, person.id, populate_existing=True, with_for_update=True)
         _check_email_free(person.tenant_id, email, person.id)
@@ -172,7 +178,7 @@ def deactivate_person(actor, person):
     """Deactivate a person: they cannot log in and get no email; their history stays."""
     _check_admin(actor, person.tenant_id)
     if person.id == actor.id:
-        raise ServiceError("You cannot deactivate your own account. Ask another admin.")
+        raise ServiceError(_("You cannot deactivate your own account. Ask another admin."))
     with Transaction():
         person = session.get(User, person.id, populate_existing=True, with_for_update=True)
         person.active = False
@@ -206,10 +212,10 @@ def create_user(tenant, email, name, role=Role.CUSTOMER, password=None, external
     email = normalize_email(email)
     role = Role(role)
     if any(c in email + name for c in "\r\n"):
-        raise ServiceError("Line breaks are not allowed here.")
+        raise ServiceError(_("Line breaks are not allowed here."))
     exists = session.scalar(sa.select(User.id).where(User.tenant_id == tenant.id, User.email == email))
     if exists is not None:
-        raise ServiceError("An account with this email exists already.", field="email")
+        raise ServiceError(_("An account with this email exists already."), field="email")
     user = User(
         tenant_id=tenant.id,
         email=email,
@@ -232,10 +238,10 @@ def create_department(tenant, name, description="", active=True, members=()):
     # Names differing only in case would confuse customers choosing a department.
     taken = session.scalars(sa.select(Department.name).where(Department.tenant_id == tenant.id)).all()
     if any(other.casefold() == name.casefold() for other in taken):
-        raise ServiceError("A department with this name exists already.", field="name")
+        raise ServiceError(_("A department with this name exists already."), field="name")
     for member in members:
         if member.tenant_id != tenant.id or not member.is_staff:
-            raise ServiceError("Members must be staff or admins of this workspace.", field="members")
+            raise ServiceError(_("Members must be staff or admins of this workspace."), field="members")
     department = Department(
         tenant_id=tenant.id, name=name, description=description or "", active=active, members=list(members)
     )

@@ -3,10 +3,19 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..i18n.labels import status_label
 from ..models import TicketStatus
 
-#: kind -> what is changed, for "changed <what> <old> → <new>".
-CHANGED = {"status": "status", "priority": "priority", "department": "department", "assigned": "assignee"}
+#: kind -> the verb of "<actor> changed <what> <old> → <new>", in the reader's language.
+CHANGED = {
+    "status": _l("changed status"),
+    "priority": _l("changed priority"),
+    "department": _l("changed department"),
+    "assigned": _l("changed assignee"),
+}
 
 
 @dataclass
@@ -32,19 +41,19 @@ class HistoryLine:
 
 def _status_label(value):
     try:
-        return TicketStatus(value).label
+        return status_label(TicketStatus(value))
     except ValueError:
         return value
 
 
 def describe_event(event):
     """Return the :class:`HistoryLine` of one event row (kind, old_value, new_value, created_at, actor_name)."""
-    actor = event.actor_name if event.actor_name is not None else "The system"
+    actor = event.actor_name if event.actor_name is not None else _("The system")
     line = HistoryLine(actor=actor, verb="", old=None, new=None, when=event.created_at, kind=event.kind)
     if event.kind == "created":
-        line.verb = "opened the ticket"
+        line.verb = _("opened the ticket")
     elif event.kind == "replied":
-        line.verb = "replied"
+        line.verb = _("replied")
         line.reply_id = int(event.new_value) if (event.new_value or "").isdigit() else None
     elif event.kind == "auto_closed":
         line.verb = "closed the ticket automatically (no reply from the customer)"
@@ -58,16 +67,15 @@ def describe_event(event):
         line.verb = "removed the tag"
         line.old = event.old_value
     elif event.kind == "assigned" and event.new_value is None:
-        line.verb = "unassigned"
+        line.verb = _("unassigned")
         line.old = event.old_value
     elif event.kind == "assigned" and event.old_value is None:
-        line.verb = "assigned the ticket to"
+        line.verb = _("assigned the ticket to")
         line.new = event.new_value
     else:
-        what = CHANGED.get(event.kind, event.kind)
-        line.verb = f"changed {what}"
+        line.verb = str(CHANGED.get(event.kind, event.kind))
         old, new = event.old_value, event.new_value
         if event.kind == "status":
             old, new = _status_label(old), _status_label(new)
-        line.old, line.new = old or "none", new or "none"
+        line.old, line.new = old or _("none"), new or _("none")
     return line

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
 from ..db import session
@@ -39,7 +40,7 @@ SORTS = {
     "created": (Ticket.created_at, Ticket.id),
     "due": (sa.func.coalesce(Ticket.due_at, sa.literal(NOTHING_DUE, UTCDateTime())).label("due_sort"), Ticket.id),
 }
-SORT_LABELS = {"activity": "Last activity", "priority": "Priority", "created": "Created", "due": "Due"}
+SORT_LABELS = {"activity": _l("Last activity"), "priority": _l("Priority"), "created": _l("Created"), "due": _l("Due")}
 #: Sorts whose first page starts at the smallest value (the soonest due time).
 ASCENDING_SORTS = {"due"}
 

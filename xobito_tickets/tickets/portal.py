@@ -1,6 +1,7 @@
 """The customer portal: list, create, view, reply, close, download (SPEC §9)."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
@@ -107,7 +108,13 @@ def ticket_store():
         except ServiceError as exc:
             show_service_error(form, exc, "subject")
         else:
-            flash(f"Ticket {ticket.display_number} was created. We will email you when the team replies.", "success")
+            flash(
+                _(
+                    "Ticket %(number)s was created. We will email you when the team replies.",
+                    number=ticket.display_number,
+                ),
+                "success",
+            )
             return redirect(url_for("tickets.portal.ticket_detail", ticket=ticket.display_number), 303)
     return render_template(
         "xobito_tickets/portal/create.html", form=form, departments=form.department_rows.values()
@@ -160,7 +167,7 @@ def ticket_reply(ticket):
         except ServiceError as exc:
             form.body.errors = [exc.message]
         else:
-            flash("Your reply was sent.", "success")
+            flash(_("Your reply was sent."), "success")
             return redirect(url_for("tickets.portal.ticket_detail", ticket=ticket.display_number), 303)
     session.rollback()
     ticket = get_ticket_or_404(ticket.display_number, user, *_detail_options())
@@ -180,7 +187,7 @@ def ticket_close(ticket):
     except ServiceError as exc:
         flash(exc.message, "error")
     else:
-        flash(f"Ticket {ticket.display_number} is closed.", "success")
+        flash(_("Ticket %(number)s is closed.", number=ticket.display_number), "success")
     return redirect(url_for("tickets.portal.ticket_detail", ticket=ticket.display_number), 303)
 
 

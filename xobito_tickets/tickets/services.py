@@ -8,6 +8,7 @@ half-stored.
 """
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from .. import signals
 from ..db import session
@@ -32,7 +33,7 @@ __all__ = [
 def _check_same_tenant(ticket, *people):
     for person in people:
         if person is not None and person.tenant_id != ticket.tenant_id:
-            raise ServiceError("That person is not part of this workspace.")
+            raise ServiceError(_("That person is not part of this workspace."))
 
 
 def next_ticket_number(tenant_id):
@@ -65,9 +66,9 @@ def next_ticket_number(tenant_id):
 def open_ticket(tenant, requester, department, subject, body, priority=Priority.MEDIUM, files=()):
     """Create a ticket (status Open) for ``requester`` and return it."""
     if department is None or department.tenant_id != tenant.id or not department.active:
-        raise ServiceError("Choose one of the listed departments.", field="department")
+        raise ServiceError(_("Choose one of the listed departments."), field="department")
     if requester.tenant_id != tenant.id:
-        raise ServiceError("That person is not part of this workspace.")
+        raise ServiceError(_("That person is not part of this workspace."))
     with Transaction() as tx:
         # Number first: on PostgreSQL it takes the counter row's lock, so the time read
         # after it orders tickets exactly as their numbers do.
@@ -104,14 +105,14 @@ def post_reply(ticket, author, body, files=(), then_close=False):
     """
     _check_same_tenant(ticket, author)
     if then_close and not author.is_staff:
-        raise ServiceError("Only staff can reply and close at once.")
+        raise ServiceError(_("Only staff can reply and close at once."))
     with Transaction() as tx:
         ticket = tx.lock(ticket)
         old_status = TicketStatus(ticket.status)
         action = "staff_reply" if author.is_staff else "customer_reply"
         new_status = TRANSITIONS.get((old_status, action))
         if new_status is None:
-            raise TicketClosedError("This ticket is closed. Open a new ticket to follow up.", field="body")
+            raise TicketClosedError(_("This ticket is closed. Open a new ticket to follow up."), field="body")
         now = utcnow()
         reply = Reply(tenant_id=ticket.tenant_id, ticket_id=ticket.id, author_id=author.id, body=body, created_at=now)
         session.add(reply)
@@ -149,7 +150,7 @@ def close_ticket(ticket, actor):
         ticket = tx.lock(ticket)
         old_status = TicketStatus(ticket.status)
         if TRANSITIONS.get((old_status, "close")) is None:
-            raise ServiceError("This ticket is already closed.")
+            raise ServiceError(_("This ticket is already closed."))
         ticket.status = TicketStatus.CLOSED.value
         ticket.closed_at = utcnow()
         record_event(ticket, actor, "status", old_status.value, TicketStatus.CLOSED.value)
@@ -190,12 +191,12 @@ def reopen_ticket(ticket, actor):
     """Reopen a closed ticket (staff and admins only)."""
     _check_same_tenant(ticket, actor)
     if not actor.is_staff:
-        raise ServiceError("Only staff can reopen a ticket. Open a new ticket to follow up.")
+        raise ServiceError(_("Only staff can reopen a ticket. Open a new ticket to follow up."))
     with Transaction() as tx:
         ticket = tx.lock(ticket)
         old_status = TicketStatus(ticket.status)
         if TRANSITIONS.get((old_status, "reopen")) is None:
-            raise ServiceError("Only a closed ticket can be reopened.")
+            raise ServiceError(_("Only a closed ticket can be reopened."))
         ticket.status = TicketStatus.OPEN.value
         ticket.closed_at = None
         record_event(ticket, actor, "status", old_status.value, TicketStatus.OPEN.value)
@@ -208,11 +209,11 @@ def assign_ticket(ticket, actor, department, assignee):
     """Route ``ticket`` to ``department`` and/or ``assignee`` (a staff member or admin, or None)."""
     _check_same_tenant(ticket, actor, assignee)
     if not actor.is_staff:
-        raise ServiceError("Only staff can assign tickets.")
+        raise ServiceError(_("Only staff can assign tickets."))
     if department is None or department.tenant_id != ticket.tenant_id:
-        raise ServiceError("Choose one of the listed departments.", field="department")
+        raise ServiceError(_("Choose one of the listed departments."), field="department")
     if assignee is not None and not assignee.is_staff:
-        raise ServiceError("Choose an active staff member or admin.", field="assignee")
+        raise ServiceError(_("Choose an active staff member or admin."), field="assignee")
     with Transaction() as tx:
         ticket = tx.lock(ticket)
         old_department = ticket.department
@@ -222,9 +223,9 @@ def assign_ticket(ticket, actor, department, assignee):
         # A deactivated assignee may stay on a ticket that is only moved to another
         # department; nobody can newly hand a ticket to them.
         if assignee_changed and assignee is not None and not assignee.active:
-            raise ServiceError("Choose an active staff member or admin.", field="assignee")
+            raise ServiceError(_("Choose an active staff member or admin."), field="assignee")
         if department_changed and not department.active:
-            raise ServiceError("That department is inactive.", field="department")
+            raise ServiceError(_("That department is inactive."), field="department")
         if not (department_changed or assignee_changed):
             return ticket
         if department_changed:
@@ -257,7 +258,7 @@ def change_priority(ticket, actor, priority):
     """Set the ticket's priority (staff and admins only)."""
     _check_same_tenant(ticket, actor)
     if not actor.is_staff:
-        raise ServiceError("Only staff can change the priority.")
+        raise ServiceError(_("Only staff can change the priority."))
     priority = Priority(priority)
     with Transaction() as tx:
         ticket = tx.lock(ticket)

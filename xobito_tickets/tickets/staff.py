@@ -5,6 +5,7 @@ workspace's pages: :mod:`xobito_tickets.workspace.views`.
 """
 
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from ..errors import ServiceError
@@ -47,14 +48,14 @@ def _run_action(ticket, action, success):
 def ticket_close(ticket):
     """Close the ticket."""
     ticket = load_ticket(ticket)
-    return _run_action(ticket, close_ticket, f"{ticket.display_number} is closed.")
+    return _run_action(ticket, close_ticket, _("%(number)s is closed.", number=ticket.display_number))
 
 
 @bp.post("/tickets/<ticket>/reopen")
 def ticket_reopen(ticket):
     """Reopen a closed ticket (back to Open)."""
     ticket = load_ticket(ticket)
-    return _run_action(ticket, reopen_ticket, f"{ticket.display_number} is open again.")
+    return _run_action(ticket, reopen_ticket, _("%(number)s is open again.", number=ticket.display_number))
 
 
 @bp.get("/tickets/<ticket>/download")

@@ -7,6 +7,8 @@ import struct
 import unicodedata
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+
 
 @dataclass
 class UploadedFile:
@@ -172,35 +174,35 @@ def check_content(ext, stream):
     if ext in IMAGE_EXTENSIONS:
         kind = _image_kind(head)
         if kind is None:
-            raise UploadRejected("is not a JPEG, PNG or GIF image.")
+            raise UploadRejected(_l("is not a JPEG, PNG or GIF image."))
         return KINDS[kind]
     if ext == "pdf":
         if not head.startswith(b"%PDF-"):
-            raise UploadRejected("is not a PDF document.")
+            raise UploadRejected(_l("is not a PDF document."))
         return KINDS["pdf"]
     if ext == "doc":
         if not head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-            raise UploadRejected("is not a Word document.")
+            raise UploadRejected(_l("is not a Word document."))
         return KINDS["doc"]
     if ext == "docx":
         if not head.startswith(b"PK\x03\x04") or not _is_docx(stream):
             stream.seek(0)
-            raise UploadRejected("is not a Word (.docx) document.")
+            raise UploadRejected(_l("is not a Word (.docx) document."))
         stream.seek(0)
         return KINDS["docx"]
     if ext == "zip":
         if not head.startswith((b"PK\x03\x04", b"PK\x05\x06")) or not _is_zip(stream):
             stream.seek(0)
-            raise UploadRejected("is not a zip archive.")
+            raise UploadRejected(_l("is not a zip archive."))
         stream.seek(0)
         return KINDS["zip"]
     if ext == "txt":
         data = stream.read()
         stream.seek(0)
         if not _is_text(data):
-            raise UploadRejected("is not a plain text file (UTF-8 text, no markup).")
+            raise UploadRejected(_l("is not a plain text file (UTF-8 text, no markup)."))
         return KINDS["txt"]
-    raise UploadRejected("is not an allowed type.")
+    raise UploadRejected(_l("is not an allowed type."))
 
 
 def stream_size(stream):

@@ -1,6 +1,7 @@
 """Form pieces every feature shares: text normalisation, the length rule as a browser counts, id fields."""
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms.validators import ValidationError
 
@@ -36,10 +37,24 @@ class TextLength:
         count = len(field.data or "")
         if count < low:
             if count == 0:
-                raise ValidationError(f"{self.what} is required.")
-            raise ValidationError(f"{self.what} must be at least {low} characters (it has {count}).")
+                raise ValidationError(_("%(what)s is required.", what=self.what))
+            raise ValidationError(
+                _(
+                    "%(what)s must be at least %(low)s characters (it has %(count)s).",
+                    what=self.what,
+                    low=low,
+                    count=count,
+                )
+            )
         if count > high:
-            raise ValidationError(f"{self.what} can be at most {high} characters (it has {count}).")
+            raise ValidationError(
+                _(
+                    "%(what)s can be at most %(high)s characters (it has %(count)s).",
+                    what=self.what,
+                    high=high,
+                    count=count,
+                )
+            )
 
 
 class ActionForm(FlaskForm):

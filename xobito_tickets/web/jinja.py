@@ -1,46 +1,23 @@
 """Jinja filters for dates, badges and user text (always escaped), and the list pages' link builder."""
 
-from datetime import UTC, datetime
+from datetime import UTC
 from functools import lru_cache
 from urllib.parse import quote
 
 from flask import url_for
 from markupsafe import Markup, escape
 
+from ..i18n import dates, labels
+
 
 def relative_time(value, now=None):
-    """Return ``value`` as "3 minutes ago", "yesterday", "on 4 Mar 2026"."""
-    if value is None:
-        return ""
-    now = now or datetime.now(UTC)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    seconds = int((now - value).total_seconds())
-    if seconds < 45:
-        return "just now"
-    minutes = seconds // 60
-    if minutes < 1:
-        return "1 minute ago"
-    if minutes < 60:
-        return f"{minutes} minute{'s' if minutes != 1 else ''} ago"
-    hours = minutes // 60
-    if hours < 24:
-        return f"{hours} hour{'s' if hours != 1 else ''} ago"
-    days = hours // 24
-    if days == 1:
-        return "yesterday"
-    if days < 30:
-        return f"{days} days ago"
-    return value.strftime("on %d %b %Y").replace("on 0", "on ")
+    """Return ``value`` as "3 minutes ago" in the reader's language ("vor 3 Minuten"); a month on, the date."""
+    return dates.relative_time(value, now)
 
 
 def exact_time(value):
-    """Return ``value`` as ``2026-03-04 14:05 UTC``."""
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    """Return ``value`` as the reader writes date and time, in the reader's time zone: ``04.03.2026, 15:05:00 CET``."""
+    return dates.exact_time(value)
 
 
 def iso_time(value):
@@ -62,23 +39,31 @@ def time_tag(value):
     if value is None:
         return Markup('<time datetime="" title=""></time>')
     value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return Markup(
-        f'<time datetime="{value.isoformat(timespec="seconds")}" title="{value:%Y-%m-%d %H:%M} UTC">'
-        f"{relative_time(value)}</time>"
+    return Markup('<time datetime="%s" title="%s">%s</time>') % (
+        value.isoformat(timespec="seconds"),
+        dates.exact_time(value),
+        dates.relative_time(value),
     )
 
 
-@lru_cache(maxsize=64)
 def status_badge(status):
-    """Return the badge of a ticket status (``"open"`` …) as HTML."""
-    status = str(status)
-    return Markup('<span class="xt-badge xt-status-%s">%s</span>') % (status, status.capitalize())
+    """Return the badge of a ticket status (``"open"`` …) as HTML, in the reader's language."""
+    return _status_badge(str(getattr(status, "value", status)), str(dates.current_locale()))
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
+def _status_badge(status, locale):
+    return Markup('<span class="xt-badge xt-status-%s">%s</span>') % (status, labels.status_label(status))
+
+
 def priority_badge(priority):
-    """Return the badge of a :class:`~xobito_tickets.models.Priority` as HTML."""
-    return Markup('<span class="xt-badge xt-priority-%s">%s</span>') % (priority.key, priority.label)
+    """Return the badge of a :class:`~xobito_tickets.models.Priority` as HTML, in the reader's language."""
+    return _priority_badge(priority, str(dates.current_locale()))
+
+
+@lru_cache(maxsize=256)
+def _priority_badge(priority, locale):
+    return Markup('<span class="xt-badge xt-priority-%s">%s</span>') % (priority.key, labels.priority_label(priority))
 
 
 def ticket_url_maker(endpoint, **values):
@@ -106,13 +91,8 @@ def paragraphs(text):
 
 
 def filesize(num):
-    """Return a byte count as "12 KB"."""
-    num = int(num or 0)
-    if num < 1024:
-        return f"{num} B"
-    if num < 1024 * 1024:
-        return f"{num / 1024:.0f} KB"
-    return f"{num / 1024 / 1024:.1f} MB"
+    """Return a byte count as "12 KB" ("1,5 MB" in German)."""
+    return dates.file_size(num)
 
 
 def register(app):
@@ -125,4 +105,7 @@ def register(app):
     app.jinja_env.filters["tickets_time_tag"] = time_tag
     app.jinja_env.filters["tickets_status_badge"] = status_badge
     app.jinja_env.filters["tickets_priority_badge"] = priority_badge
+    app.jinja_env.filters["tickets_status_label"] = labels.status_label
+    app.jinja_env.filters["tickets_priority_label"] = labels.priority_label
+    app.jinja_env.filters["tickets_role_label"] = labels.role_label
     app.jinja_env.globals["tickets_url_maker"] = ticket_url_maker

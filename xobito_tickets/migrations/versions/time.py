@@ -1,7 +1,7 @@
 """Service levels: time settings with SLA targets, alert markers, and the SLA clock on tickets.
 
 Revision ID: time
-Revises: inbound
+Revises: people
 """
 
 from datetime import UTC, datetime
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "time"
-down_revision = "inbound"
+down_revision = "people"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,145 @@
+"""Flask-Babel for the module: our catalogues, and who decides the language and the time zone.
+
+An embedding site that already runs Flask-Babel (``app.extensions["babel"]``) keeps its
+instance and its selectors: the module only adds its own catalogues to the host's
+translation directories. Without one, the module installs Flask-Babel with the
+selectors below.
+"""
+
+import os
+import zoneinfo
+from functools import lru_cache
+
+from babel import Locale
+from flask import current_app, request
+from flask_babel import Babel, get_locale, get_translations
+
+#: Where the module's catalogues live (``<lang>/LC_MESSAGES/messages.po|.mo``), inside the
+#: package so that the wheel ships them.
+TRANSLATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "translations")
+#: The cookie that keeps a visitor's choice from the footer's language switch.
+LANGUAGE_COOKIE = "tickets_lang"
+_STATE = "xobito_tickets.i18n"
+
+
+def init_babel(app, current_person):
+    """Make ``app`` speak the module's languages; ``current_person()`` returns the logged-in person or None."""
+    app.extensions[_STATE] = {"current_person": current_person}
+    app.jinja_env.globals.setdefault("tickets_language", current_language)
+    app.jinja_env.globals.setdefault("tickets_language_choices", language_choices)
+    babel = app.extensions.get("babel")
+    if babel is None:
+        Babel(
+            app,
+            default_translation_directories=TRANSLATIONS_DIR,
+            locale_selector=select_locale,
+            timezone_selector=select_timezone,
+        )
+        return
+    # The host's Babel: its selectors stay; our catalogues join its directories. Each
+    # directory is read with the domain at the same position, so the list is spelled out.
+    if TRANSLATIONS_DIR in babel.translation_directories:
+        return
+    domains = babel.default_domain.split(";")
+    if len(domains) == 1:
+        domains = domains * len(babel.translation_directories)
+    babel.translation_directories.append(TRANSLATIONS_DIR)
+    babel.default_domain = ";".join([*domains, "messages"])
+    if "gettext" not in app.jinja_env.globals:
+        # A host that set Babel up with configure_jinja=False: our templates still need _().
+        babel.instance._configure_jinja = True
+        _install_jinja(app)
+
+
+def _install_jinja(app):
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: get_translations().ugettext(s),
+        ngettext=lambda s, p, n: get_translations().ungettext(s, p, n),
+        newstyle=True,
+    )
+
+
+def current_language():
+    """Return the language code pages and emails are written in now (``"de"``), for ``<html lang>``."""
+    locale = get_locale()
+    return locale.language if locale is not None else "en"
+
+
+def supported_languages():
+    """Return the language codes the module offers (TICKETS_LANGUAGES)."""
+    return tuple(current_app.config.get("TICKETS_LANGUAGES") or ("en",))
+
+
+def is_language(code):
+    """Return True if ``code`` is one of the offered languages."""
+    return isinstance(code, str) and code in supported_languages()
+
+
+@lru_cache(maxsize=1)
+def _all_timezones():
+    return frozenset(zoneinfo.available_timezones())
+
+
+def is_timezone(name):
+    """Return True if ``name`` is an IANA time zone this machine knows (``Europe/Berlin``)."""
+    return isinstance(name, str) and name in _all_timezones()
+
+
+def language_choices():
+    """Return ``[(code, name in that language)]`` for the offered languages: "Deutsch", "Español"."""
+    return [(code, Locale.parse(code).get_display_name(code).capitalize()) for code in supported_languages()]
+
+
+@lru_cache(maxsize=1)
+def _timezone_list():
+    return tuple(sorted(z for z in _all_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))))
+
+
+def timezone_choices():
+    """Return ``[(name, name)]`` of the time zones a person may choose, UTC first."""
+    return [("UTC", "UTC"), *((z, z.replace("_", " ")) for z in _timezone_list())]
+
+
+def choose_locale(person_language, cookie_language, accept_languages, supported, default="en"):
+    """Return the language to speak: the person's, else the visitor's footer choice, else the browser's.
+
+    The footer choice comes before the browser's Accept-Language: every browser sends
+    that header, so a switch ranked below it would never change anything.
+    """
+    for candidate in (person_language, cookie_language):
+        if candidate in supported:
+            return candidate
+    # In the browser's order of preference; "de-AT" is served in "de".
+    for value, quality in accept_languages or ():
+        primary = str(value).replace("_", "-").split("-", 1)[0].lower()
+        if quality > 0 and primary in supported:
+            return primary
+    return default if default in supported else supported[0]
+
+
+def _current_person():
+    state = current_app.extensions.get(_STATE)
+    return state["current_person"]() if state else None
+
+
+def select_locale():
+    """Flask-Babel locale selector: the person's language, the footer choice, the browser's."""
+    if not request:
+        return None
+    person = _current_person()
+    return choose_locale(
+        getattr(person, "language", None),
+        request.cookies.get(LANGUAGE_COOKIE),
+        request.accept_languages,
+        supported_languages(),
+        current_app.config.get("BABEL_DEFAULT_LOCALE", "en"),
+    )
+
+
+def select_timezone():
+    """Flask-Babel time-zone selector: the person's zone, else Babel's default."""
+    if not request:
+        return None
+    zone = getattr(_current_person(), "timezone", None)
+    return zone if is_timezone(zone) else None
