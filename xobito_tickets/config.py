@@ -145,6 +145,13 @@ DEFAULTS = {
     "TICKETS_MAIL_SMTP_TIMEOUT": 30,
     #: Seconds an idle worker waits before looking for new emails.
     "TICKETS_MAIL_POLL_INTERVAL": 2,
+    #: Seconds an idle ``flask tickets worker`` waits between passes over its jobs (outbox,
+    #: SLA warnings, auto-close, storage sweep, …); a pass that found work is followed at once.
+    "TICKETS_WORKER_INTERVAL": 5,
+    #: Seconds after which a stored file that no row names is removed by the worker's storage
+    #: sweep (a process killed between writing a file and committing its row leaves one).
+    #: Keep it far above the longest transaction.
+    "TICKETS_STORAGE_SWEEP_AGE": 3600,
     #: How long a password reset link works, in seconds.
     "TICKETS_PASSWORD_RESET_MAX_AGE": 3600,
     #: Reset emails sent to one address per TICKETS_LOGIN_WINDOW at most (more

@@ -24,7 +24,7 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
-from . import mail, search
+from . import mail, search, sla
 from .api import pages as api_pages
 from .api import views as api_views
 from .auth import account_views, reset_views
@@ -45,6 +45,7 @@ from .previews import views as preview_views
 from .profile import language as language_views
 from .profile import views as profile_views
 from .profile.enforce import enforce_two_factor
+from .sla import views as sla_views
 from .team import departments, people
 from .team.directory import current_directory_user, maybe_sync_staff
 from .tenancy import resolve as tenancy
@@ -156,6 +157,7 @@ class Tickets:
         init_babel(app, get_current_user)
         mail.init_app(app, app.extensions[EXTENSION_KEY])
         webhook_events.connect_receivers()
+        sla.init_app(app)
         inbound_setup.init_app(app)
         search.init_app(app)
 
@@ -469,6 +471,7 @@ _STAFF_VIEWS = (
     merge_views,
     onbehalf_views,
     webhook_views,
+    sla_views,
 )
 # CC and image previews have pages on both sides (staff and portal).
 _BOTH_SIDES = (cc_views, preview_views)

@@ -15,6 +15,11 @@ def utcnow():
     return datetime.now(UTC)
 
 
+def _created_at(context):
+    """The ``created_at`` of the row being inserted (a column default)."""
+    return context.get_current_parameters().get("created_at") or utcnow()
+
+
 class UTCDateTime(sa.TypeDecorator):
     """A timestamp stored without zone and always handed back as aware UTC."""
 
@@ -338,6 +343,9 @@ class Ticket(Base):
         # The staff queue's status counts: a staff member's departments are counted
         # from this index alone, without reading the tickets.
         sa.Index("ix_tickets_tickets_department_status", "tenant_id", "department_id", "status"),
+        # The Overdue tab, sort by due and the SLA warning job (xobito_tickets.sla).
+        sa.Index("ix_tickets_tickets_due", "tenant_id", "due_at", "id"),
+        sa.Index("ix_tickets_tickets_warn", "sla_warn_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -355,6 +363,21 @@ class Ticket(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Set when this ticket was merged into another: its page and later email replies lead there.
     merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets_tickets.id"))
+    # Service levels (xobito_tickets.sla keeps these in the change's transaction).
+    #: The first public staff reply.
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: None while the clock is paused (waiting on the customer) or stopped (Closed).
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The earliest pending due time of the two (None: nothing due); the Overdue tab and sort=due.
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the warning before ``due_at`` is due (the tenant's lead time earlier, in business time).
+    sla_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Business seconds counted while waiting on staff, up to ``sla_clock_started_at``.
+    sla_used_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: When the clock last started running; None while paused or stopped. A new ticket's clock
+    #: starts at its creation, written with the row itself.
+    sla_clock_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=_created_at)
     #: Who wrote the newest customer-facing message: "customer" (the body or a customer
     #: reply) or "staff". Notes do not count. The queue's "Needs reply" tab reads it.
     last_message_by: Mapped[str] = mapped_column(sa.String(16), default="customer", server_default="customer")

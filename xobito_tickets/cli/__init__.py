@@ -10,6 +10,7 @@ from .host import db_cli, sync_users
 from .inbound import fetch_mail, inbound_cli, receive_mail
 from .mail import outbox_cli, send_mail
 from .search import reindex_command
+from .worker import worker
 from .workspace import demo, department_cli, recount, tenant_cli, user_cli
 
 #: ``flask tickets …``: every command of the module, under one group so none clashes with a host's.
@@ -26,6 +27,7 @@ for _command in (
     outbox_cli,
     sync_users,
     db_cli,
+    worker,
     receive_mail,
     fetch_mail,
     inbound_cli,

@@ -36,6 +36,7 @@ from ..team.services import create_user, normalize_email
 from ..tickets.access import can_see_ticket
 from ..tickets.services import open_ticket, post_reply
 from ..tickets.storage import get_storage
+from ..tickets.sweep import register_key_column
 from ..tickets.uploads import UploadedFile, UploadRejected, check_content, clean_filename, extension_of
 from .addresses import department_slug, parse_inbound_address
 from .models import InboundMessage, InboundOutcome, SentMessageId
@@ -84,6 +85,10 @@ def _limit_reached(tenant, sender):
         )
     )
     return count >= limit
+
+
+# The raw messages live in the attachment storage: the storage sweep must keep every file a log row names.
+register_key_column(InboundMessage.raw_key)
 
 
 def _store_raw(tenant, raw):

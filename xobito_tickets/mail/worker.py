@@ -33,6 +33,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from .. import jobs as background_jobs
 from ..db import begin_write, session
 from ..models import OutboxEmail, OutboxStatus, utcnow
 from .compose import ComposeError, Job, build_message
@@ -311,3 +312,12 @@ class OutboxWorker:
                 session.remove()
         finally:
             transport.close()
+
+
+@background_jobs.job("outbox")
+def deliver_outbox(app):
+    """Deliver every due outbox row once (``flask tickets worker``'s mail job); return how many were handled."""
+    stats = OutboxWorker().run_once()
+    for error in stats.errors:
+        app.logger.warning("outbox: %s", error)
+    return stats.sent + stats.retried + stats.failed + stats.recovered

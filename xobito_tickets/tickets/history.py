@@ -64,6 +64,8 @@ def describe_event(event):
     elif event.kind == "replied":
         line.verb = _("replied")
         line.reply_id = int(event.new_value) if (event.new_value or "").isdigit() else None
+    elif event.kind == "auto_closed":
+        line.verb = "closed the ticket automatically (no reply from the customer)"
     elif event.kind in WORDED:
         line.verb = WORDED[event.kind]
         line.new = event.new_value if event.new_value is not None else event.old_value

@@ -34,12 +34,18 @@ from .access import visible_counts_clause, visible_tickets_parts
 from .counts import count_by_status
 
 #: sort key -> the columns it orders by, all descending; ``id`` always breaks ties.
+#: A due time later than any real one: tickets with nothing due sort after every due ticket.
+NOTHING_DUE = datetime(9999, 1, 1, tzinfo=UTC)
+
 SORTS = {
     "activity": (Ticket.last_reply_at, Ticket.id),
     "priority": (Ticket.priority, Ticket.last_reply_at, Ticket.id),
     "created": (Ticket.created_at, Ticket.id),
+    "due": (sa.func.coalesce(Ticket.due_at, sa.literal(NOTHING_DUE, UTCDateTime())).label("due_sort"), Ticket.id),
 }
-SORT_LABELS = {"activity": _l("Last activity"), "priority": _l("Priority"), "created": _l("Created")}
+SORT_LABELS = {"activity": _l("Last activity"), "priority": _l("Priority"), "created": _l("Created"), "due": _l("Due")}
+#: Sorts whose first page starts at the smallest value (the soonest due time).
+ASCENDING_SORTS = {"due"}
 
 #: A search word that names a ticket: ``TKT-000042``, ``#42`` (number only) or
 #: plain digits ``000042`` / ``42`` (the number, or the digits in a subject or name).
@@ -263,6 +269,8 @@ class TicketRow:
         "assignee_id",
         "created_at",
         "last_reply_at",
+        "due_at",
+        "sla_warn_at",
         "last_message_by",
         "requester",
         "assignee",
@@ -280,11 +288,13 @@ class TicketRow:
             self.assignee_id,
             self.created_at,
             self.last_reply_at,
+            self.due_at,
+            self.sla_warn_at,
             self.last_message_by,
-        ) = row[:11]
+        ) = row[:13]
         if with_people:
-            self.requester = Person(self.requester_id, row[11], row[12])
-            self.assignee = Person(self.assignee_id, row[13], row[14]) if self.assignee_id is not None else None
+            self.requester = Person(self.requester_id, row[13], row[14])
+            self.assignee = Person(self.assignee_id, row[15], row[16]) if self.assignee_id is not None else None
         else:
             self.requester = self.assignee = None
 
@@ -300,6 +310,11 @@ class TicketRow:
     def is_closed(self):
         return self.status == TicketStatus.CLOSED.value
 
+    @property
+    def due_sort(self):
+        """The value the ``due`` sort orders by (its cursor)."""
+        return self.due_at if self.due_at is not None else NOTHING_DUE
+
 
 _PRIORITIES = {int(p): p for p in Priority}
 _ROW_COLUMNS = (
@@ -313,6 +328,8 @@ _ROW_COLUMNS = (
     Ticket.assignee_id,
     Ticket.created_at,
     Ticket.last_reply_at,
+    Ticket.due_at,
+    Ticket.sla_warn_at,
     Ticket.last_message_by,
 )
 _REQUESTER = aliased(User, name="requester")
@@ -383,15 +400,19 @@ def paginate_tickets(visibility, filters, cursor=None, before=None, per_page=25,
     columns = SORTS[sort]
     stmt = _row_statement(with_people).where(visibility, *filters.conditions(user))
     going_back = False
+    # Lists read newest first (descending); the due sort reads soonest first.
+    ascending = sort in ASCENDING_SORTS
     values = decode_cursor(before, sort) if before else None
     if values is not None:
         going_back = True
-        stmt = stmt.where(sa.tuple_(*columns) > sa.tuple_(*values)).order_by(*[c.asc() for c in columns])
+        earlier = sa.tuple_(*columns) < sa.tuple_(*values) if ascending else sa.tuple_(*columns) > sa.tuple_(*values)
+        stmt = stmt.where(earlier).order_by(*[c.desc() if ascending else c.asc() for c in columns])
     else:
         values = decode_cursor(cursor, sort) if cursor else None
         if values is not None:
-            stmt = stmt.where(sa.tuple_(*columns) < sa.tuple_(*values))
-        stmt = stmt.order_by(*[c.desc() for c in columns])
+            later = sa.tuple_(*columns) > sa.tuple_(*values) if ascending else sa.tuple_(*columns) < sa.tuple_(*values)
+            stmt = stmt.where(later)
+        stmt = stmt.order_by(*[c.asc() if ascending else c.desc() for c in columns])
     rows = [TicketRow(row, with_people) for row in session.execute(stmt.limit(per_page + 1))]
     more = len(rows) > per_page
     rows = rows[:per_page]

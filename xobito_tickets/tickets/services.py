@@ -22,6 +22,7 @@ __all__ = [
     "add_ticket",
     "assign_ticket",
     "change_priority",
+    "close_automatically",
     "close_ticket",
     "next_ticket_number",
     "open_ticket",
@@ -162,6 +163,34 @@ def close_ticket(ticket, actor):
         record_event(ticket, actor, "status", old_status.value, TicketStatus.CLOSED.value)
         session.flush()
         signals.ticket_closed.send(current_app_object(), ticket=ticket, actor=actor, old_status=old_status)
+    return ticket
+
+
+def close_automatically(ticket_id, waiting_since):
+    """Close a ticket that still waits on its customer since ``waiting_since`` (auto-close); else None.
+
+    Checked under the ticket's lock: a reply that arrived meanwhile keeps the ticket open.
+    Nobody is the actor; the history says "closed automatically".
+    """
+    with Transaction() as tx:
+        ticket = session.get(Ticket, ticket_id)
+        if ticket is None:
+            return None
+        ticket = tx.lock(ticket)
+        waiting = (
+            ticket.status == TicketStatus.ANSWERED.value
+            and ticket.sla_clock_started_at is None
+            and ticket.last_reply_at == waiting_since
+        )
+        if not waiting:
+            return None
+        ticket.status = TicketStatus.CLOSED.value
+        ticket.closed_at = utcnow()
+        record_event(ticket, None, "auto_closed", TicketStatus.ANSWERED.value, TicketStatus.CLOSED.value)
+        session.flush()
+        signals.ticket_closed.send(
+            current_app_object(), ticket=ticket, actor=None, old_status=TicketStatus.ANSWERED, automatic=True
+        )
     return ticket
 
 

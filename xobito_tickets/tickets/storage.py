@@ -6,16 +6,22 @@ folder; downloads go through the views, which check who may see the ticket.
 
 A backend has ``save(tenant_id, stream) -> key``, ``open(key)`` (a binary file object;
 FileNotFoundError if the key is missing), ``delete(key)`` (a missing key is not an
-error) and ``exists(key)``. Backends are registered by name in
+error), ``exists(key)`` and ``iter_keys()`` (every stored key with its modification time, for
+the storage sweep). Backends are registered by name in
 ``app.extensions["xobito_tickets"].storage_backends`` as ``factory(app) -> backend``.
 """
 
 import os
+import re
 import secrets
 import shutil
 import tempfile
+from datetime import UTC, datetime
 
 from flask import current_app
+
+#: The keys this module writes (and the local backend's half-written temporaries of them).
+_KEY_RE = re.compile(r"^tickets/[0-9]+/replies/[^/]+$")
 
 
 def new_key(tenant_id):
@@ -68,6 +74,21 @@ class LocalStorage:
         """Return True if ``key`` is stored."""
         return os.path.exists(self._path(key))
 
+    def iter_keys(self):
+        """Yield ``(key, modified)`` of every stored file, temporaries of killed uploads included."""
+        top = os.path.join(self.root, "tickets")
+        for directory, _, names in os.walk(top):
+            for name in names:
+                path = os.path.join(directory, name)
+                key = os.path.relpath(path, self.root).replace(os.sep, "/")
+                if not _KEY_RE.match(key):
+                    continue
+                try:
+                    modified = os.stat(path).st_mtime
+                except FileNotFoundError:
+                    continue
+                yield key, datetime.fromtimestamp(modified, UTC)
+
 
 class S3Storage:
     """Stores attachments as objects of an S3-compatible bucket (AWS S3, MinIO, Ceph, …).
@@ -110,6 +131,15 @@ class S3Storage:
     def delete(self, key):
         """Remove ``key``; S3 answers a missing key with success too."""
         self.client.delete_object(Bucket=self.bucket, Key=self.object_name(key))
+
+    def iter_keys(self):
+        """Yield ``(key, modified)`` of every object under this deployment's prefix."""
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + "tickets/"):
+            for item in page.get("Contents", ()):
+                key = item["Key"][len(self.prefix) :]
+                if _KEY_RE.match(key):
+                    yield key, item["LastModified"]
 
     def exists(self, key):
         """Return True if ``key`` is stored."""

@@ -1,0 +1,157 @@
+"""Warning and breach emails: once each per ticket and clock, through the outbox.
+
+A ticket is a candidate once its ``sla_warn_at`` has passed (the tenant's lead time, in business
+minutes, before its next due time). Each alert is written in its own short transaction together
+with a sent-marker row (:class:`~xobito_tickets.sla.models.TimeAlert`) whose unique key
+(ticket, kind) makes a second insert fail: two workers racing for the same ticket send once,
+and a pass run again finds nothing left to do.
+"""
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from ..db import begin_write, session
+from ..jobs import job
+from ..mail.outbox import add_to_outbox, outbox_row, ticket_url
+from ..mail.recipients import staff_side
+from ..models import Priority, Tenant, Ticket, TicketStatus, utcnow
+from .clock import load_zone
+from .models import TimeAlert
+from .settings import time_settings
+
+FIRST_RESPONSE = "first_response"
+RESOLUTION = "resolution"
+CLOCK_LABELS = {FIRST_RESPONSE: "first response", RESOLUTION: "resolution"}
+
+
+def _clock_of(first_response_at, first_response_due_at, due_at):
+    """Return which target ``due_at`` is: the first response's while one is owed, else the resolution's."""
+    return FIRST_RESPONSE if first_response_at is None and first_response_due_at == due_at else RESOLUTION
+
+
+def _kind_expression(now):
+    """The SQL of the alert kind a ticket is waiting for at ``now`` (``first_response_warning`` …)."""
+    clock = sa.case(
+        (sa.and_(Ticket.first_response_at.is_(None), Ticket.first_response_due_at == Ticket.due_at), FIRST_RESPONSE),
+        else_=RESOLUTION,
+    )
+    stage = sa.case((Ticket.due_at <= now, "_breach"), else_="_warning")
+    return sa.type_coerce(clock, sa.String) + sa.type_coerce(stage, sa.String)
+
+
+def pending_alert_ids(now, limit=200):
+    """Return the ids of tickets whose warning or breach email is due and not yet queued."""
+    kind = _kind_expression(now)
+    sent = sa.exists().where(TimeAlert.ticket_id == Ticket.id, TimeAlert.kind == kind, TimeAlert.key == "")
+    return session.scalars(
+        sa.select(Ticket.id)
+        .where(
+            Ticket.sla_warn_at <= now,
+            Ticket.due_at.is_not(None),
+            Ticket.status != TicketStatus.CLOSED.value,
+            ~sent,
+        )
+        .order_by(Ticket.sla_warn_at, Ticket.id)
+        .limit(limit)
+    ).all()
+
+
+def format_due(due_at, timezone):
+    """Return ``due_at`` as the tenant reads it: ``Mon 12 Jan 2026, 10:00 (Europe/Berlin)``."""
+    local = due_at.astimezone(load_zone(timezone))
+    return f"{local:%a %d %b %Y, %H:%M} ({timezone})"
+
+
+def _queue_alert(ticket, clock, stage):
+    """Add the outbox rows of one alert about ``ticket`` (to its assignee, else its department)."""
+    settings = time_settings(ticket.tenant_id)
+    tenant = session.get(Tenant, ticket.tenant_id)
+    due_at = ticket.due_at
+    label = CLOCK_LABELS[clock]
+    if stage == "breach":
+        subject = f"[{ticket.display_number}] Overdue ({label}): {ticket.subject}"
+    else:
+        subject = f"[{ticket.display_number}] {label.capitalize()} due soon: {ticket.subject}"
+    view = {
+        "number": ticket.display_number,
+        "subject": ticket.subject,
+        "status": TicketStatus(ticket.status).label,
+        "department": ticket.department.name,
+        "priority": Priority(ticket.priority).label,
+        "assignee": ticket.assignee.name if ticket.assignee is not None else None,
+        "url": ticket_url(ticket, staff=True),
+    }
+    rows = [
+        outbox_row(
+            f"sla_{stage}",
+            person,
+            subject,
+            {
+                "audience": "staff",
+                "tenant_name": tenant.name,
+                "recipient_name": person.name,
+                "ticket": view,
+                "clock": label,
+                "due": format_due(due_at, settings.timezone),
+                "due_at": due_at.isoformat(),
+            },
+            ticket=ticket,
+        )
+        for person in staff_side(ticket)
+    ]
+    return add_to_outbox(rows)
+
+
+def send_alert(ticket_id, now):
+    """Queue the warning or breach email ``ticket_id`` waits for, once; return whether this call did."""
+    begin_write()
+    try:
+        ticket = session.scalars(
+            sa.select(Ticket).where(Ticket.id == ticket_id).execution_options(populate_existing=True)
+        ).one_or_none()
+        if ticket is None or ticket.is_closed or ticket.due_at is None or ticket.sla_warn_at > now:
+            session.rollback()
+            return False
+        clock = _clock_of(ticket.first_response_at, ticket.first_response_due_at, ticket.due_at)
+        stage = "breach" if ticket.due_at <= now else "warning"
+        kinds = [f"{clock}_{stage}"]
+        if stage == "breach":
+            # A breach found without its warning (worker down, a shorter target): the warning
+            # would come too late, so its marker is written without an email.
+            kinds.append(f"{clock}_warning")
+        existing = set(
+            session.scalars(
+                sa.select(TimeAlert.kind).where(TimeAlert.ticket_id == ticket.id, TimeAlert.kind.in_(kinds))
+            )
+        )
+        if kinds[0] in existing:
+            session.rollback()
+            return False
+        for kind in kinds:
+            if kind not in existing:
+                session.add(TimeAlert(tenant_id=ticket.tenant_id, ticket_id=ticket.id, kind=kind, key=""))
+        session.flush()
+        _queue_alert(ticket, clock, stage)
+        session.commit()
+        return True
+    except IntegrityError:
+        # Another worker queued this alert first.
+        session.rollback()
+        return False
+    except Exception:
+        session.rollback()
+        raise
+
+
+@job("sla-alerts")
+def send_sla_alerts(app=None, now=None):
+    """Queue every due warning and breach email once; return how many tickets were alerted."""
+    now = now or utcnow()
+    handled = 0
+    for ticket_id in pending_alert_ids(now):
+        if send_alert(ticket_id, now):
+            handled += 1
+    session.rollback()
+    current_app.logger.debug("sla alerts: %d tickets", handled)
+    return handled

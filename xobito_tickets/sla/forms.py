@@ -1,0 +1,120 @@
+"""Forms of the admins' time settings: business hours and SLA targets, and auto-close."""
+
+from datetime import date
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, StringField, TextAreaField
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
+
+from ..models import Priority
+from ..web.forms import single_line
+from .clock import WEEKDAYS, load_zone, parse_day
+
+DAY_LABELS = dict(
+    zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"), strict=True)
+)
+
+#: A year of business minutes is more than any target anyone sets.
+MAX_TARGET_MINUTES = 525600
+MAX_HOLIDAYS = 400
+
+
+def time_zone(form, field):
+    """Require an IANA time zone name (``Europe/Berlin``)."""
+    try:
+        load_zone(field.data or "")
+    except ValueError:
+        raise ValidationError("Enter a time zone such as Europe/Berlin or America/New_York.") from None
+
+
+def day_hours(form, field):
+    """Require ``09:00-17:00`` intervals, comma-separated, not overlapping (empty: closed)."""
+    try:
+        field.parsed = parse_day(field.data)
+    except ValueError as error:
+        raise ValidationError(f"{error} Write hours like 09:00-12:00, 13:00-17:00, or leave empty.") from None
+
+
+def holiday_dates(form, field):
+    """Require ISO dates (``2026-12-25``), one per line or comma-separated."""
+    days = set()
+    for part in (field.data or "").replace(",", " ").split():
+        try:
+            days.add(date.fromisoformat(part))
+        except ValueError:
+            raise ValidationError(f"{part!r} is not a date like 2026-12-25.") from None
+    if len(days) > MAX_HOLIDAYS:
+        raise ValidationError(f"At most {MAX_HOLIDAYS} holidays.")
+    field.parsed = sorted(days)
+
+
+def _target(label):
+    return IntegerField(
+        label,
+        validators=[
+            Optional(),
+            NumberRange(1, MAX_TARGET_MINUTES, message=f"Business minutes, from 1 to {MAX_TARGET_MINUTES}."),
+        ],
+    )
+
+
+class SlaSettingsForm(FlaskForm):
+    """Business hours, holidays, warning lead time and the targets of each priority."""
+
+    timezone = StringField("Time zone", filters=[single_line], validators=[time_zone])
+    holidays = TextAreaField("Holidays", validators=[holiday_dates])
+    warn_before_minutes = IntegerField(
+        "Warn before a due time (business minutes)",
+        validators=[InputRequired("Enter a number of minutes (0: only at the breach)."), NumberRange(0, 10080)],
+    )
+
+    def validate(self, extra_validators=None):
+        """Check the fields, then that targets have working hours to be measured in."""
+        if not super().validate(extra_validators):
+            return False
+        if any(self.targets().get(p) != (None, None) for p in Priority) and not any(self.weekly()):
+            self.hours_mon.errors.append("Targets need working hours on at least one day.")
+            return False
+        return True
+
+    def day_fields(self):
+        """Return ``[(label, field)]`` of the seven days."""
+        return [(DAY_LABELS[key], getattr(self, f"hours_{key}")) for key in WEEKDAYS]
+
+    def target_fields(self):
+        """Return ``[(priority, first response field, resolution field)]``."""
+        return [(p, getattr(self, f"first_response_{p.key}"), getattr(self, f"resolution_{p.key}")) for p in Priority]
+
+    def weekly(self):
+        """Return the seven days' intervals (after validation)."""
+        return tuple(getattr(field, "parsed", ()) for _, field in self.day_fields())
+
+    def targets(self):
+        """Return ``{Priority: (first response, resolution)}`` minutes (None: no target)."""
+        return {p: (first.data, resolution.data) for p, first, resolution in self.target_fields()}
+
+
+for _key in WEEKDAYS:
+    setattr(SlaSettingsForm, f"hours_{_key}", StringField(DAY_LABELS[_key], validators=[day_hours]))
+for _priority in Priority:
+    setattr(SlaSettingsForm, f"first_response_{_priority.key}", _target(f"{_priority.label}: first response"))
+    setattr(SlaSettingsForm, f"resolution_{_priority.key}", _target(f"{_priority.label}: resolution"))
+
+
+class AutoCloseForm(FlaskForm):
+    """Remind after R days without a customer reply, close after N days."""
+
+    enabled = BooleanField("Close Answered tickets automatically when the customer does not reply")
+    reminder_days = IntegerField(
+        "Reminder after (days)",
+        validators=[InputRequired("Enter a number of days."), NumberRange(1, 365, message="From 1 to 365 days.")],
+    )
+    close_days = IntegerField(
+        "Close after (days)",
+        validators=[InputRequired("Enter a number of days."), NumberRange(2, 365, message="From 2 to 365 days.")],
+    )
+
+    def validate_close_days(self, field):
+        """Close only after the reminder had time to be read."""
+        if self.reminder_days.data is not None and field.data is not None and field.data <= self.reminder_days.data:
+            raise ValidationError("Close later than the reminder: the customer needs time to answer it.")
