@@ -24,13 +24,17 @@ from .conftest import QueryCounter
 
 #: Statements per page view.
 BUDGET = 8
-#: Statements per ticket creation or reply, with files: two over the target of 8. A
+#: Statements per ticket creation or reply, with files: three over the target of 8. A
 #: write needs the tenant with the login, the row it changes (read by the view, then
 #: again under its lock) or the ticket counter, one INSERT each for the row, its files
 #: and its history, the recipients, one INSERT for all their outbox rows and one for
-#: the queue counts, and the posting limit's one INSERT … SELECT (web/ratelimit.py).
+#: the queue counts, the posting limit's one INSERT … SELECT (web/ratelimit.py) and the
+#: search index's one write (search/).
 #: None of it grows with tickets, replies, files or recipients.
-WRITE_BUDGET = 10
+WRITE_BUDGET = 11
+#: The staff ticket view: one over the target of 8 since two-way email (the emails received
+#: for the ticket are their own query). Folding them into the thread's query is the next step.
+TICKET_VIEW_BUDGET = 9
 MANY = 100
 
 # A 1x1 PNG.
@@ -220,8 +224,6 @@ STAFF_PAGES = {
 
 @pytest.mark.parametrize("page", list(STAFF_PAGES))
 def test_staff_page_costs_the_same_for_1_and_100_rows(app, world, seeded, page):
-    if "tickets.admin.ticket_queue" not in app.view_functions:
-        pytest.skip("the staff side (views/admin) is not there yet")
     counts = []
     # Bea (Billing) sees Carla's single ticket; Sam (Support) sees Oscar's hundred.
     with app.app_context():
@@ -232,7 +234,7 @@ def test_staff_page_costs_the_same_for_1_and_100_rows(app, world, seeded, page):
         client = _logged_in(app, email)
         path = STAFF_PAGES[page].format(ticket=number, department=department, cursor=cursor)
         counts.append(_count(app, client, "GET", path, 200))
-    _assert_budget(*counts)
+    _assert_budget(*counts, budget=TICKET_VIEW_BUDGET if page == "ticket view" else BUDGET)
 
 
 def test_the_seed_is_what_the_budget_claims(app, seeded):

@@ -156,7 +156,7 @@ def test_the_migration_indexes_the_tickets_already_there(tmp_path):
     desk = Desk(app, world)
     desk.ticket("t", "Pulsar", "Text.")
     with app.app_context():
-        downgrade(revision="people")  # the revision before the search index
+        downgrade(revision="time")  # the revision before the search index
         assert "tickets_search_documents" not in sa.inspect(app.extensions["sqlalchemy"].engine).get_table_names()
         upgrade()
         assert session.scalar(sa.select(sa.func.count()).select_from(SearchDocument)) == 1

@@ -136,6 +136,9 @@ CUSTOMER_FIELDS = {
     "status_changed",
     "old_status",
     "new_status",
+    # The recipient's own language and time zone (the email is written in them).
+    "locale",
+    "timezone",
 }
 CUSTOMER_TICKET_FIELDS = {"number", "subject", "status", "department", "url"}
 

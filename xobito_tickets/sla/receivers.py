@@ -47,6 +47,11 @@ def on_ticket_closed(sender, ticket, actor, **extra):
     refresh(ticket, policy)
 
 
+def on_ticket_merged(sender, ticket, actor, **extra):
+    """Stop the source's clock: a merged ticket is Closed, its work goes on in the target."""
+    on_ticket_closed(sender, ticket, actor)
+
+
 def on_ticket_reopened(sender, ticket, actor, **extra):
     """Run the clock again on reopen, from the business time already used."""
     policy = policy_for(ticket.tenant_id, ticket.priority)
@@ -63,6 +68,7 @@ RECEIVERS = (
     (signals.ticket_created, on_ticket_created),
     (signals.reply_posted, on_reply_posted),
     (signals.ticket_closed, on_ticket_closed),
+    (signals.ticket_merged, on_ticket_merged),
     (signals.ticket_reopened, on_ticket_reopened),
     (signals.priority_changed, on_priority_changed),
 )

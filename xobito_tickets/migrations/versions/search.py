@@ -12,7 +12,7 @@ from xobito_tickets.search import index, schema
 
 # revision identifiers, used by Alembic.
 revision = 'search'
-down_revision = 'workspace_tools'
+down_revision = 'time'
 branch_labels = None
 depends_on = None
 

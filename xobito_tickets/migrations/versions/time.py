@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "time"
-down_revision = "search"
+down_revision = "workspace_tools"
 branch_labels = None
 depends_on = None
 
