@@ -56,3 +56,7 @@ tags_changed = _signals.signal("tags-changed")
 #: A receiver may replace a row's ``payload`` with a copy holding ``reply_to`` (the
 #: Reply-To address of that recipient's email) and add rows of its own to the session.
 emails_queued = _signals.signal("emails-queued")
+
+#: The requester rated the ticket (or changed their rating). Extra: ``rating`` (the
+#: :class:`~xobito_tickets.satisfaction.models.Rating`, already flushed).
+ticket_rated = _signals.signal("ticket-rated")

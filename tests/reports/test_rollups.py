@@ -1,0 +1,169 @@
+"""The rollups equal a recount from the tickets, and the report's numbers equal a brute-force count."""
+
+from collections import Counter, defaultdict
+from datetime import UTC, date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from xobito_tickets.db import session
+from xobito_tickets.models import Department, Reply, Ticket, User
+from xobito_tickets.reports import buckets, rollup
+from xobito_tickets.reports.models import BUCKET_COLUMNS, ReportDay, ReportFact, report_durations
+from xobito_tickets.reports.report import report_for
+from xobito_tickets.satisfaction.models import Rating
+
+from .conftest import spread_over_days
+
+
+def _state():
+    """Return the rollups as plain data, rows counted down to zero left out."""
+    days = {
+        (r.tenant_id, r.day, r.department_id, r.assignee_id): tuple(getattr(r, c) for c in rollup.DAY_COUNTERS)
+        for r in session.scalars(sa.select(ReportDay))
+    }
+    durations = {
+        (r.tenant_id, r.grain, r.period, r.metric, r.department_id, r.assignee_id): tuple(
+            getattr(r, c) for c in BUCKET_COLUMNS
+        )
+        for r in session.execute(sa.select(report_durations))
+    }
+    facts = {
+        f.ticket_id: rollup.Fact.from_row(f)
+        for f in session.scalars(sa.select(ReportFact).order_by(ReportFact.ticket_id))
+    }
+    return (
+        {k: v for k, v in days.items() if any(v)},
+        {k: v for k, v in durations.items() if any(v)},
+        facts,
+    )
+
+
+def test_the_rollups_kept_by_the_services_equal_a_rebuild(app, world, played):
+    with app.app_context():
+        kept = _state()
+        assert len(kept[2]) == 40
+        assert sum(v[0] for v in kept[0].values()) == 40  # created
+        rollup.rebuild()
+        session.commit()
+        assert _state() == kept
+        # No counter ever went below zero on the way.
+        assert session.scalar(sa.select(sa.func.min(ReportDay.closed))) >= 0
+        for column in BUCKET_COLUMNS:
+            assert session.scalar(sa.select(sa.func.min(report_durations.c[column]))) >= 0
+
+
+def _minutes(start, end):
+    return max(0, int((end - start).total_seconds() // 60))
+
+
+def _day(moment):
+    return moment.astimezone(UTC).date()
+
+
+def brute_force(world, user_id, start, end):
+    """Count the report's numbers straight from the tickets, replies and ratings, in Python."""
+    user = session.get(User, user_id)
+    departments = {d.id for d in user.departments}
+    staff_ids = set(session.scalars(sa.select(User.id).where(User.role.in_(("staff", "admin")))))
+    tickets = [
+        t
+        for t in session.scalars(sa.select(Ticket).where(Ticket.tenant_id == world.acme_id))
+        if user.is_admin or t.department_id in departments or t.assignee_id == user.id
+    ]
+    firsts = {}
+    for reply in session.scalars(sa.select(Reply).order_by(Reply.created_at)):
+        if reply.author_id in staff_ids:
+            firsts.setdefault(reply.ticket_id, reply.created_at)
+    ratings = {r.ticket_id: r for r in session.scalars(sa.select(Rating))}
+
+    def inside(moment):
+        return moment is not None and start <= _day(moment) <= end
+
+    def numbers(group):
+        created, closed = Counter(), Counter()
+        first, resolution = [], []
+        good = bad = 0
+        backlog = Counter()
+        for t in group:
+            backlog[t.status] += 1
+            if inside(t.created_at):
+                created[_day(t.created_at)] += 1
+            if t.status == "closed" and inside(t.closed_at):
+                closed[_day(t.closed_at)] += 1
+                resolution.append(_minutes(t.created_at, t.closed_at))
+            if inside(firsts.get(t.id)):
+                first.append(_minutes(t.created_at, firsts[t.id]))
+            rating = ratings.get(t.id)
+            if rating is not None and inside(rating.updated_at):
+                good += rating.rating == "good"
+                bad += rating.rating == "bad"
+        return created, closed, first, resolution, good, bad, backlog
+
+    everything = numbers(tickets)
+    by_department, by_assignee = defaultdict(list), defaultdict(list)
+    for t in tickets:
+        by_department[t.department_id].append(t)
+        by_assignee[t.assignee_id or 0].append(t)
+    return (
+        everything,
+        {k: numbers(v) for k, v in by_department.items()},
+        {k: numbers(v) for k, v in by_assignee.items()},
+    )
+
+
+def _as_reported(values, p):
+    """The exact percentile of ``values``, as the report shows it: its histogram bucket's bound."""
+    exact = buckets.exact_percentile(values, p)
+    return None if exact is None else buckets.BOUNDS[buckets.bucket_of(exact)]
+
+
+@pytest.mark.parametrize("who", ["admin", "staff", "billing_staff"])
+def test_report_numbers_equal_a_brute_force_count(app, world, played, who):
+    spread_over_days(app, world)
+    start, end = date.today() - timedelta(days=40), date.today() - timedelta(days=3)
+    with app.app_context():
+        user_id = getattr(world, who + "_id")
+        expected, by_department, by_assignee = brute_force(world, user_id, start, end)
+        sections = {s.name: s for s in report_for(session.get(User, user_id), start, end)}
+        created, closed, first, resolution, good, bad, backlog = expected
+
+        per_day = {row[0]: (row[1], row[2]) for row in sections["per-day"].rows}
+        assert len(per_day) == (end - start).days + 1
+        assert sum(c for c, _ in per_day.values()) == sum(created.values()) > 0
+        for day, (c, d) in per_day.items():
+            assert (c, d) == (created[date.fromisoformat(day)], closed[date.fromisoformat(day)])
+
+        times = {row[0]: row[1:] for row in sections["times"].rows}
+        assert times["First response"] == [len(first), _as_reported(first, 50), _as_reported(first, 90)]
+        assert times["Resolution"] == [len(resolution), _as_reported(resolution, 50), _as_reported(resolution, 90)]
+        assert len(first) > 3 and len(resolution) > 3
+
+        assert dict(sections["satisfaction"].rows) == {"Good": good, "Bad": bad}
+        assert {s.lower(): n for s, n in sections["backlog"].rows} == {
+            s: backlog.get(s, 0) for s in ("open", "answered", "closed")
+        }
+
+        for section, groups in (("departments", by_department), ("staff", by_assignee)):
+            rows = {row[0]: row[1:] for row in sections[section].rows}
+            for key, (c, d, f, r, g, b, now) in groups.items():
+                if not (sum(c.values()) or sum(d.values()) or f or r or g or b or now["open"] or now["answered"]):
+                    continue
+                if section == "departments":
+                    label = session.get(Department, key).name
+                else:
+                    label = session.get(User, key).name if key else "Unassigned"
+                assert rows.pop(label) == [
+                    sum(c.values()),
+                    sum(d.values()),
+                    _as_reported(f, 50),
+                    _as_reported(f, 90),
+                    _as_reported(r, 50),
+                    _as_reported(r, 90),
+                    g,
+                    b,
+                    None,  # no SLA outcomes here
+                    now["open"],
+                    now["answered"],
+                ], (section, label)
+            assert rows == {}, f"{section}: rows nobody counted: {rows}"

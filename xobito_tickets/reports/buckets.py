@@ -1,0 +1,70 @@
+"""Duration histograms: fixed bucket bounds in minutes, and percentiles read from bucket counts.
+
+A report over a year cannot sort a million durations on every view, so each duration is
+counted in a bucket; a percentile is the upper bound of the bucket that holds the exact
+nearest-rank percentile. Bounds grow by about 15 % each, so the answer is never more than
+15 % above the exact value (and exact up to 7 minutes). A duration past the last bound (a
+year and a month) is counted in the last bucket.
+"""
+
+import bisect
+import math
+
+
+def _bounds():
+    bounds = [0]
+    value = 1
+    # Up to a year of minutes; the buckets are columns of one row (models.py), so few.
+    while value < 365 * 24 * 60:
+        bounds.append(value)
+        value = max(value + 1, math.ceil(value * 1.15))
+    bounds.append(value)
+    return tuple(bounds)
+
+
+#: Upper bounds (inclusive) of the buckets, in minutes; bucket ``i`` holds ``(BOUNDS[i-1], BOUNDS[i]]``.
+BOUNDS = _bounds()
+#: How many buckets there are.
+COUNT = len(BOUNDS)
+
+
+def bucket_of(minutes):
+    """Return the index of the bucket that counts a duration of ``minutes``."""
+    minutes = max(0, int(minutes))
+    return min(bisect.bisect_left(BOUNDS, minutes), len(BOUNDS) - 1)
+
+
+def percentile(counts, p):
+    """Return the nearest-rank ``p``-th percentile (minutes, a bucket bound) of ``{bucket: n}``, or None if empty."""
+    total = sum(n for n in counts.values() if n > 0)
+    if total <= 0:
+        return None
+    rank = max(1, math.ceil(p / 100 * total))
+    seen = 0
+    for bucket in sorted(counts):
+        seen += max(0, counts[bucket])
+        if seen >= rank:
+            return BOUNDS[bucket]
+    return BOUNDS[max(counts)]
+
+
+def exact_percentile(values, p):
+    """Return the nearest-rank ``p``-th percentile of ``values`` (for checks), or None if empty."""
+    values = sorted(values)
+    if not values:
+        return None
+    return values[max(1, math.ceil(p / 100 * len(values))) - 1]
+
+
+def format_minutes(minutes):
+    """Return ``minutes`` as a short readable duration: ``45 min``, ``3 h 10 min``, ``2 d 4 h``."""
+    if minutes is None:
+        return "–"
+    minutes = int(minutes)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {rest} min" if rest else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"

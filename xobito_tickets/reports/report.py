@@ -1,0 +1,286 @@
+"""The reports page's content: sections of numbers, each with a chart, a table and a CSV form."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from ..models import QueueCount, TicketStatus
+from ..tickets.access import department_choices, staff_choices, visible_counts_clause
+from . import buckets, charts, queries
+from .models import FIRST_RESPONSE, RESOLUTION, ReportDay, ReportDuration
+
+#: The longest date range a report covers (two years and a day for leap years).
+MAX_DAYS = 731
+#: The range shown when none is asked for: the last 30 days.
+DEFAULT_DAYS = 30
+
+METRICS = ((FIRST_RESPONSE, "First response"), (RESOLUTION, "Resolution"))
+UNASSIGNED = "Unassigned"
+
+
+class RangeError(ValueError):
+    """A date range that cannot be reported on, with the field it concerns."""
+
+    def __init__(self, message, field):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def parse_range(args, today):
+    """Return ``(start, end)`` from the ``from`` and ``to`` GET parameters (YYYY-MM-DD), or raise RangeError."""
+    values = {}
+    for name in ("from", "to"):
+        raw = (args.get(name) or "").strip()
+        if not raw:
+            values[name] = None
+            continue
+        try:
+            if len(raw) != 10:
+                raise ValueError(raw)
+            values[name] = date.fromisoformat(raw)
+        except ValueError:
+            raise RangeError("Enter a date as YYYY-MM-DD, e.g. 2026-03-31.", name) from None
+    end = values["to"] or today
+    start = values["from"] or end - timedelta(days=DEFAULT_DAYS - 1)
+    if start > end:
+        raise RangeError("The start must not be after the end.", "from")
+    if (end - start).days + 1 > MAX_DAYS:
+        raise RangeError(f"A report covers at most {MAX_DAYS} days.", "from")
+    return start, end
+
+
+@dataclass
+class Section:
+    """One part of the report: a chart, the table it draws, and the same table as CSV."""
+
+    name: str
+    title: str
+    columns: list
+    rows: list  # raw values, as the CSV has them
+    chart: object = None
+    note: str = ""
+    display: list = field(default_factory=list)  # rows formatted for the page
+
+
+def _percent(part, whole):
+    return round(100 * part / whole, 1) if whole else None
+
+
+def _times(histograms):
+    """Return (count, median, p90) per metric of ``{metric: {bucket: n}}``."""
+    result = {}
+    for metric, _ in METRICS:
+        counts = histograms.get(metric, {})
+        result[metric] = (
+            sum(counts.values()),
+            buckets.percentile(counts, 50),
+            buckets.percentile(counts, 90),
+        )
+    return result
+
+
+def _fmt(value, kind):
+    if value is None:
+        return "–"
+    if kind == "minutes":
+        return buckets.format_minutes(value)
+    if kind == "percent":
+        return f"{value:g} %"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _display(rows, kinds):
+    return [[_fmt(value, kind) for value, kind in zip(row, kinds, strict=True)] for row in rows]
+
+
+def build_report(visible, start, end, department_names, staff_names):
+    """Return the report's sections for the rollup rows ``visible(table)`` selects, from ``start`` to ``end``.
+
+    ``department_names`` and ``staff_names`` map ids to names (the breakdowns' labels).
+    """
+    days = queries.days_between(start, end)
+    day_rows = queries.day_counts(visible(ReportDay), start, end, "day")
+    totals = queries.day_counts(visible(ReportDay), start, end)[None]
+    histograms = queries.duration_counts(visible(ReportDuration), start, end).get(None, {})
+    sections = []
+
+    # Created and closed per day.
+    per_day = [
+        [d.isoformat(), day_rows.get(d, {}).get("created", 0), day_rows.get(d, {}).get("closed", 0)] for d in days
+    ]
+    sections.append(
+        Section(
+            "per-day",
+            "Tickets created and closed per day",
+            ["Day", "Created", "Closed"],
+            per_day,
+            charts.line_chart(
+                "Tickets created and closed per day",
+                days,
+                [("Created", [r[1] for r in per_day]), ("Closed", [r[2] for r in per_day])],
+            ),
+            display=_display(per_day, ("text", "int", "int")),
+        )
+    )
+
+    # First response and resolution time.
+    times = _times(histograms)
+    rows = [[label, *times[metric]] for metric, label in METRICS]
+    sections.append(
+        Section(
+            "times",
+            "First response and resolution time",
+            ["Measure", "Tickets", "Median (minutes)", "90th percentile (minutes)"],
+            rows,
+            charts.bar_chart(
+                "Median and 90th percentile, in hours",
+                [label for _, label in METRICS],
+                [
+                    ("Median", [None if r[2] is None else round(r[2] / 60, 1) for r in rows]),
+                    ("90th percentile", [None if r[3] is None else round(r[3] / 60, 1) for r in rows]),
+                ],
+                unit=" h",
+            ),
+            note="Business time. Each time is counted on the day of the first response or of the closing.",
+            display=_display(rows, ("text", "int", "minutes", "minutes")),
+        )
+    )
+
+    # SLA attainment.
+    rows = []
+    for label, prefix in (("First response", "response_sla"), ("Resolution", "resolution_sla")):
+        met, missed = totals[prefix + "_met"], totals[prefix + "_missed"]
+        rows.append([label, met, missed, _percent(met, met + missed)])
+    sections.append(
+        Section(
+            "sla",
+            "SLA attainment",
+            ["Target", "Met", "Missed", "Attainment (%)"],
+            rows,
+            charts.bar_chart("SLA attainment", [r[0] for r in rows], [("Attainment", [r[3] for r in rows])], " %"),
+            display=_display(rows, ("text", "int", "int", "percent")),
+        )
+    )
+
+    # Satisfaction.
+    good, bad = totals["rated_good"], totals["rated_bad"]
+    rows = [["Good", good], ["Bad", bad]]
+    sections.append(
+        Section(
+            "satisfaction",
+            "Satisfaction",
+            ["Rating", "Tickets"],
+            rows,
+            charts.bar_chart("Satisfaction ratings", ["Good", "Bad"], [("Ratings", [good, bad])]),
+            note=f"{_fmt(_percent(good, good + bad), 'percent')} good of {good + bad:,} ratings given in the range.",
+            display=_display(rows, ("text", "int")),
+        )
+    )
+
+    # Backlog now.
+    backlog = queries.backlog_counts(visible(QueueCount)).get(None, {})
+    rows = [[status.label, backlog.get(status.value, 0)] for status in TicketStatus]
+    sections.append(
+        Section(
+            "backlog",
+            "Backlog by status (now)",
+            ["Status", "Tickets"],
+            rows,
+            charts.bar_chart("Tickets by status now", [r[0] for r in rows], [("Tickets", [r[1] for r in rows])]),
+            display=_display(rows, ("text", "int")),
+        )
+    )
+
+    # By department and by staff member.
+    for group, title, names in (
+        ("department", "By department", department_names),
+        ("assignee", "By staff member", staff_names),
+    ):
+        sections.append(_breakdown(visible, start, end, group, title, names))
+    return sections
+
+
+def report_for(user, start, end):
+    """Return the report sections of the tickets ``user`` may see (admins: all; staff: their departments')."""
+    departments = {d.id: d.name for d in department_choices(user.tenant_id)}
+    staff = {p.id: p.name for p in staff_choices(user.tenant_id)}
+    return build_report(lambda table: visible_counts_clause(user, table), start, end, departments, staff)
+
+
+_BREAKDOWN_COLUMNS = [
+    "Created",
+    "Closed",
+    "First response median (minutes)",
+    "First response 90th percentile (minutes)",
+    "Resolution median (minutes)",
+    "Resolution 90th percentile (minutes)",
+    "Good",
+    "Bad",
+    "SLA met (%)",
+    "Open now",
+    "Answered now",
+]
+_BREAKDOWN_KINDS = (
+    "text",
+    "int",
+    "int",
+    "minutes",
+    "minutes",
+    "minutes",
+    "minutes",
+    "int",
+    "int",
+    "percent",
+    "int",
+    "int",
+)
+
+
+def _breakdown(visible, start, end, group, title, names):
+    counts = queries.day_counts(visible(ReportDay), start, end, group)
+    histograms = queries.duration_counts(visible(ReportDuration), start, end, group)
+    backlog = queries.backlog_counts(visible(QueueCount), group)
+    keys = (
+        {k for k, v in counts.items() if any(v.values())}
+        | set(histograms)
+        | {k for k, v in backlog.items() if v.get("open") or v.get("answered")}
+    )
+
+    def label(key):
+        if group == "assignee" and not key:
+            return UNASSIGNED
+        return names.get(key, f"#{key}")
+
+    rows = []
+    for key in sorted(keys, key=lambda k: (label(k).casefold(), k)):
+        c = counts.get(key) or {}
+        times = _times(histograms.get(key, {}))
+        met = c.get("response_sla_met", 0) + c.get("resolution_sla_met", 0)
+        missed = c.get("response_sla_missed", 0) + c.get("resolution_sla_missed", 0)
+        rows.append(
+            [
+                label(key),
+                c.get("created", 0),
+                c.get("closed", 0),
+                times[FIRST_RESPONSE][1],
+                times[FIRST_RESPONSE][2],
+                times[RESOLUTION][1],
+                times[RESOLUTION][2],
+                c.get("rated_good", 0),
+                c.get("rated_bad", 0),
+                _percent(met, met + missed),
+                backlog.get(key, {}).get("open", 0),
+                backlog.get(key, {}).get("answered", 0),
+            ]
+        )
+    name = "departments" if group == "department" else "staff"
+    chart = charts.bar_chart(
+        f"Created and closed, {title.lower()}",
+        [r[0] for r in rows],
+        [("Created", [r[1] for r in rows]), ("Closed", [r[2] for r in rows])],
+    )
+    first = "Department" if group == "department" else "Staff member"
+    return Section(name, title, [first, *_BREAKDOWN_COLUMNS], rows, chart, display=_display(rows, _BREAKDOWN_KINDS))
+
+
+SECTION_NAMES = ("per-day", "times", "sla", "satisfaction", "backlog", "departments", "staff")

@@ -1,0 +1,370 @@
+"""Keep the report rollups in step with the tickets, inside each change's transaction.
+
+Every ticket has one :class:`~.models.ReportFact` row: what it is counted as now (its
+department and assignee, the day it was created and closed, its first-response and
+resolution times, its rating). A change recomputes the ticket's fact, and the
+difference between the old and the new fact is added to the daily counts and the
+duration histograms. So a ticket moved to another department moves all its numbers
+with it, and a reopened ticket is no longer counted as closed; the rollups always
+equal what :func:`rebuild` computes from the tickets, and a report is a ``SUM`` over
+a few rows per day instead of a scan of every ticket.
+
+Rows written around the services (an import) are counted by :func:`rebuild`
+(``flask tickets rebuild-reports``).
+"""
+
+import dataclasses
+from collections import defaultdict
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .. import signals
+from ..db import session
+from ..models import Role, Ticket, TicketStatus, User
+from ..models import Reply as ReplyRow
+from ..satisfaction.models import Rating
+from . import buckets
+from .models import (
+    BUCKET_COLUMNS,
+    DAY_COUNTERS,
+    FIRST_RESPONSE,
+    GRAINS,
+    RESOLUTION,
+    ReportDay,
+    ReportFact,
+    period_start,
+    report_durations,
+)
+
+
+class Clock:
+    """How one tenant's days and durations are measured: calendar days in UTC, wall-clock minutes."""
+
+    def day(self, moment):
+        """Return the report day of the aware UTC ``moment``."""
+        return _aware(moment).astimezone(UTC).date()
+
+    def minutes(self, start, end):
+        """Return the minutes from ``start`` to ``end`` that a report counts (never negative)."""
+        return max(0, int((_aware(end) - _aware(start)).total_seconds() // 60))
+
+
+def _aware(moment):
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def clock_for(tenant_id):
+    """Return the :class:`Clock` of a tenant."""
+    return Clock()
+
+
+@dataclasses.dataclass(frozen=True)
+class Fact:
+    """The report's view of one ticket (see :class:`~.models.ReportFact`)."""
+
+    tenant_id: int
+    department_id: int
+    assignee_id: int
+    created_day: date
+    closed_day: date | None = None
+    resolution_minutes: int | None = None
+    first_response_day: date | None = None
+    first_response_minutes: int | None = None
+    rating: str | None = None
+    rated_day: date | None = None
+    response_sla_met: bool | None = None
+    resolution_sla_met: bool | None = None
+
+    @classmethod
+    def from_row(cls, row):
+        return cls(**{f.name: getattr(row, f.name) for f in dataclasses.fields(cls)})
+
+    def row_values(self):
+        return dataclasses.asdict(self)
+
+
+def build_fact(ticket, clock, first_response_at=None, rating=None, rated_at=None, previous=None):
+    """Return the :class:`Fact` of ``ticket`` now.
+
+    ``first_response_at`` and the rating are kept from ``previous`` (the fact counted
+    before this change) unless given.
+    """
+    created_at = ticket.created_at
+    values = dict(
+        tenant_id=ticket.tenant_id,
+        department_id=ticket.department_id,
+        assignee_id=ticket.assignee_id or 0,
+        created_day=clock.day(created_at),
+    )
+    if ticket.status == TicketStatus.CLOSED.value and ticket.closed_at is not None:
+        values.update(
+            closed_day=clock.day(ticket.closed_at), resolution_minutes=clock.minutes(created_at, ticket.closed_at)
+        )
+    if first_response_at is not None:
+        values.update(
+            first_response_day=clock.day(first_response_at),
+            first_response_minutes=clock.minutes(created_at, first_response_at),
+        )
+    elif previous is not None:
+        values.update(
+            first_response_day=previous.first_response_day, first_response_minutes=previous.first_response_minutes
+        )
+    if rating is not None:
+        values.update(rating=str(rating), rated_day=clock.day(rated_at))
+    elif previous is not None:
+        values.update(rating=previous.rating, rated_day=previous.rated_day)
+    return Fact(**values)
+
+
+def contributions(fact, sign=1):
+    """Return ``(day_deltas, duration_deltas)``: what ``fact`` adds to the rollups (``sign=-1``: removes)."""
+    days = defaultdict(lambda: dict.fromkeys(DAY_COUNTERS, 0))
+    durations = defaultdict(int)
+    where = (fact.department_id, fact.assignee_id)
+    days[(fact.tenant_id, fact.created_day, *where)]["created"] += sign
+    if fact.closed_day is not None:
+        days[(fact.tenant_id, fact.closed_day, *where)]["closed"] += sign
+        if fact.resolution_minutes is not None:
+            bucket = buckets.bucket_of(fact.resolution_minutes)
+            durations[(fact.tenant_id, RESOLUTION, fact.closed_day, *where, bucket)] += sign
+        if fact.resolution_sla_met is not None:
+            name = "resolution_sla_met" if fact.resolution_sla_met else "resolution_sla_missed"
+            days[(fact.tenant_id, fact.closed_day, *where)][name] += sign
+    if fact.first_response_day is not None:
+        days[(fact.tenant_id, fact.first_response_day, *where)]["responded"] += sign
+        if fact.first_response_minutes is not None:
+            bucket = buckets.bucket_of(fact.first_response_minutes)
+            durations[(fact.tenant_id, FIRST_RESPONSE, fact.first_response_day, *where, bucket)] += sign
+        if fact.response_sla_met is not None:
+            name = "response_sla_met" if fact.response_sla_met else "response_sla_missed"
+            days[(fact.tenant_id, fact.first_response_day, *where)][name] += sign
+    if fact.rating is not None and fact.rated_day is not None:
+        days[(fact.tenant_id, fact.rated_day, *where)][f"rated_{fact.rating}"] += sign
+    return days, durations
+
+
+def difference(old, new):
+    """Return the rollup deltas that turn ``old``'s contribution (None: none) into ``new``'s."""
+    days, durations = contributions(new) if new is not None else ({}, {})
+    days, durations = dict(days), dict(durations)
+    if old is not None:
+        old_days, old_durations = contributions(old, sign=-1)
+        for key, counters in old_days.items():
+            mine = days.setdefault(key, dict.fromkeys(DAY_COUNTERS, 0))
+            for name, n in counters.items():
+                mine[name] += n
+        for key, n in old_durations.items():
+            durations[key] = durations.get(key, 0) + n
+    days = {key: counters for key, counters in days.items() if any(counters.values())}
+    durations = {key: n for key, n in durations.items() if n}
+    return days, durations
+
+
+_DAY_KEY = ("tenant_id", "day", "department_id", "assignee_id")
+_DURATION_KEY = ("tenant_id", "grain", "period", "metric", "department_id", "assignee_id")
+
+
+def _upsert(table, key_names, rows, counters):
+    """Add ``rows`` (dicts of key and counter values) to ``table``'s counters in one statement."""
+    dialect = session.get_bind(clause=table.select()).dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+        stmt = insert(table).values(rows)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(key_names),
+            set_={name: table.c[name] + stmt.excluded[name] for name in counters},
+        )
+        session.execute(stmt)
+        return
+    for row in rows:  # Any other database: update, or insert the first count of a key.
+        key = [table.c[name] == row[name] for name in key_names]
+        changes = {name: table.c[name] + row[name] for name in counters}
+        if session.execute(sa.update(table).where(*key).values(**changes)).rowcount == 0:
+            session.execute(sa.insert(table).values(**row))
+
+
+def histogram_rows(durations, rows=None):
+    """Return ``{table key: [n per bucket]}``: ``durations`` (``{(tenant, metric, day, department,
+    assignee, bucket): n}``) counted in the day, week and month that hold each day, added to ``rows``."""
+    rows = {} if rows is None else rows
+    for (tenant_id, metric, day, department_id, assignee_id, bucket), n in durations.items():
+        for grain in GRAINS:
+            key = (tenant_id, grain, period_start(grain, day), metric, department_id, assignee_id)
+            counts = rows.get(key)
+            if counts is None:
+                counts = rows[key] = [0] * len(BUCKET_COLUMNS)
+            counts[bucket] += n
+    return rows
+
+
+def _duration_dicts(rows):
+    return [
+        dict(zip(_DURATION_KEY, key, strict=True), **dict(zip(BUCKET_COLUMNS, counts, strict=True)))
+        for key, counts in sorted(rows.items())
+    ]
+
+
+def apply(days, durations):
+    """Add the deltas to the rollup tables.
+
+    Rows are written in key order, so two transactions that count into the same rows
+    lock them in the same order and cannot deadlock.
+    """
+    if days:
+        rows = [dict(zip(_DAY_KEY, key, strict=True), **counters) for key, counters in sorted(days.items())]
+        _upsert(ReportDay.__table__, _DAY_KEY, rows, DAY_COUNTERS)
+    if durations:
+        _upsert(report_durations, _DURATION_KEY, _duration_dicts(histogram_rows(durations)), BUCKET_COLUMNS)
+
+
+_LOAD_FACT = (
+    sa.select(ReportFact)
+    .where(ReportFact.ticket_id == sa.bindparam("ticket_id"))
+    .execution_options(populate_existing=True)
+)
+
+
+def count_ticket(ticket, first_response_at=None, rating=None, rated_at=None, new=False):
+    """Recount ``ticket`` in the rollups after a change (inside the change's transaction)."""
+    row = None if new else session.scalar(_LOAD_FACT, {"ticket_id": ticket.id})
+    old = Fact.from_row(row) if row is not None else None
+    if old is not None and old.first_response_day is not None:
+        first_response_at = None  # only the first one counts
+    fact = build_fact(ticket, clock_for(ticket.tenant_id), first_response_at, rating, rated_at, previous=old)
+    if fact == old:
+        return
+    apply(*difference(old, fact))
+    if row is None:
+        session.add(ReportFact(ticket_id=ticket.id, **fact.row_values()))
+    else:
+        for name, value in fact.row_values().items():
+            setattr(row, name, value)
+    session.flush()
+
+
+def on_ticket_created(sender, ticket, **extra):
+    """Count a new ticket."""
+    count_ticket(ticket, new=True)
+
+
+def on_reply_posted(sender, ticket, actor, reply, **extra):
+    """Count a staff member's first reply as the first response."""
+    if actor is not None and actor.is_staff:
+        count_ticket(ticket, first_response_at=reply.created_at)
+
+
+def on_ticket_changed(sender, ticket, **extra):
+    """Recount a closed, reopened or reassigned ticket."""
+    count_ticket(ticket)
+
+
+def on_ticket_rated(sender, ticket, rating, **extra):
+    """Count a new or changed rating."""
+    count_ticket(ticket, rating=rating.rating, rated_at=rating.updated_at)
+
+
+RECEIVERS = (
+    (signals.ticket_created, on_ticket_created),
+    (signals.reply_posted, on_reply_posted),
+    (signals.ticket_closed, on_ticket_changed),
+    (signals.ticket_reopened, on_ticket_changed),
+    (signals.ticket_assigned, on_ticket_changed),
+    (signals.ticket_rated, on_ticket_rated),
+)
+
+_connected = False
+
+
+def connect_receivers():
+    """Subscribe the rollup receivers to the lifecycle signals (once per process)."""
+    global _connected
+    if _connected:
+        return
+    for signal, receiver in RECEIVERS:
+        signal.connect(receiver)
+    _connected = True
+
+
+#: Tickets read per batch by :func:`rebuild`.
+REBUILD_BATCH = 5000
+
+
+def _first_responses(ticket_ids):
+    """Return ``{ticket_id: time of the first reply by staff or an admin}`` for ``ticket_ids``."""
+    staff = sa.select(User.id).where(User.role.in_((Role.STAFF.value, Role.ADMIN.value)))
+    rows = session.execute(
+        sa.select(ReplyRow.ticket_id, sa.func.min(ReplyRow.created_at))
+        .where(ReplyRow.ticket_id.in_(ticket_ids), ReplyRow.author_id.in_(staff))
+        .group_by(ReplyRow.ticket_id)
+    )
+    return {ticket_id: _utc(when) for ticket_id, when in rows}
+
+
+def _utc(value):
+    """Return a time read through an aggregate (plain on SQLite: a string or naive) as aware UTC."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return _aware(value)
+
+
+_TICKET_COLUMNS = (
+    Ticket.id,
+    Ticket.tenant_id,
+    Ticket.department_id,
+    Ticket.assignee_id,
+    Ticket.status,
+    Ticket.created_at,
+    Ticket.closed_at,
+)
+
+
+def rebuild(tenant_id=None):
+    """Recompute every fact and rollup of one tenant (or all) from the tickets; the caller commits.
+
+    Returns how many tickets were counted.
+    """
+    for table in (ReportFact.__table__, ReportDay.__table__, report_durations):
+        delete = sa.delete(table)
+        if tenant_id is not None:
+            delete = delete.where(table.c.tenant_id == tenant_id)
+        session.execute(delete)
+    days, histograms = defaultdict(lambda: dict.fromkeys(DAY_COUNTERS, 0)), {}
+    clocks = {}
+    counted = 0
+    last_id = 0
+    while True:
+        stmt = (
+            sa.select(*_TICKET_COLUMNS, Rating.rating.label("rating"), Rating.updated_at.label("rated_at"))
+            .outerjoin(Rating, Rating.ticket_id == Ticket.id)
+            .where(Ticket.id > last_id)
+            .order_by(Ticket.id)
+            .limit(REBUILD_BATCH)
+        )
+        if tenant_id is not None:
+            stmt = stmt.where(Ticket.tenant_id == tenant_id)
+        batch = session.execute(stmt).all()
+        if not batch:
+            break
+        firsts = _first_responses([ticket.id for ticket in batch])
+        facts = []
+        for ticket in batch:
+            clock = clocks.get(ticket.tenant_id) or clocks.setdefault(ticket.tenant_id, clock_for(ticket.tenant_id))
+            fact = build_fact(ticket, clock, firsts.get(ticket.id), ticket.rating, ticket.rated_at)
+            facts.append(dict(ticket_id=ticket.id, **fact.row_values()))
+            fact_days, fact_durations = contributions(fact)
+            for key, counters in fact_days.items():
+                total = days[key]
+                for name, n in counters.items():
+                    total[name] += n
+            histogram_rows(fact_durations, histograms)
+        session.execute(sa.insert(ReportFact), facts)
+        counted += len(batch)
+        last_id = batch[-1].id
+    if days:
+        rows = [dict(zip(_DAY_KEY, key, strict=True), **counters) for key, counters in sorted(days.items())]
+        session.execute(sa.insert(ReportDay), rows)
+    if histograms:
+        session.execute(sa.insert(report_durations), _duration_dicts(histograms))
+    return counted
