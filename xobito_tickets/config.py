@@ -60,6 +60,8 @@ DEFAULTS = {
     #: Search: a word search ranks the newest this many matching tickets the person may
     #: see, and the tabs count up to it ("1,000+"), so a search costs the same at any size.
     "TICKETS_SEARCH_LIMIT": 1000,
+    #: Tickets read per query while the queue's CSV export streams (keyset batches).
+    "TICKETS_EXPORT_BATCH": 1000,
     #: How the tenant is found: ``"path"`` (``/{subdomain}/...``), ``"subdomain"``
     #: (``{subdomain}.example.com``; needs SERVER_NAME and
     #: ``Flask(__name__, subdomain_matching=True)``), ``"single"`` (one fixed tenant,

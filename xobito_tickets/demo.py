@@ -19,6 +19,7 @@ from .inbound.demo import seed_inbound_demo
 from .merge.demo import add_demo_merge_and_cc
 from .models import Attachment, Priority, Reply, Role, Tenant, Ticket, TicketEvent, User, utcnow
 from .profile.demo import add_demo_people, demo_people_logins
+from .reports.demo import add_demo_ratings
 from .sla.demo import seed_time_demo
 from .team.services import create_department, create_user
 from .tenancy.workspaces import create_tenant
@@ -286,6 +287,7 @@ def build_demo(slug="demo"):
     add_notes_and_tags(tenant, people)
     add_demo_canned_replies(people, departments)
     add_demo_merge_and_cc(tenant, people, departments)
+    add_demo_ratings(tenant)
     # Retired after their tickets were written: both keep their history.
     departments["Legacy"].active = False
     people["olga@demo.test"].active = False

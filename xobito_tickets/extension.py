@@ -45,6 +45,10 @@ from .previews import views as preview_views
 from .profile import language as language_views
 from .profile import views as profile_views
 from .profile.enforce import enforce_two_factor
+from .reports import rollup
+from .reports import views as report_views
+from .satisfaction import views as satisfaction_views
+from .satisfaction.services import rating_of
 from .sla import views as sla_views
 from .team import departments, people
 from .team.directory import current_directory_user, maybe_sync_staff
@@ -153,6 +157,7 @@ class Tickets:
         app.cli.add_command(tickets_cli)
         app.jinja_env.globals.setdefault("tickets_base_template", base_template)
         app.jinja_env.globals.setdefault("tickets_assets", tickets_assets)
+        app.jinja_env.globals.setdefault("tickets_rating_of", rating_of)
         jinja.register(app)
         init_babel(app, get_current_user)
         mail.init_app(app, app.extensions[EXTENSION_KEY])
@@ -160,6 +165,7 @@ class Tickets:
         sla.init_app(app)
         inbound_setup.init_app(app)
         search.init_app(app)
+        rollup.connect_receivers()
 
     def tenant_resolver(self, func):
         """Decorator: ``func(slug) -> Tenant | str | None`` finds the tenant of a request.
@@ -280,7 +286,9 @@ assets_bp.url_value_preprocessor(tenancy.drop_tenant_from_asset_urls)
 assets_bp.url_defaults(tenancy.add_tenant_to_urls)
 bp.after_request(apply_security_headers)
 
-PUBLIC_BLUEPRINTS = {"tickets.auth", "tickets.language"}
+#: Pages open without a login: the login pages, the language choice, and the rating page (its signed
+#: link is the authority).
+PUBLIC_BLUEPRINTS = {"tickets.auth", "tickets.language", "tickets.satisfaction"}
 
 
 @bp.before_request
@@ -472,6 +480,7 @@ _STAFF_VIEWS = (
     onbehalf_views,
     webhook_views,
     sla_views,
+    report_views,
 )
 # CC and image previews have pages on both sides (staff and portal).
 _BOTH_SIDES = (cc_views, preview_views)
@@ -482,5 +491,6 @@ bp.register_blueprint(portal.bp)
 bp.register_blueprint(api_pages.bp)
 bp.register_blueprint(profile_views.bp)
 bp.register_blueprint(language_views.bp)
+bp.register_blueprint(satisfaction_views.bp)
 bp.register_blueprint(outbox_bp, url_prefix="/admin/outbox")
 bp.register_blueprint(staff.bp, url_prefix="/admin")

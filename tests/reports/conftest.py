@@ -15,6 +15,7 @@ from xobito_tickets.team.services import create_user
 from xobito_tickets.tickets.services import assign_ticket, close_ticket, open_ticket, post_reply, reopen_ticket
 
 from ..conftest import PASSWORD
+from ..mail.conftest import mail_config, smtp_server  # noqa: F401  (fixtures of the closed-email tests)
 
 
 def play(app, world, seed=7, tickets=40):

@@ -4,7 +4,6 @@ import csv
 import io
 
 import pytest
-import sqlalchemy as sa
 
 from xobito_tickets.db import session
 from xobito_tickets.models import Department, Role, Tenant, User

@@ -137,7 +137,7 @@ def test_report_numbers_equal_a_brute_force_count(app, world, played, who):
         times = {row[0]: row[1:] for row in sections["times"].rows}
         assert times["First response"] == [len(first), _as_reported(first, 50), _as_reported(first, 90)]
         assert times["Resolution"] == [len(resolution), _as_reported(resolution, 50), _as_reported(resolution, 90)]
-        assert len(first) > 3 and len(resolution) > 3
+        assert first and resolution
 
         assert dict(sections["satisfaction"].rows) == {"Good": good, "Bad": bad}
         assert {s.lower(): n for s, n in sections["backlog"].rows} == {

@@ -16,7 +16,7 @@ from xobito_tickets.satisfaction.tokens import MAX_AGE, make_rating_token
 from xobito_tickets.tickets.services import close_ticket, open_ticket
 
 from ..conftest import csrf_token_from
-from ..mail.conftest import deliver, emails_to, mail_config, smtp_server  # noqa: F401  (fixtures)
+from ..mail.conftest import deliver, emails_to
 
 
 def _open(app, world, tenant="acme", closed=True):
@@ -159,7 +159,7 @@ def test_the_post_needs_the_forms_csrf_token(csrf_app_config, app, world, client
 
 class TestClosedEmail:
     @pytest.fixture
-    def app_config(self, app_config, mail_config):  # noqa: F811
+    def app_config(self, app_config, mail_config):
         app_config.update(mail_config)
         return app_config
 

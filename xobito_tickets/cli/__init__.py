@@ -9,6 +9,7 @@ from .api import token_cli, webhook_cli
 from .host import db_cli, sync_users
 from .inbound import fetch_mail, inbound_cli, receive_mail
 from .mail import outbox_cli, send_mail
+from .reports import rebuild_reports
 from .search import reindex_command
 from .worker import worker
 from .workspace import demo, department_cli, recount, tenant_cli, user_cli
@@ -33,6 +34,7 @@ for _command in (
     inbound_cli,
     token_cli,
     webhook_cli,
+    rebuild_reports,
 ):
     tickets_cli.add_command(_command)
 

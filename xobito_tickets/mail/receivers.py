@@ -18,8 +18,9 @@ from .. import signals
 from ..db import session
 from ..i18n.labels import status_label
 from ..models import Tenant, TicketStatus
+from ..satisfaction.tokens import make_rating_token
 from . import recipients
-from .outbox import add_to_outbox, header_text, outbox_row, ticket_url
+from .outbox import add_to_outbox, external_url, header_text, outbox_row, ticket_tenant_slug, ticket_url
 
 CUSTOMER = "customer"
 STAFF = "staff"
@@ -94,20 +95,29 @@ def _actor_name(actor):
     return actor.name if actor is not None else _l("The helpdesk")
 
 
-def _queue_by_audience(kind, people, ticket, subject_for, copied=(), **details):
+def _queue_by_audience(kind, people, ticket, subject_for, copied=(), customer_details=None, **details):
     """Queue ``people``: the ticket's requester gets the customer's view (even if staff), the rest the staff view.
 
-    ``copied`` (CC addresses) get the customer's view too, marked ``copied`` for the wording.
+    ``copied`` (CC addresses) get the customer's view too, marked ``copied`` for the wording;
+    ``customer_details`` go into the requester's email only (a CC does not rate the ticket).
     """
     customers = [p for p in people if p.id == ticket.requester_id]
     staff = [p for p in people if p.id != ticket.requester_id]
     rows = []
     for audience, group in ((CUSTOMER, customers), (STAFF, staff)):
         if group:
-            rows += _emails(kind, group, ticket, audience, subject_for(audience), **details)
+            extra = (customer_details or {}) if audience == CUSTOMER else {}
+            rows += _emails(kind, group, ticket, audience, subject_for(audience), **details, **extra)
     if copied:
         rows += _emails(kind, copied, ticket, CUSTOMER, subject_for(CUSTOMER), copied=True, **details)
     add_to_outbox(rows)
+
+
+def rating_links(ticket):
+    """Return the signed Good and Bad links of the closed email's "How did we do?" (SPEC §16)."""
+    token = make_rating_token(ticket.tenant_id, ticket.id)
+    values = dict(tenant=ticket_tenant_slug(ticket), ticket=ticket.display_number, token=token)
+    return {choice: external_url("tickets.satisfaction.rate", rating=choice, **values) for choice in ("good", "bad")}
 
 
 def on_ticket_created(sender, ticket, actor, attachments=(), **extra):
@@ -191,6 +201,7 @@ def on_ticket_closed(sender, ticket, actor, old_status=None, reply=None, **extra
         copied=copied,
         actor_name=_actor_name(actor),
         actor_is_customer=actor is not None and actor.id == ticket.requester_id,
+        customer_details={"rating_links": rating_links(ticket)},
     )
 
 

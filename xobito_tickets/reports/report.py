@@ -1,5 +1,6 @@
 """The reports page's content: sections of numbers, each with a chart, a table and a CSV form."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -12,6 +13,8 @@ from .models import FIRST_RESPONSE, RESOLUTION, ReportDay, ReportDuration
 MAX_DAYS = 731
 #: The range shown when none is asked for: the last 30 days.
 DEFAULT_DAYS = 30
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 METRICS = ((FIRST_RESPONSE, "First response"), (RESOLUTION, "Resolution"))
 UNASSIGNED = "Unassigned"
@@ -35,7 +38,7 @@ def parse_range(args, today):
             values[name] = None
             continue
         try:
-            if len(raw) != 10:
+            if not _DATE.fullmatch(raw):
                 raise ValueError(raw)
             values[name] = date.fromisoformat(raw)
         except ValueError:

@@ -22,8 +22,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import signals
 from ..db import session
-from ..models import Role, Ticket, TicketStatus, User
 from ..models import Reply as ReplyRow
+from ..models import Role, Ticket, TicketStatus, User
 from ..satisfaction.models import Rating
 from . import buckets
 from .models import (

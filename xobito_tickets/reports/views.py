@@ -1,6 +1,6 @@
 """The reports page, its tables as CSV, and the queue's CSV export (staff side)."""
 
-from datetime import date
+from datetime import UTC, datetime
 
 from flask import Response, abort, current_app, render_template, request, stream_with_context
 
@@ -14,7 +14,7 @@ from .report import SECTION_NAMES, RangeError, parse_range, report_for
 
 
 def _today():
-    return date.today()
+    return datetime.now(UTC).date()
 
 
 def _report(status_on_error=422):
@@ -73,7 +73,7 @@ def ticket_export():
         request.args, departments, staff_choices(current_tenant.id), allow_staff_filters=True
     )
     visibility = visible_tickets_clause(user)
-    batch = current_app.config.get("TICKETS_EXPORT_BATCH", export.BATCH)
+    batch = current_app.config["TICKETS_EXPORT_BATCH"]
 
     def pages(cursor):
         return paginate_tickets(visibility, filters, cursor=cursor, per_page=batch, user=user, with_people=True)

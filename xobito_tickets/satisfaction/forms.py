@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from ..web.forms import normalize_text
@@ -11,7 +12,7 @@ from .models import COMMENT_MAX, RatingChoice
 class RatingForm(FlaskForm):
     rating = RadioField(
         "How did we do?",
-        choices=[(c.value, c.label) for c in RatingChoice],
+        choices=[SelectChoice(c.value, c.label) for c in RatingChoice],
         validators=[InputRequired("Choose Good or Bad.")],
     )
     comment = TextAreaField(

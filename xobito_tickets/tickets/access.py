@@ -57,14 +57,16 @@ def visible_tickets_clause(user):
     return _visibility_of(_kind(user), user.tenant_id, user.id, Ticket)
 
 
-def visible_counts_clause(user):
+def visible_counts_clause(user, table=QueueCount):
     """Return the condition selecting the ``QueueCount`` rows of the tickets ``user`` may see.
 
-    Only for staff and admins: counts rows do not record the customer.
+    Only for staff and admins: counts rows do not record the customer. ``table`` may be
+    any counts table keyed like it by ``tenant_id``, ``department_id`` and
+    ``assignee_id`` (the reports' rollups), so reports follow the same rule.
     """
     if not user.is_staff:
         raise ValueError("queue counts are kept for staff and admins only")
-    return _visibility_of(_kind(user), user.tenant_id, user.id, QueueCount)
+    return _visibility_of(_kind(user), user.tenant_id, user.id, table)
 
 
 def visible_tickets_parts(user):

@@ -81,6 +81,9 @@ def describe_event(event):
     elif event.kind == "assigned" and event.new_value is None:
         line.verb = _("unassigned")
         line.old = event.old_value
+    elif event.kind == "rating":
+        line.verb = "rated the ticket" if event.old_value is None else "changed the rating"
+        line.old, line.new = event.old_value, event.new_value
     elif event.kind == "assigned" and event.old_value is None:
         line.verb = _("assigned the ticket to")
         line.new = event.new_value
