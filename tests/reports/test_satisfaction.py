@@ -166,7 +166,9 @@ class TestClosedEmail:
     def test_the_customers_closed_email_asks_how_we_did_with_working_links(self, app, world, client, smtp_server):
         number, ticket_id = _open(app, world)
         deliver(app)
-        (email,) = emails_to(smtp_server, "carla@acme.test")
+        receipt, email = emails_to(smtp_server, "carla@acme.test")
+        assert "How did we do?" not in receipt.text
+        assert email.subject == f"[{number}] Closed: Printer"
         assert "How did we do?" in email.text
         links = re.findall(r"http://helpdesk\.test(/acme/rate/\S+?)\?rating=(good|bad)", email.text)
         assert {choice for _, choice in links} == {"good", "bad"}
