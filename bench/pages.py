@@ -11,6 +11,7 @@ import re
 import time
 import urllib.parse
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event
 
@@ -26,7 +27,7 @@ class Page:
     label: str
     method: str
     path: str
-    user: str  # "customer", "staff" or "solo" (the customer with one ticket)
+    user: str  # "customer", "staff", "admin" or "solo" (the customer with one ticket)
     expect: int
     target: str  # key of TARGETS
     form: dict = field(default_factory=dict)  # POST fields besides csrf_token
@@ -41,12 +42,64 @@ TARGETS = {
     "view": ("≥ 0.4 × ceiling", "ceiling", 0.4),
     "post": ("≥ 0.15 × ceiling", "ceiling", 0.15),
     "search": ("≥ 0.5 × staff queue page 1", "queue", 0.5),
+    # A download of thousands of rows: measured, no target against a 25-row page.
+    "export": ("measured (a file of every matching ticket)", "none", 0),
 }
 QUERY_BUDGET = 8
 
 
 def has_staff_side(app):
     return "tickets.admin.ticket_queue" in app.view_functions
+
+
+def has_reports(app):
+    return "tickets.admin.report_page" in app.view_functions
+
+
+def report_pages(meta):
+    """The reports page over the last year (staff and admin) and the queue's CSV export (a year of a department)."""
+    t = meta["tenant"]
+    end = datetime.now(UTC).date()
+    year = f"from={end - timedelta(days=364)}&to={end}"
+    department = meta["staff_departments"][0]
+    return [
+        Page(
+            "reports_year_admin",
+            "Reports, one year (admin)",
+            "GET",
+            f"/{t}/admin/reports?{year}",
+            "admin",
+            200,
+            "queue",
+        ),
+        Page(
+            "reports_year_staff",
+            "Reports, one year (staff)",
+            "GET",
+            f"/{t}/admin/reports?{year}",
+            "staff",
+            200,
+            "queue",
+        ),
+        Page(
+            "reports_csv_staff",
+            "Report table CSV, by staff member, one year",
+            "GET",
+            f"/{t}/admin/reports/staff.csv?{year}",
+            "admin",
+            200,
+            "queue",
+        ),
+        Page(
+            "export_csv_open",
+            "Queue CSV export, one department's open tickets",
+            "GET",
+            f"/{t}/admin/tickets.csv?status=open&department={department}",
+            "staff",
+            200,
+            "export",
+        ),
+    ]
 
 
 def build_pages(meta, app, deep_path=None):
@@ -118,6 +171,8 @@ def build_pages(meta, app, deep_path=None):
                 one_row=admin_one,
             )
         )
+    if has_reports(app):
+        pages += report_pages(meta)
     pages += [
         Page(
             "post_create",
@@ -209,6 +264,7 @@ class InProcess:
                 "customer": self.meta["customer_email"],
                 "staff": self.meta["staff_email"],
                 "solo": self.meta["solo_customer_email"],
+                "admin": self.meta["admin_email"],
             }[who]
             client = self.app.test_client()
             login = f"/{self.meta['tenant']}/login"

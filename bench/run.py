@@ -62,6 +62,7 @@ class SQLiteDatabase:
             shutil.rmtree(self.storage, ignore_errors=True)
             seed.seed(seed.SQLiteSink(tmp), self.tickets, self.storage, log)
             search_index.build("sqlite:///" + tmp, self.storage, self.stats_path, log)
+            seed.count_reports("sqlite:///" + tmp, self.storage, log)
             os.replace(tmp, self.seed_path)
             # Seeds of the same size for an older schema or generator are of no use now.
             for old in glob.glob(os.path.join(WORK_DIR, f"seed-v*-{self.tickets}-*")):
@@ -118,6 +119,7 @@ class PostgresDatabase:
             shutil.rmtree(self.storage, ignore_errors=True)
             seed.seed(seed.PostgresSink(pgserver.with_database(admin, tmp)), self.tickets, self.storage, log)
             search_index.build(pgserver.with_database(admin, tmp), self.storage, self.stats_path, log)
+            seed.count_reports(pgserver.with_database(admin, tmp), self.storage, log)
             pgserver.run_sql(admin, f'ALTER DATABASE "{tmp}" RENAME TO "{self.name}"')
             for old in pgserver.databases_like(admin, f"seed_v%_{self.tickets}_%"):
                 if old != self.name:
@@ -309,6 +311,7 @@ def run_once(args, database):
         browsers = {
             "customer": Browser(app_base).login(meta["tenant"], meta["customer_email"], meta["password"]),
             "staff": Browser(app_base).login(meta["tenant"], meta["staff_email"], meta["password"]),
+            "admin": Browser(app_base).login(meta["tenant"], meta["admin_email"], meta["password"]),
         }
         tokens = {who: b.csrf_token(f"/{meta['tenant']}/tickets/create") for who, b in browsers.items()}
         for page in selected:  # one real request each, so a broken page stops the run early

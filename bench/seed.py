@@ -16,9 +16,14 @@ import sqlalchemy as sa
 from sqlalchemy.schema import CreateIndex, CreateTable
 from werkzeug.security import generate_password_hash
 
+from bench.serve import bench_config
 from bench.sinks import BULK_TABLES, PostgresSink, SQLiteSink  # noqa: F401
-from xobito_tickets import models  # noqa: F401  (registers the tables on the metadata)
-from xobito_tickets.db import metadata
+from xobito_tickets import (
+    create_app,
+    models,  # noqa: F401  (registers the tables on the metadata)
+)
+from xobito_tickets.db import metadata, session
+from xobito_tickets.reports.rollup import rebuild
 
 #: Bump when the generated data changes, so old seeded databases are not reused.
 SEED_VERSION = 5
@@ -376,3 +381,15 @@ def seed(sink, tickets, storage_root, log=print):
     meta["seconds"] = round(time.monotonic() - started, 1)
     log(f"  seeded in {meta['seconds']} s: " + ", ".join(f"{k.split('_', 1)[1]} {v:,}" for k, v in counts.items()))
     return meta
+
+
+def count_reports(database_url, storage_root, log=print):
+    """Count the reports' rollups from the seeded tickets (as ``flask tickets rebuild-reports`` does)."""
+    app = create_app(bench_config(database_url, storage_root))
+    started = time.monotonic()
+    with app.app_context():
+        counted = rebuild()
+        session.commit()
+        session.remove()
+        app.extensions["sqlalchemy"].engine.dispose()
+    log(f"  counted the reports of {counted:,} tickets in {time.monotonic() - started:.0f} s")

@@ -14,29 +14,33 @@ from ..db import session
 from ..models import QueueCount
 from .models import BUCKET_COLUMNS, DAY_COUNTERS, ReportDay, report_durations
 
-#: Group keys: the whole range, per day, per department, per assignee (0: unassigned).
-GROUPS = {"all": None, "day": "day", "department": "department_id", "assignee": "assignee_id"}
+#: Rows are read per department and assignee together (a "place"; assignee 0: unassigned):
+#: a few dozen rows, merged in Python into the totals, the departments and the people, so
+#: a report costs one query per table instead of one per breakdown.
+PLACE = ("department_id", "assignee_id")
 
 
 def _in_range(table, start, end):
     return sa.and_(table.day >= start, table.day <= end)
 
 
-def day_counts(visible, start, end, group="all"):
-    """Return ``{key: {counter: n}}`` of the daily counts from ``start`` to ``end`` (inclusive) by ``group``."""
-    column = GROUPS[group]
-    key = [getattr(ReportDay, column)] if column else []
-    sums = [sa.func.coalesce(sa.func.sum(getattr(ReportDay, name)), 0) for name in DAY_COUNTERS]
-    stmt = sa.select(*key, *sums).where(visible, _in_range(ReportDay, start, end))
-    if key:
-        stmt = stmt.group_by(*key)
-    result = {}
-    for row in session.execute(stmt):
-        values = row[len(key) :]
-        result[row[0] if key else None] = {name: int(n or 0) for name, n in zip(DAY_COUNTERS, values, strict=True)}
-    if not key and None not in result:
-        result[None] = dict.fromkeys(DAY_COUNTERS, 0)
-    return result
+def _day_sums():
+    return [sa.func.coalesce(sa.func.sum(getattr(ReportDay, name)), 0) for name in DAY_COUNTERS]
+
+
+def counts_per_day(visible, start, end):
+    """Return ``{day: {counter: n}}`` of the daily counts from ``start`` to ``end`` (inclusive)."""
+    stmt = (
+        sa.select(ReportDay.day, *_day_sums()).where(visible, _in_range(ReportDay, start, end)).group_by(ReportDay.day)
+    )
+    return {row[0]: dict(zip(DAY_COUNTERS, map(int, row[1:]), strict=True)) for row in session.execute(stmt)}
+
+
+def counts_per_place(visible, start, end):
+    """Return ``{(department_id, assignee_id): {counter: n}}`` of the daily counts from ``start`` to ``end``."""
+    key = [getattr(ReportDay, name) for name in PLACE]
+    stmt = sa.select(*key, *_day_sums()).where(visible, _in_range(ReportDay, start, end)).group_by(*key)
+    return {(row[0], row[1]): dict(zip(DAY_COUNTERS, map(int, row[2:]), strict=True)) for row in session.execute(stmt)}
 
 
 def _month_after(day):
@@ -68,13 +72,10 @@ def periods_covering(start, end):
     return _days_and_weeks(start, first_month - timedelta(days=1)) + periods + _days_and_weeks(month, end)
 
 
-def duration_counts(visible, start, end, group="all"):
-    """Return ``{key: {metric: {bucket: n}}}`` of the duration histograms from ``start`` to ``end`` by ``group``."""
-    column = GROUPS[group]
-    if column == "day":
-        raise ValueError("durations are read per range, not per day")
+def durations_per_place(visible, start, end):
+    """Return ``{(department_id, assignee_id): {metric: {bucket: n}}}`` of the histograms from ``start`` to ``end``."""
     table = report_durations
-    key = [table.c[column]] if column else []
+    key = [table.c[name] for name in PLACE]
     by_grain = defaultdict(list)
     for grain, period in periods_covering(start, end):
         by_grain[grain].append(period)
@@ -84,29 +85,24 @@ def duration_counts(visible, start, end, group="all"):
         .where(visible, in_range)
         .group_by(*key, table.c.metric)
     )
-    result = defaultdict(lambda: defaultdict(dict))
-    width = len(key)
+    result = defaultdict(dict)
     for row in session.execute(stmt):
-        counts = {bucket: int(n) for bucket, n in enumerate(row[width + 1 :]) if n}
+        counts = {bucket: int(n) for bucket, n in enumerate(row[3:]) if n}
         if counts:
-            result[row[0] if key else None][row[width]] = counts
+            result[(row[0], row[1])][row[2]] = counts
     return result
 
 
-def backlog_counts(visible, group="all"):
-    """Return ``{key: {status: n}}`` of the tickets there are now (from the queue counts) by ``group``."""
-    column = GROUPS[group]
-    if column == "day":
-        raise ValueError("the backlog is counted now, not per day")
-    key = [getattr(QueueCount, column)] if column else []
+def backlog_per_place(visible):
+    """Return ``{(department_id, assignee_id): {status: n}}`` of the tickets there are now (the queue counts)."""
+    key = [getattr(QueueCount, name) for name in PLACE]
     stmt = (
         sa.select(*key, QueueCount.status, sa.func.sum(QueueCount.n)).where(visible).group_by(*key, QueueCount.status)
     )
     result = defaultdict(dict)
-    for row in session.execute(stmt):
-        *head, status, n = row
+    for department_id, assignee_id, status, n in session.execute(stmt):
         if n:
-            result[head[0] if head else None][status] = int(n)
+            result[(department_id, assignee_id)][status] = int(n)
     return result
 
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from ..models import QueueCount, TicketStatus
 from ..tickets.access import department_choices, staff_choices, visible_counts_clause
 from . import buckets, charts, queries
-from .models import FIRST_RESPONSE, RESOLUTION, ReportDay, ReportDuration
+from .models import DAY_COUNTERS, FIRST_RESPONSE, RESOLUTION, ReportDay, ReportDuration
 
 #: The longest date range a report covers (two years and a day for leap years).
 MAX_DAYS = 731
@@ -96,15 +96,57 @@ def _display(rows, kinds):
     return [[_fmt(value, kind) for value, kind in zip(row, kinds, strict=True)] for row in rows]
 
 
+def _merge_counts(by_place, key):
+    """Return ``by_place`` counters summed by ``key(place)``."""
+    merged = {}
+    for place, counters in by_place.items():
+        total = merged.setdefault(key(place), dict.fromkeys(counters, 0))
+        for name, n in counters.items():
+            total[name] = total.get(name, 0) + n
+    return merged
+
+
+def _merge_histograms(by_place, key):
+    """Return ``{key: {metric: {bucket: n}}}`` of ``by_place`` histograms summed by ``key(place)``."""
+    merged = {}
+    for place, metrics in by_place.items():
+        target = merged.setdefault(key(place), {})
+        for metric, counts in metrics.items():
+            into = target.setdefault(metric, {})
+            for bucket, n in counts.items():
+                into[bucket] = into.get(bucket, 0) + n
+    return merged
+
+
+@dataclass
+class _Data:
+    """What the report reads: a few rows per place (department and assignee), and the days."""
+
+    days: dict
+    counts: dict
+    histograms: dict
+    backlog: dict
+
+
+def _everything(place):
+    return None
+
+
 def build_report(visible, start, end, department_names, staff_names):
     """Return the report's sections for the rollup rows ``visible(table)`` selects, from ``start`` to ``end``.
 
     ``department_names`` and ``staff_names`` map ids to names (the breakdowns' labels).
     """
     days = queries.days_between(start, end)
-    day_rows = queries.day_counts(visible(ReportDay), start, end, "day")
-    totals = queries.day_counts(visible(ReportDay), start, end)[None]
-    histograms = queries.duration_counts(visible(ReportDuration), start, end).get(None, {})
+    data = _Data(
+        days=queries.counts_per_day(visible(ReportDay), start, end),
+        counts=queries.counts_per_place(visible(ReportDay), start, end),
+        histograms=queries.durations_per_place(visible(ReportDuration), start, end),
+        backlog=queries.backlog_per_place(visible(QueueCount)),
+    )
+    day_rows = data.days
+    totals = _merge_counts(data.counts, _everything).get(None) or dict.fromkeys(DAY_COUNTERS, 0)
+    histograms = _merge_histograms(data.histograms, _everything).get(None, {})
     sections = []
 
     # Created and closed per day.
@@ -181,7 +223,7 @@ def build_report(visible, start, end, department_names, staff_names):
     )
 
     # Backlog now.
-    backlog = queries.backlog_counts(visible(QueueCount)).get(None, {})
+    backlog = _merge_counts(data.backlog, _everything).get(None, {})
     rows = [[status.label, backlog.get(status.value, 0)] for status in TicketStatus]
     sections.append(
         Section(
@@ -199,7 +241,7 @@ def build_report(visible, start, end, department_names, staff_names):
         ("department", "By department", department_names),
         ("assignee", "By staff member", staff_names),
     ):
-        sections.append(_breakdown(visible, start, end, group, title, names))
+        sections.append(_breakdown(data, group, title, names))
     return sections
 
 
@@ -239,10 +281,15 @@ _BREAKDOWN_KINDS = (
 )
 
 
-def _breakdown(visible, start, end, group, title, names):
-    counts = queries.day_counts(visible(ReportDay), start, end, group)
-    histograms = queries.duration_counts(visible(ReportDuration), start, end, group)
-    backlog = queries.backlog_counts(visible(QueueCount), group)
+def _breakdown(data, group, title, names):
+    index = 0 if group == "department" else 1
+
+    def key(place):
+        return place[index]
+
+    counts = _merge_counts(data.counts, key)
+    histograms = _merge_histograms(data.histograms, key)
+    backlog = _merge_counts(data.backlog, key)
     keys = (
         {k for k, v in counts.items() if any(v.values())}
         | set(histograms)
