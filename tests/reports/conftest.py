@@ -66,9 +66,14 @@ def spread_over_days(app, world, seed=11, days=60):
             shift = timedelta(days=rng.randrange(days), hours=rng.randrange(24), minutes=rng.randrange(60))
             ticket.created_at -= shift
             ticket.last_reply_at -= shift
+            staff_replies = []
             for reply in session.scalars(sa.select(Reply).where(Reply.ticket_id == ticket.id)):
                 # Replies come a random while after the ticket: first responses of all lengths.
                 reply.created_at = ticket.created_at + timedelta(minutes=rng.randrange(1, 60 * 24 * 6))
+                if session.get(User, reply.author_id).is_staff:
+                    staff_replies.append(reply.created_at)
+            # As the SLA clock would have recorded it.
+            ticket.first_response_at = min(staff_replies, default=None)
             if ticket.closed_at is not None:
                 ticket.closed_at = ticket.created_at + timedelta(minutes=rng.randrange(0, 60 * 24 * 20))
             rating = session.scalar(sa.select(Rating).where(Rating.ticket_id == ticket.id))

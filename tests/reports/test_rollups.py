@@ -1,17 +1,20 @@
 """The rollups equal a recount from the tickets, and the report's numbers equal a brute-force count."""
 
 from collections import Counter, defaultdict
-from datetime import UTC, date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from xobito_tickets.db import session
-from xobito_tickets.models import Department, Reply, Ticket, User
+from xobito_tickets.models import Department, Priority, Reply, Tenant, Ticket, User
 from xobito_tickets.reports import buckets, rollup
 from xobito_tickets.reports.models import BUCKET_COLUMNS, ReportDay, ReportFact, report_durations
 from xobito_tickets.reports.report import report_for
 from xobito_tickets.satisfaction.models import Rating
+from xobito_tickets.sla.clock import Calendar, business_minutes
+from xobito_tickets.sla.settings import save_sla_settings
+from xobito_tickets.tickets.services import close_ticket, open_ticket, post_reply
 
 from .conftest import spread_over_days
 
@@ -54,7 +57,8 @@ def test_the_rollups_kept_by_the_services_equal_a_rebuild(app, world, played):
 
 
 def _minutes(start, end):
-    return max(0, int((end - start).total_seconds() // 60))
+    # Business minutes of the default calendar (Monday to Friday, 09:00-17:00 UTC): the SLA clock's own arithmetic.
+    return business_minutes(Calendar(), start, end)
 
 
 def _day(moment):
@@ -167,3 +171,31 @@ def test_report_numbers_equal_a_brute_force_count(app, world, played, who):
                     now["answered"],
                 ], (section, label)
             assert rows == {}, f"{section}: rows nobody counted: {rows}"
+
+
+def test_sla_attainment_counts_met_and_missed_targets(app, world):
+    """First response and resolution against targets of 60 and 120 business minutes, round the clock."""
+    with app.app_context():
+        always = (((0, 24 * 60),),) * 7
+        save_sla_settings(world.acme_id, "UTC", always, (), 10, {Priority.MEDIUM: (60, 120)})
+        acme, carla = session.get(Tenant, world.acme_id), session.get(User, world.customer_id)
+        support, sam = session.get(Department, world.support_id), session.get(User, world.staff_id)
+        tickets = [open_ticket(acme, carla, support, f"SLA {i}", "Help.", Priority.MEDIUM) for i in range(4)]
+        assert all(t.first_response_due_at is not None for t in tickets)
+        # Ticket 1's first response comes after its due time; ticket 3 used 3 hours of its clock.
+        tickets[1].first_response_due_at = tickets[1].created_at - timedelta(minutes=5)
+        tickets[3].sla_used_seconds = 3 * 3600
+        session.commit()
+        for ticket in tickets:
+            post_reply(ticket, sam, "On it, thanks for waiting.")
+        for ticket in tickets[2:]:
+            close_ticket(ticket, sam)
+        today = datetime.now(UTC).date()
+        sections = {s.name: s for s in report_for(session.get(User, world.admin_id), today, today)}
+        assert sections["sla"].rows == [["First response", 3, 1, 75.0], ["Resolution", 1, 1, 50.0]]
+        support_row = next(r for r in sections["departments"].rows if r[0] == "Support")
+        assert support_row[9] == round(100 * 4 / 6, 1)
+        kept = _state()
+        rollup.rebuild()
+        session.commit()
+        assert _state() == kept

@@ -25,6 +25,9 @@ from ..db import session
 from ..models import Reply as ReplyRow
 from ..models import Role, Ticket, TicketStatus, User
 from ..satisfaction.models import Rating
+from ..sla.clock import business_minutes
+from ..sla.dues import used_seconds
+from ..sla.settings import calendar_for, policy_for
 from . import buckets
 from .models import (
     BUCKET_COLUMNS,
@@ -40,15 +43,41 @@ from .models import (
 
 
 class Clock:
-    """How one tenant's days and durations are measured: calendar days in UTC, wall-clock minutes."""
+    """How one tenant's days and durations are measured: days in the zone of its business hours,
+    durations in business minutes (:mod:`xobito_tickets.sla.clock`), SLA targets per priority."""
+
+    def __init__(self, tenant_id):
+        self.tenant_id = tenant_id
+        self.calendar = calendar_for(tenant_id)
+        self._policies = {}
 
     def day(self, moment):
-        """Return the report day of the aware UTC ``moment``."""
-        return _aware(moment).astimezone(UTC).date()
+        """Return the report day of the aware UTC ``moment``: its date where the team works."""
+        return _aware(moment).astimezone(self.calendar.zone).date()
 
     def minutes(self, start, end):
-        """Return the minutes from ``start`` to ``end`` that a report counts (never negative)."""
-        return max(0, int((_aware(end) - _aware(start)).total_seconds() // 60))
+        """Return the business minutes from ``start`` to ``end`` (never negative)."""
+        return business_minutes(self.calendar, _aware(start), _aware(end))
+
+    def policy(self, priority):
+        """Return the SLA policy of ``priority`` (cached: a rebuild asks for every ticket)."""
+        if priority not in self._policies:
+            self._policies[priority] = policy_for(self.tenant_id, priority)
+        return self._policies[priority]
+
+    def response_met(self, ticket, first_response_at):
+        """Return whether the first response met its due time (None: no target was set)."""
+        due = getattr(ticket, "first_response_due_at", None)
+        if due is None or first_response_at is None:
+            return None
+        return _aware(first_response_at) <= _aware(due)
+
+    def resolution_met(self, ticket):
+        """Return whether a closed ticket was resolved within its target (None: no target)."""
+        target = self.policy(int(ticket.priority)).resolution_minutes
+        if target is None or ticket.closed_at is None:
+            return None
+        return used_seconds(ticket, self.calendar, _aware(ticket.closed_at)) <= target * 60
 
 
 def _aware(moment):
@@ -57,7 +86,7 @@ def _aware(moment):
 
 def clock_for(tenant_id):
     """Return the :class:`Clock` of a tenant."""
-    return Clock()
+    return Clock(tenant_id)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,8 +117,8 @@ class Fact:
 def build_fact(ticket, clock, first_response_at=None, rating=None, rated_at=None, previous=None):
     """Return the :class:`Fact` of ``ticket`` now.
 
-    ``first_response_at`` and the rating are kept from ``previous`` (the fact counted
-    before this change) unless given.
+    ``first_response_at`` (with its SLA outcome) and the rating are kept from
+    ``previous`` (the fact counted before this change) unless given.
     """
     created_at = ticket.created_at
     values = dict(
@@ -100,16 +129,21 @@ def build_fact(ticket, clock, first_response_at=None, rating=None, rated_at=None
     )
     if ticket.status == TicketStatus.CLOSED.value and ticket.closed_at is not None:
         values.update(
-            closed_day=clock.day(ticket.closed_at), resolution_minutes=clock.minutes(created_at, ticket.closed_at)
+            closed_day=clock.day(ticket.closed_at),
+            resolution_minutes=clock.minutes(created_at, ticket.closed_at),
+            resolution_sla_met=clock.resolution_met(ticket),
         )
     if first_response_at is not None:
         values.update(
             first_response_day=clock.day(first_response_at),
             first_response_minutes=clock.minutes(created_at, first_response_at),
+            response_sla_met=clock.response_met(ticket, first_response_at),
         )
     elif previous is not None:
         values.update(
-            first_response_day=previous.first_response_day, first_response_minutes=previous.first_response_minutes
+            first_response_day=previous.first_response_day,
+            first_response_minutes=previous.first_response_minutes,
+            response_sla_met=previous.response_sla_met,
         )
     if rating is not None:
         values.update(rating=str(rating), rated_day=clock.day(rated_at))
@@ -250,8 +284,10 @@ def on_ticket_created(sender, ticket, **extra):
 
 
 def on_reply_posted(sender, ticket, actor, reply, **extra):
-    """Count a staff member's first reply as the first response."""
-    if actor is not None and actor.is_staff:
+    """Count a staff member's first public reply as the first response (the SLA clock's rule)."""
+    if getattr(reply, "kind", "reply") == "note":
+        return
+    if actor is not None and actor.is_staff and actor.id != ticket.requester_id:
         count_ticket(ticket, first_response_at=reply.created_at)
 
 
@@ -293,6 +329,8 @@ REBUILD_BATCH = 5000
 
 def _first_responses(ticket_ids):
     """Return ``{ticket_id: time of the first reply by staff or an admin}`` for ``ticket_ids``."""
+    if not ticket_ids:
+        return {}
     staff = sa.select(User.id).where(User.role.in_((Role.STAFF.value, Role.ADMIN.value)))
     rows = session.execute(
         sa.select(ReplyRow.ticket_id, sa.func.min(ReplyRow.created_at))
@@ -315,8 +353,13 @@ _TICKET_COLUMNS = (
     Ticket.department_id,
     Ticket.assignee_id,
     Ticket.status,
+    Ticket.priority,
     Ticket.created_at,
     Ticket.closed_at,
+    Ticket.first_response_at,
+    Ticket.first_response_due_at,
+    Ticket.sla_used_seconds,
+    Ticket.sla_clock_started_at,
 )
 
 
@@ -347,11 +390,13 @@ def rebuild(tenant_id=None):
         batch = session.execute(stmt).all()
         if not batch:
             break
-        firsts = _first_responses([ticket.id for ticket in batch])
+        # The SLA clock keeps the first response on the ticket; imported rows may lack it.
+        firsts = _first_responses([ticket.id for ticket in batch if ticket.first_response_at is None])
         facts = []
         for ticket in batch:
             clock = clocks.get(ticket.tenant_id) or clocks.setdefault(ticket.tenant_id, clock_for(ticket.tenant_id))
-            fact = build_fact(ticket, clock, firsts.get(ticket.id), ticket.rating, ticket.rated_at)
+            first = ticket.first_response_at or firsts.get(ticket.id)
+            fact = build_fact(ticket, clock, first, ticket.rating, ticket.rated_at)
             facts.append(dict(ticket_id=ticket.id, **fact.row_values()))
             fact_days, fact_durations = contributions(fact)
             for key, counters in fact_days.items():

@@ -1,9 +1,10 @@
 """The reports page, its tables as CSV, and the queue's CSV export (staff side)."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import Response, abort, current_app, render_template, request, stream_with_context
 
+from ..sla.settings import calendar_for
 from ..tenancy import current_tenant
 from ..tenancy.current import get_current_user
 from ..tickets.access import department_choices, staff_choices, visible_tickets_clause
@@ -14,7 +15,8 @@ from .report import SECTION_NAMES, RangeError, parse_range, report_for
 
 
 def _today():
-    return datetime.now(UTC).date()
+    """Today where the team works (the zone of the tenant's business hours): the report's days."""
+    return datetime.now(calendar_for(current_tenant.id).zone).date()
 
 
 def _report(status_on_error=422):

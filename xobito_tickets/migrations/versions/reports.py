@@ -1,14 +1,14 @@
 """reports and satisfaction: ratings, report facts, daily counts, duration histograms
 
 Revision ID: reports
-Revises: 0001
+Revises: time
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "reports"
-down_revision = "0001"
+down_revision = "time"
 branch_labels = None
 depends_on = None
 
