@@ -76,6 +76,10 @@ class Writer:
             default = column.default
             if default is not None and default.is_scalar:
                 value = default.arg
+            elif default is not None and default.is_callable and column.nullable:
+                # A nullable column whose default reads the row being inserted (the SLA
+                # clock's start): the seed leaves it empty.
+                continue
             elif default is not None and default.is_callable:
                 value = default.arg(None)
             elif column.nullable or column.server_default is not None:

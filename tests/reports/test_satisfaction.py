@@ -10,7 +10,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from xobito_tickets.db import session
 from xobito_tickets.models import Department, Priority, Tenant, Ticket, TicketEvent, User
-from xobito_tickets.reports.models import ReportDay
+from xobito_tickets.reports.models import ReportCount
 from xobito_tickets.satisfaction.models import Rating
 from xobito_tickets.satisfaction.tokens import MAX_AGE, make_rating_token
 from xobito_tickets.tickets.services import close_ticket, open_ticket
@@ -76,7 +76,9 @@ def test_the_post_saves_one_rating_that_can_be_changed(app, world, client):
         assert kinds == ["Good", "Bad"]
         # The report counts the rating once, as it is now.
         good, bad = session.execute(
-            sa.select(sa.func.sum(ReportDay.rated_good), sa.func.sum(ReportDay.rated_bad))
+            sa.select(sa.func.sum(ReportCount.rated_good), sa.func.sum(ReportCount.rated_bad)).where(
+                ReportCount.grain == "day"
+            )
         ).one()
         assert (good, bad) == (0, 1)
 

@@ -44,13 +44,18 @@ class ReportFact(Base):
     resolution_sla_met: Mapped[bool | None] = mapped_column()
 
 
-class ReportDay(Base):
-    """Counts of one tenant, day, department and assignee."""
+class ReportCount(Base):
+    """Counts of one tenant, period (a day, a week, a month: :data:`GRAINS`), department and assignee.
 
-    __tablename__ = "tickets_report_days"
+    The days draw the per-day chart; the totals of a range are read from its whole months,
+    whole weeks and remaining days, a few rows per department and assignee.
+    """
+
+    __tablename__ = "tickets_report_counts"
 
     tenant_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets_tenants.id"), primary_key=True)
-    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    grain: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    period: Mapped[date] = mapped_column(sa.Date, primary_key=True)
     department_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     assignee_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     created: Mapped[int] = mapped_column(default=0)
@@ -64,7 +69,7 @@ class ReportDay(Base):
     resolution_sla_missed: Mapped[int] = mapped_column(default=0)
 
 
-#: The counters of :class:`ReportDay`, in column order.
+#: The counters of :class:`ReportCount`, in column order.
 DAY_COUNTERS = (
     "created",
     "closed",

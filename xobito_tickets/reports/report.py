@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from ..models import QueueCount, TicketStatus
 from ..tickets.access import department_choices, staff_choices, visible_counts_clause
 from . import buckets, charts, queries
-from .models import DAY_COUNTERS, FIRST_RESPONSE, RESOLUTION, ReportDay, ReportDuration
+from .models import DAY_COUNTERS, FIRST_RESPONSE, RESOLUTION, ReportCount, ReportDuration
 
 #: The longest date range a report covers (two years and a day for leap years).
 MAX_DAYS = 731
@@ -139,8 +139,8 @@ def build_report(visible, start, end, department_names, staff_names):
     """
     days = queries.days_between(start, end)
     data = _Data(
-        days=queries.counts_per_day(visible(ReportDay), start, end),
-        counts=queries.counts_per_place(visible(ReportDay), start, end),
+        days=queries.counts_per_day(visible(ReportCount), start, end),
+        counts=queries.counts_per_place(visible(ReportCount), start, end),
         histograms=queries.durations_per_place(visible(ReportDuration), start, end),
         backlog=queries.backlog_per_place(visible(QueueCount)),
     )

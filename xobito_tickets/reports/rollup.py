@@ -35,7 +35,7 @@ from .models import (
     FIRST_RESPONSE,
     GRAINS,
     RESOLUTION,
-    ReportDay,
+    ReportCount,
     ReportFact,
     period_start,
     report_durations,
@@ -196,7 +196,7 @@ def difference(old, new):
     return days, durations
 
 
-_DAY_KEY = ("tenant_id", "day", "department_id", "assignee_id")
+_COUNT_KEY = ("tenant_id", "grain", "period", "department_id", "assignee_id")
 _DURATION_KEY = ("tenant_id", "grain", "period", "metric", "department_id", "assignee_id")
 
 
@@ -217,6 +217,25 @@ def _upsert(table, key_names, rows, counters):
         changes = {name: table.c[name] + row[name] for name in counters}
         if session.execute(sa.update(table).where(*key).values(**changes)).rowcount == 0:
             session.execute(sa.insert(table).values(**row))
+
+
+def count_rows(days, rows=None):
+    """Return ``{table key: {counter: n}}``: ``days`` (``{(tenant, day, department, assignee): {counter: n}}``)
+    counted in the day, week and month that hold each day, added to ``rows``."""
+    rows = {} if rows is None else rows
+    for (tenant_id, day, department_id, assignee_id), counters in days.items():
+        for grain in GRAINS:
+            key = (tenant_id, grain, period_start(grain, day), department_id, assignee_id)
+            total = rows.get(key)
+            if total is None:
+                total = rows[key] = dict.fromkeys(DAY_COUNTERS, 0)
+            for name, n in counters.items():
+                total[name] += n
+    return rows
+
+
+def _count_dicts(rows):
+    return [dict(zip(_COUNT_KEY, key, strict=True), **counters) for key, counters in sorted(rows.items())]
 
 
 def histogram_rows(durations, rows=None):
@@ -247,8 +266,7 @@ def apply(days, durations):
     lock them in the same order and cannot deadlock.
     """
     if days:
-        rows = [dict(zip(_DAY_KEY, key, strict=True), **counters) for key, counters in sorted(days.items())]
-        _upsert(ReportDay.__table__, _DAY_KEY, rows, DAY_COUNTERS)
+        _upsert(ReportCount.__table__, _COUNT_KEY, _count_dicts(count_rows(days)), DAY_COUNTERS)
     if durations:
         _upsert(report_durations, _DURATION_KEY, _duration_dicts(histogram_rows(durations)), BUCKET_COLUMNS)
 
@@ -368,12 +386,12 @@ def rebuild(tenant_id=None):
 
     Returns how many tickets were counted.
     """
-    for table in (ReportFact.__table__, ReportDay.__table__, report_durations):
+    for table in (ReportFact.__table__, ReportCount.__table__, report_durations):
         delete = sa.delete(table)
         if tenant_id is not None:
             delete = delete.where(table.c.tenant_id == tenant_id)
         session.execute(delete)
-    days, histograms = defaultdict(lambda: dict.fromkeys(DAY_COUNTERS, 0)), {}
+    counts, histograms = {}, {}
     clocks = {}
     counted = 0
     last_id = 0
@@ -399,17 +417,13 @@ def rebuild(tenant_id=None):
             fact = build_fact(ticket, clock, first, ticket.rating, ticket.rated_at)
             facts.append(dict(ticket_id=ticket.id, **fact.row_values()))
             fact_days, fact_durations = contributions(fact)
-            for key, counters in fact_days.items():
-                total = days[key]
-                for name, n in counters.items():
-                    total[name] += n
+            count_rows(fact_days, counts)
             histogram_rows(fact_durations, histograms)
         session.execute(sa.insert(ReportFact), facts)
         counted += len(batch)
         last_id = batch[-1].id
-    if days:
-        rows = [dict(zip(_DAY_KEY, key, strict=True), **counters) for key, counters in sorted(days.items())]
-        session.execute(sa.insert(ReportDay), rows)
+    if counts:
+        session.execute(sa.insert(ReportCount), _count_dicts(counts))
     if histograms:
         session.execute(sa.insert(report_durations), _duration_dicts(histograms))
     return counted

@@ -1,4 +1,4 @@
-"""reports and satisfaction: ratings, report facts, daily counts, duration histograms
+"""reports and satisfaction: ratings, report facts, counts and duration histograms per day, week and month
 
 Revision ID: reports
 Revises: time
@@ -72,16 +72,19 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_tickets_report_facts_tenant_id"), ["tenant_id"], unique=False)
 
     op.create_table(
-        "tickets_report_days",
+        "tickets_report_counts",
         sa.Column("tenant_id", sa.Integer(), nullable=False),
-        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("grain", sa.String(length=8), nullable=False),
+        sa.Column("period", sa.Date(), nullable=False),
         sa.Column("department_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("assignee_id", sa.Integer(), autoincrement=False, nullable=False),
         *(sa.Column(name, sa.Integer(), nullable=False) for name in DAY_COUNTERS),
         sa.ForeignKeyConstraint(
-            ["tenant_id"], ["tickets_tenants.id"], name=op.f("fk_tickets_report_days_tenant_id_tickets_tenants")
+            ["tenant_id"], ["tickets_tenants.id"], name=op.f("fk_tickets_report_counts_tenant_id_tickets_tenants")
         ),
-        sa.PrimaryKeyConstraint("tenant_id", "day", "department_id", "assignee_id", name=op.f("pk_tickets_report_days")),
+        sa.PrimaryKeyConstraint(
+            "tenant_id", "grain", "period", "department_id", "assignee_id", name=op.f("pk_tickets_report_counts")
+        ),
     )
     op.create_table(
         "tickets_report_durations",
@@ -109,7 +112,7 @@ def upgrade():
 
 def downgrade():
     op.drop_table("tickets_report_durations")
-    op.drop_table("tickets_report_days")
+    op.drop_table("tickets_report_counts")
     with op.batch_alter_table("tickets_report_facts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tickets_report_facts_tenant_id"))
     op.drop_table("tickets_report_facts")
