@@ -7,6 +7,7 @@ reports follow the one visibility rule of the tickets.
 
 from collections import defaultdict
 from datetime import timedelta
+from functools import lru_cache
 
 import sqlalchemy as sa
 
@@ -41,20 +42,51 @@ def _by_grain(start, end):
     return by_grain
 
 
-def counts_per_place(visible, start, end):
-    """Return ``{(department_id, assignee_id): {counter: n}}`` of the counts from ``start`` to ``end``."""
+# One SELECT per grain, each a seek on (tenant, grain, period) in the primary key (an OR of
+# the three made the database read every row of the tenant). Built once per visibility
+# clause (access.py builds one per person) and set of grains: building 86 sums anew on
+# every request cost as much as running them.
+
+
+@lru_cache(maxsize=1024)
+def _counts_statement(visible, grains):
     key = [getattr(ReportCount, name) for name in PLACE]
-    # One SELECT per grain, each a seek on (tenant, grain, period) in the primary key.
-    stmt = sa.union_all(
+    return sa.union_all(
         *(
             sa.select(*key, *_day_sums())
-            .where(visible, ReportCount.grain == grain, ReportCount.period.in_(periods))
+            .where(
+                visible,
+                ReportCount.grain == grain,
+                ReportCount.period.in_(sa.bindparam(f"periods_{grain}", expanding=True)),
+            )
             .group_by(*key)
-            for grain, periods in _by_grain(start, end).items()
+            for grain in grains
         )
     )
+
+
+@lru_cache(maxsize=1024)
+def _durations_statement(visible, grains):
+    table = report_durations
+    key = [table.c[name] for name in PLACE]
+    return sa.union_all(
+        *(
+            sa.select(*key, table.c.metric, *(sa.func.sum(table.c[name]) for name in BUCKET_COLUMNS))
+            .where(
+                visible, table.c.grain == grain, table.c.period.in_(sa.bindparam(f"periods_{grain}", expanding=True))
+            )
+            .group_by(*key, table.c.metric)
+            for grain in grains
+        )
+    )
+
+
+def counts_per_place(visible, start, end):
+    """Return ``{(department_id, assignee_id): {counter: n}}`` of the counts from ``start`` to ``end``."""
+    by_grain = _by_grain(start, end)
+    stmt = _counts_statement(visible, tuple(by_grain))
     result = {}
-    for row in session.execute(stmt):
+    for row in session.execute(stmt, {f"periods_{grain}": periods for grain, periods in by_grain.items()}):
         total = result.setdefault((row[0], row[1]), dict.fromkeys(DAY_COUNTERS, 0))
         for name, n in zip(DAY_COUNTERS, row[2:], strict=True):
             total[name] += int(n)
@@ -92,21 +124,10 @@ def periods_covering(start, end):
 
 def durations_per_place(visible, start, end):
     """Return ``{(department_id, assignee_id): {metric: {bucket: n}}}`` of the histograms from ``start`` to ``end``."""
-    table = report_durations
-    key = [table.c[name] for name in PLACE]
     by_grain = _by_grain(start, end)
-    # One SELECT per grain, each a seek on (tenant, grain, period) in the primary key; an OR
-    # of the three made the database read every histogram row of the tenant.
-    stmt = sa.union_all(
-        *(
-            sa.select(*key, table.c.metric, *(sa.func.sum(table.c[name]) for name in BUCKET_COLUMNS))
-            .where(visible, table.c.grain == grain, table.c.period.in_(days))
-            .group_by(*key, table.c.metric)
-            for grain, days in by_grain.items()
-        )
-    )
+    stmt = _durations_statement(visible, tuple(by_grain))
     result = defaultdict(dict)
-    for row in session.execute(stmt):
+    for row in session.execute(stmt, {f"periods_{grain}": periods for grain, periods in by_grain.items()}):
         counts = result[(row[0], row[1])].setdefault(row[2], {})
         for bucket, n in enumerate(row[3:]):
             if n:
