@@ -69,6 +69,7 @@ def test_demo_queue_and_a_days_work(app, runner, client):
             "merged_into",
             "merged_from",
             "cc_added",
+            "rating",
         }
         # Notes and tags on some tickets (the workspace's demo).
         notes = session.scalar(sa.select(sa.func.count()).select_from(Reply).where(Reply.kind == "note"))
