@@ -55,7 +55,8 @@ def _rows(response):
 
 def test_an_admin_exports_every_ticket_newest_activity_first(app, world, client, auth, tickets):
     auth.login("ada@acme.test")
-    response = client.get("/acme/admin/tickets.csv")
+    # A filter, even an empty search, means every ticket (no tab), as on the queue.
+    response = client.get("/acme/admin/tickets.csv?q=")
     assert response.is_streamed
     rows = _rows(response)
     assert rows[0][:5] == ["Ticket ID", "Subject", "Department", "Priority", "Status"]
@@ -64,7 +65,7 @@ def test_an_admin_exports_every_ticket_newest_activity_first(app, world, client,
 
 def test_formula_cells_are_made_text(app, world, client, auth, tickets):
     auth.login("ada@acme.test")
-    rows = {r[0]: r for r in _rows(client.get("/acme/admin/tickets.csv"))[1:]}
+    rows = {r[0]: r for r in _rows(client.get("/acme/admin/tickets.csv?q="))[1:]}
     assert rows[tickets[0]][1] == "'=cmd|' /C calc'!A0"
     assert rows[tickets[0]][5] == '\'=HYPERLINK("http://evil.test")'
     assert rows[tickets[1]][1] == "'+SUM(A1:A2)"
@@ -96,7 +97,7 @@ def test_the_queue_filters_apply(app, world, client, auth, tickets):
 
 def test_staff_export_only_what_they_see(app, world, client, auth, tickets):
     auth.login("bea@acme.test")  # Billing only
-    rows = _rows(client.get("/acme/admin/tickets.csv"))
+    rows = _rows(client.get("/acme/admin/tickets.csv?q="))
     assert [r[0] for r in rows[1:]] == [tickets[9], tickets[8]]
     # Naming another department's id changes nothing: still only visible tickets.
     rows = _rows(client.get(f"/acme/admin/tickets.csv?department={world.support_id}"))
@@ -111,8 +112,15 @@ def test_customers_get_404_and_visitors_the_login(app, world, client, auth, tick
 
 def test_another_workspaces_admin_exports_only_their_own(app, world, client, auth, tickets):
     auth.login("gary@globex.test", tenant="globex")
-    rows = _rows(client.get("/globex/admin/tickets.csv"))
+    rows = _rows(client.get("/globex/admin/tickets.csv?q="))
     assert rows[1:] == []
+
+
+def test_without_filters_the_export_is_the_queues_default_tab(app, world, client, auth, tickets):
+    auth.login("ada@acme.test")
+    # Needs reply: open tickets and answered ones whose last message is the customer's.
+    rows = _rows(client.get("/acme/admin/tickets.csv"))
+    assert sorted(r[0] for r in rows[1:]) == sorted(n for i, n in enumerate(tickets) if i not in (1, 5))
 
 
 def test_the_queue_links_to_its_export_with_its_filters(app, world, client, auth, tickets):

@@ -8,8 +8,9 @@ from ..sla.settings import calendar_for
 from ..tenancy import current_tenant
 from ..tenancy.current import get_current_user
 from ..tickets.access import department_choices, staff_choices, visible_tickets_clause
-from ..tickets.listing import TicketFilters, paginate_tickets
+from ..tickets.listing import paginate_tickets
 from ..web.staff import bp
+from ..workspace.queue import QueueFilters
 from . import export
 from .report import SECTION_NAMES, RangeError, parse_range, report_for
 
@@ -68,12 +69,10 @@ def report_csv(name):
 
 @bp.get("/tickets.csv")
 def ticket_export():
-    """Stream every ticket of the queue's filters that the user may see, as CSV, in keyset batches."""
+    """Stream every ticket of the queue's view (its tab or filters) that the user may see, as CSV, in keyset batches."""
     user = get_current_user()
     departments = department_choices(current_tenant.id)
-    filters = TicketFilters.from_args(
-        request.args, departments, staff_choices(current_tenant.id), allow_staff_filters=True
-    )
+    filters = QueueFilters.from_args(request.args, departments, staff_choices(current_tenant.id))
     visibility = visible_tickets_clause(user)
     batch = current_app.config["TICKETS_EXPORT_BATCH"]
 
