@@ -1,14 +1,14 @@
 """reports and satisfaction: ratings, report facts, counts and duration histograms per day, week and month
 
 Revision ID: reports
-Revises: inbound, time
+Revises: people, time
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "reports"
-down_revision = ("inbound", "time")
+down_revision = ("people", "time")
 branch_labels = None
 depends_on = None
 
