@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "reports"
-down_revision = ("people", "time")
+down_revision = "search"
 branch_labels = None
 depends_on = None
 
