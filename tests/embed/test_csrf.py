@@ -79,6 +79,7 @@ def _fill(rule, ids):
         "endpoint_id": 1,
         "delivery_id": 1,
         "number": "TKT-000001",
+        "canned_id": 1,
         "token_id": 1,
         **ids,
     }

@@ -1,5 +1,7 @@
 """Tenant isolation: nothing of another tenant or another customer is reachable; 404, nothing changed."""
 
+import re
+
 import pytest
 
 from .conftest import post_multipart, snapshot, upload
@@ -42,12 +44,16 @@ def _all_requests(number, attachment_ids, tenant="acme"):
     return requests
 
 
+#: The footer's language switch sends the visitor back to the path they typed: not a difference.
+_BACK_TO = re.compile(r'(name="next" value=")[^"]*(")')
+
+
 def _send(client, method, url, data):
     if method == "GET":
         with client.get(url) as response:
-            return response.status_code, response.get_data(as_text=True)
+            return response.status_code, _BACK_TO.sub(r"\1\2", response.get_data(as_text=True))
     response = post_multipart(client, url, data)
-    return response.status_code, response.get_data(as_text=True)
+    return response.status_code, _BACK_TO.sub(r"\1\2", response.get_data(as_text=True))
 
 
 def test_another_customers_ticket_is_404_everywhere(customer, app, make, others):

@@ -104,7 +104,8 @@ def test_session_cookie_is_secure_in_production_settings(app, world, app_config,
     production = _cookie_app(make_app, app_config)
     assert production.config["SESSION_COOKIE_SECURE"] is True
     assert production.config["REMEMBER_COOKIE_SECURE"] is True
-    response = production.test_client().get("/acme/login")
+    # In production only the host of TICKETS_BASE_URL is served (TRUSTED_HOSTS).
+    response = production.test_client().get("/acme/login", base_url="http://helpdesk.test")
     cookie = response.headers["Set-Cookie"]
     assert "; Secure" in cookie and "; HttpOnly" in cookie and "; SameSite=Lax" in cookie
 
@@ -115,5 +116,5 @@ def test_session_cookie_is_secure_in_production_settings(app, world, app_config,
 def test_session_cookie_can_go_over_plain_http_for_local_runs(app, world, app_config, config, make_app):
     local = _cookie_app(make_app, app_config, **config)
     assert local.config["SESSION_COOKIE_SECURE"] is False
-    response = local.test_client().get("/acme/login")
+    response = local.test_client().get("/acme/login", base_url="http://helpdesk.test")
     assert "Secure" not in response.headers["Set-Cookie"]

@@ -34,9 +34,14 @@ XSS_PAYLOADS = (
 _CSRF_VALUE = re.compile(rb'(name="csrf_token"[^>]*value=")[^"]*(")')
 
 
+#: The footer's language switch sends the visitor back to the page they are on: the path
+#: they typed, which tells them nothing new.
+_BACK_TO = re.compile(rb'(name="next" value=")[^"]*(")')
+
+
 def page_body(response):
-    """The response body with the CSRF token values blanked, for comparing two pages."""
-    return _CSRF_VALUE.sub(rb"\1\2", response.get_data())
+    """The response body with the CSRF token values and the echoed path blanked, for comparing two pages."""
+    return _BACK_TO.sub(rb"\1\2", _CSRF_VALUE.sub(rb"\1\2", response.get_data()))
 
 
 def upload(name, data):

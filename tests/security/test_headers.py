@@ -136,7 +136,8 @@ def test_static_assets_are_cacheable_and_not_sniffed(client, world):
 
 def test_production_settings_make_cookies_secure(other_app, world):
     """Session theft over plain HTTP: outside debug and tests the cookie is Secure, HttpOnly, SameSite=Lax."""
-    app = other_app(TESTING=False)
+    # Production serves the host of its base URL only; the test client's is localhost.
+    app = other_app(TESTING=False, TRUSTED_HOSTS=["localhost"])
     assert app.config["SESSION_COOKIE_SECURE"] is True
     response = login(app.test_client(), "carla@acme.test")
     assert response.status_code == 302
