@@ -427,15 +427,26 @@ def render_error(error):
     return response
 
 
+#: SQLite reports a broken schema as an OperationalError too: that is a bug, not an outage.
+_SCHEMA_ERRORS = ("no such table", "no such column", "syntax error")
+
+
+def _is_outage(error):
+    """True for a database that cannot be reached (or is locked), not for a query that is wrong."""
+    if error.connection_invalidated or isinstance(error, sa.exc.InterfaceError):
+        return True
+    if not isinstance(error, sa.exc.OperationalError):
+        return False
+    return not any(text in str(error.orig).lower() for text in _SCHEMA_ERRORS)
+
+
 def database_unreachable(error):
     """Answer a database that cannot be reached with a 503 page: an outage, not a bug.
 
     One log line per outage (not a traceback per request): the first failure after a
     good request is logged, the others are counted until the database answers again.
     """
-    if isinstance(error, sa.exc.DBAPIError) and not (
-        error.connection_invalidated or isinstance(error, (sa.exc.OperationalError, sa.exc.InterfaceError))
-    ):
+    if not _is_outage(error):
         raise error
     state = current_app.extensions[EXTENSION_KEY]
     if not state.database_outage:

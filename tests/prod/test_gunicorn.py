@@ -100,6 +100,8 @@ def gunicorn(app, world, tmp_path):
             "FLASK_SECRET_KEY": "gunicorn-test-secret",
             "FLASK_TICKETS_STORAGE_ROOT": str(tmp_path / "storage"),
             "FLASK_TICKETS_PROXY_FIX": "1",
+            # The site's address: in production only its host is served (TRUSTED_HOSTS).
+            "FLASK_TICKETS_BASE_URL": "http://127.0.0.1",
         },
         tmp_path / "gunicorn.log",
     )
