@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from xobito_tickets.cc.services import add_cc
 from xobito_tickets.db import session
 from xobito_tickets.inbound.ingest import ingest
 from xobito_tickets.inbound.models import InboundMessage, SentMessageId
 from xobito_tickets.inbound.tokens import make_reply_token
+from xobito_tickets.merge.services import merge_ticket
 from xobito_tickets.models import Attachment, OutboxEmail, Reply, Tenant, Ticket, User
 from xobito_tickets.tickets.services import close_ticket
 
@@ -305,3 +307,31 @@ def test_new_tickets_per_hour_are_limited(app, world):
     app.config["TICKETS_INBOUND_MAX_NEW_PER_HOUR"] = 2
     outcomes = [run(app, eml("carla@acme.test", subject=f"Issue {i}")).outcome for i in range(3)]
     assert outcomes == ["new_ticket", "new_ticket", "quarantined"]
+
+
+def test_a_cc_may_answer_by_email_and_a_stranger_still_may_not(app, opened, world):
+    with app.app_context():
+        carla = session.get(User, world.customer_id)
+        add_cc(session.scalar(sa.select(Ticket).where(Ticket.number == 1)), carla, "dana@partner.example")
+    result = run(
+        app, eml("Dana Partner <dana@partner.example>", subject="Re: [TKT-000001] Printer broken", body="Same here.")
+    )
+    assert result.outcome == "reply" and result.ticket_number == "TKT-000001"
+    assert ticket(app)["replies"] == [("dana@partner.example", "Same here.")]
+    with app.app_context():
+        dana = session.scalar(sa.select(User).where(User.email == "dana@partner.example"))
+        assert dana.password_hash is None and dana.role == "customer"
+    result = run(app, eml("mallory@evil.example", subject="Re: [TKT-000001] Printer broken", body="Let me in"))
+    assert result.outcome == "quarantined"
+
+
+def test_a_reply_to_a_merged_ticket_lands_in_its_target(app, opened, world):
+    second = run(app, eml("carla@acme.test", to=f"acme+support@{DOMAIN}", subject="Printer again"))
+    assert second.ticket_number == "TKT-000002"
+    with app.app_context():
+        sam = session.scalar(sa.select(User).where(User.email == "sam@acme.test"))
+        source, target = (session.scalar(sa.select(Ticket).where(Ticket.number == n)) for n in (1, 2))
+        merge_ticket(source, target, sam)
+    result = run(app, eml("carla@acme.test", subject="Re: [TKT-000001] Printer broken", body="Any news?"))
+    assert result.outcome == "reply" and result.ticket_number == "TKT-000002"
+    assert ("carla@acme.test", "Any news?") in ticket(app, 2)["replies"]

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from .. import signals
+from ..cc.services import is_cc
 from ..db import session
 from ..errors import ServiceError
 from ..models import (
@@ -146,11 +147,8 @@ def _user_by_email(tenant, email):
 
 
 def _is_cc(ticket, email):
-    """Return True if ``email`` is a CC of ``ticket``.
-
-    CCs (SPEC §14) are not on main yet: until they are, nobody is a CC.
-    """
-    return False
+    """Return True if ``email`` is a CC of ``ticket`` (SPEC §14: CCs may answer by email)."""
+    return is_cc(ticket, email)
 
 
 def _our_addresses():
@@ -211,7 +209,7 @@ def _ticket_from_subject(tenant, parsed):
 def _follow_merges(ticket):
     """Return the ticket a merged ticket now lives in (the merge feature's ``merged_into_id``)."""
     seen = set()
-    while getattr(ticket, "merged_into_id", None) and ticket.id not in seen:
+    while ticket.merged_into_id and ticket.id not in seen:
         seen.add(ticket.id)
         target = session.get(Ticket, ticket.merged_into_id)
         if target is None or target.tenant_id != ticket.tenant_id:
@@ -415,8 +413,15 @@ def _decide(tenant, parsed, source, raw_key, size):
     if not _may_post(ticket, user, sender):
         return None, "the sender may not post to " + ticket.display_number
     if user is None:
-        # A CC without an account: the CC feature posts on their behalf through the requester's thread.
-        return None, "a CC without an account (replies by CCs need the CC feature)"
+        # A CC without an account answers as a customer account without a password (made now,
+        # whatever the sign-up setting: someone on the ticket copied them). It gives no portal
+        # access to the ticket: that stays the requester's.
+        name = parsed.sender_name or parsed.sender.partition("@")[0]
+        try:
+            user = create_user(tenant, parsed.sender, name[:200], role=Role.CUSTOMER, password=None)
+        except ServiceError as exc:
+            session.rollback()
+            return None, exc.message
     if ticket.status == TicketStatus.CLOSED.value:
         if user.is_staff:
             return None, f"{ticket.display_number} is closed"
