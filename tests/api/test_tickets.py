@@ -1,6 +1,7 @@
 """Every endpoint of §17 doing its job, with the web's rules and messages."""
 
 import io
+import json
 
 import sqlalchemy as sa
 
@@ -331,3 +332,19 @@ def test_notes_written_on_the_staff_side_never_reach_a_customers_api_view(app, a
     path = note_file["download_url"].split("/api/v1", 1)[1]
     assert api.get(path, tokens.customer).status_code == 404
     assert api.get(path, tokens.staff).status_code == 200
+
+
+def test_staff_add_notes_that_customers_never_see(app, api, tokens, ticket):
+    response = api.post(f"/tickets/{ticket}/notes", tokens.staff, json={"body": "VIP: call before closing"})
+    assert response.status_code == 201
+    note = body(response)
+    assert note["kind"] == "note" and note["body"] == "VIP: call before closing"
+    staff_view = body(api.get(f"/tickets/{ticket}", tokens.staff))
+    assert ("note", "VIP: call before closing") in [(m["kind"], m["body"]) for m in staff_view["messages"]]
+    assert staff_view["status"] == "answered"  # a note changes no status
+    customer_view = body(api.get(f"/tickets/{ticket}", tokens.customer))
+    assert all(m["kind"] == "reply" for m in customer_view["messages"])
+    assert "VIP" not in json.dumps(customer_view)
+    assert api.post(f"/tickets/{ticket}/notes", tokens.customer, json={"body": "I am staff now"}).status_code == 403
+    response = api.post(f"/tickets/{ticket}/notes", tokens.staff, json={"body": ""})
+    assert response.status_code == 422 and body(response)["errors"] == {"body": ["The note is required."]}

@@ -34,6 +34,8 @@ from ..tickets.listing import SORTS, TicketFilters, decode_cursor, paginate_tick
 from ..tickets.services import assign_ticket, change_priority, close_ticket, open_ticket, post_reply, reopen_ticket
 from ..web.ratelimit import limit_posting
 from ..web.security import apply_security_headers
+from ..workspace.forms import ComposerForm
+from ..workspace.services import add_note
 from . import docs, present, schemas
 from .idempotency import idempotent
 from .inputs import InputError, read_body, validate_form
@@ -380,6 +382,32 @@ def reply_create(number):
     except ServiceError as exc:
         raise InputError({exc.field or "body": [exc.message]}) from None
     return _message_answer(ticket, reply)
+
+
+@bp.post("/tickets/<number>/notes")
+@documented(
+    "post",
+    "/tickets/{number}/notes",
+    "Add an internal note (staff)",
+    {201: schemas.MessageSchema},
+    body=schemas.ReplyCreateSchema,
+    multipart=schemas.ReplyCreateSchema,
+    path_params=("number",),
+    write=True,
+    description="1 to 2000 characters; never shown to the customer or a CC, changes no status (§14).",
+)
+@idempotent
+def note_create(number):
+    """Add an internal note as the token's person (staff only)."""
+    ticket = _load(number)
+    _require_staff("add an internal note")
+    values = read_body(schemas.ReplyCreateSchema())
+    form = validate_form(ComposerForm, {**values, "kind": "note"})
+    try:
+        note = add_note(ticket, _user(), form.body.data, files=form.attachments.uploads)
+    except ServiceError as exc:
+        raise InputError({exc.field or "body": [exc.message]}) from None
+    return _message_answer(ticket, note)
 
 
 def _message_answer(ticket, reply):
