@@ -62,6 +62,7 @@ def endpoints(world, attachment_id):
         ("detail", "GET", f"/tickets/{NUMBER}", {}),
         ("patch", "PATCH", f"/tickets/{NUMBER}", {"json": {"priority": "urgent"}}),
         ("reply", "POST", f"/tickets/{NUMBER}/replies", {"json": {"body": "A reply from the API"}}),
+        ("note", "POST", f"/tickets/{NUMBER}/notes", {"json": {"body": "An internal note"}}),
         ("close", "POST", f"/tickets/{NUMBER}/close", {}),
         ("reopen", "POST", f"/tickets/{NUMBER}/reopen", {}),
         ("download", "GET", f"/tickets/{NUMBER}/attachments/{attachment_id}", {}),
@@ -70,23 +71,23 @@ def endpoints(world, attachment_id):
     ]
 
 
-ENDPOINTS = ["list", "create", "detail", "patch", "reply", "close", "reopen", "download", "departments", "me"]
+ENDPOINTS = ["list", "create", "detail", "patch", "reply", "note", "close", "reopen", "download", "departments", "me"]
 
 #: persona -> endpoint -> expected status (missing: 200).
 EXPECTED = {
-    "customer": {"create": 201, "patch": 403, "reply": 201, "reopen": 403},
+    "customer": {"create": 201, "patch": 403, "reply": 201, "note": 403, "reopen": 403},
     "other_customer": {
-        "create": 201, "detail": 404, "patch": 404, "reply": 404,
+        "create": 201, "detail": 404, "patch": 404, "reply": 404, "note": 404,
         "close": 404, "reopen": 404, "download": 404,
     },
     "billing_staff": {
-        "create": 403, "detail": 404, "patch": 404, "reply": 404,
+        "create": 403, "detail": 404, "patch": 404, "reply": 404, "note": 404,
         "close": 404, "reopen": 404, "download": 404,
     },
-    "staff": {"create": 403, "reply": 201, "reopen": 422},
+    "staff": {"create": 403, "reply": 201, "note": 201, "reopen": 422},
     "globex_admin": dict.fromkeys(ENDPOINTS, 401),
     "revoked": dict.fromkeys(ENDPOINTS, 401),
-    "read_only_customer": {"create": 403, "patch": 403, "reply": 403, "close": 403, "reopen": 403},
+    "read_only_customer": {"create": 403, "patch": 403, "reply": 403, "note": 403, "close": 403, "reopen": 403},
 }  # fmt: skip
 
 
