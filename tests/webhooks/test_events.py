@@ -11,7 +11,8 @@ from werkzeug.datastructures import Headers
 
 from xobito_tickets import jobs
 from xobito_tickets.db import session
-from xobito_tickets.models import Department, Tenant, User
+from xobito_tickets.merge.services import merge_ticket
+from xobito_tickets.models import Department, Tenant, Ticket, User
 from xobito_tickets.tickets.services import open_ticket
 from xobito_tickets.webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -67,7 +68,14 @@ def test_every_event_is_delivered_signed_and_as_documented(app, world, runner, r
     api.patch(f"/tickets/{number}", tokens.admin, json={"assignee": world.staff_id})
     api.post(f"/tickets/{number}/close", tokens.customer)
     api.post(f"/tickets/{number}/reopen", tokens.staff)
-    assert run_jobs(app) == 6
+    api.post(f"/tickets/{number}/notes", tokens.staff, json={"body": "Customer is a VIP."})
+    other = body(
+        api.post("/tickets", tokens.customer, json={"subject": "Fire 2", "department": world.support_id, "body": "!"})
+    )["number"]
+    with app.app_context():
+        tickets = {t.display_number: t for t in session.scalars(sa.select(Ticket))}
+        merge_ticket(tickets[number], tickets[other], session.get(User, world.staff_id))
+    assert run_jobs(app) == 9
     events = [r.json()["type"] for r in receiver.received]
     assert events == [
         "ticket.created",
@@ -76,17 +84,24 @@ def test_every_event_is_delivered_signed_and_as_documented(app, world, runner, r
         "ticket.assigned",
         "ticket.closed",
         "ticket.reopened",
+        "ticket.note_added",
+        "ticket.created",
+        "ticket.merged",
     ]
     openapi = api.openapi()
     for request in receiver.received:
         assert request.signature_ok is True
         payload = request.json()
         assert request.headers["X-Xobito-Event"] == payload["type"]
-        assert payload["tenant"] == "acme" and payload["data"]["ticket"]["number"] == number
+        assert payload["tenant"] == "acme" and payload["data"]["ticket"]["number"] in (number, other)
         openapi.validate_webhook_request(WebhookCall(payload["type"], request.body, request.headers))
     replied = receiver.received[1].json()
     assert replied["data"]["message"]["body"] == "On our way." and replied["data"]["message"]["kind"] == "reply"
     assert receiver.received[3].json()["data"]["ticket"]["assignee"]["email"] == "sam@acme.test"
+    note = receiver.received[6].json()["data"]["message"]
+    assert note["kind"] == "note" and note["body"] == "Customer is a VIP."
+    merged = receiver.received[8].json()["data"]["ticket"]
+    assert merged["number"] == number and merged["status"] == "closed"
     # Nothing is sent twice.
     assert run_jobs(app) == 0
 

@@ -81,6 +81,15 @@ def _on_reply(app, ticket, reply, **extra):
     record_event("ticket.replied", ticket, reply)
 
 
+def _on_note(app, ticket, note, **extra):
+    record_event("ticket.note_added", ticket, note, message_kind="note")
+
+
+def _on_merged(app, ticket, target=None, **extra):
+    # The merged ticket, as it is now (Closed, merged into the target); the target has its own page.
+    record_event("ticket.merged", ticket)
+
+
 def _on_closed(app, ticket, **extra):
     record_event("ticket.closed", ticket)
 
@@ -112,6 +121,8 @@ def connect_receivers():
         (signals.ticket_reopened, _on_reopened),
         (signals.ticket_assigned, _on_assigned),
         (signals.priority_changed, _on_priority),
+        (signals.note_added, _on_note),
+        (signals.ticket_merged, _on_merged),
     ):
         signal.connect(receiver)
     _connected = True
