@@ -24,17 +24,18 @@ from .conftest import QueryCounter
 
 #: Statements per page view.
 BUDGET = 8
-#: Statements per ticket creation or reply, with files: three over the target of 8. A
-#: write needs the tenant with the login, the row it changes (read by the view, then
-#: again under its lock) or the ticket counter, one INSERT each for the row, its files
-#: and its history, the recipients, one INSERT for all their outbox rows and one for
-#: the queue counts, the posting limit's one INSERT … SELECT (web/ratelimit.py) and the
-#: search index's one write (search/).
-#: None of it grows with tickets, replies, files or recipients.
-WRITE_BUDGET = 11
-#: The staff ticket view: one over the target of 8 since two-way email (the emails received
-#: for the ticket are their own query). Folding them into the thread's query is the next step.
-TICKET_VIEW_BUDGET = 9
+#: Statements per ticket creation or reply, with files. The Part 1 path was 9 (the tenant
+#: with the login, the row it changes read by the view and again under its lock or the
+#: ticket counter, one INSERT each for the row, its files and its history, the recipients,
+#: one INSERT for all their outbox rows, one for the queue counts). Part 2 added one each:
+#: the posting limit's INSERT … SELECT, the Message-IDs of the emails (inbound matching),
+#: the webhook endpoints of the tenant, the search index write (and, for a ticket seeded
+#: around the services as here, its first indexing: two more). None of it grows with
+#: tickets, replies, files or recipients; folding them back towards 9 is the next step.
+WRITE_BUDGET = 16
+#: The staff ticket view: two over the target of 8 since Part 2 (the emails received for
+#: the ticket, and its satisfaction rating, are queries of their own). To fold next.
+TICKET_VIEW_BUDGET = 10
 MANY = 100
 
 # A 1x1 PNG.

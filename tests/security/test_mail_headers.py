@@ -164,14 +164,15 @@ def test_registration_never_stores_a_line_break_in_a_name(app, world, client, li
         "/acme/register",
         data={"name": injected("Mallory", line_break), "email": "mallory@example.com", "password": "mallory-pass-1"},
     )
-    assert response.status_code in (302, 422)
+    # Sign-up answers the same page for every address and confirms by email (200), or refuses (422).
+    assert response.status_code in (200, 422)
     if response.status_code == 422:
         assert snapshot(app) == before
         return
     with app.app_context():
         stored = session.scalar(sa.select(User.name).where(User.email == "mallory@example.com"))
         session.remove()
-    assert not re.search("[\r\n\u2028\u2029]", stored), repr(stored)
+    assert stored is None or not re.search("[\r\n\u2028\u2029]", stored), repr(stored)
 
 
 @pytest.mark.parametrize(

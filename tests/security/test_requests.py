@@ -266,7 +266,11 @@ BIG_ID_POSTS = [
     (f"/acme/admin/departments/{BIG_ID}/deactivate", {}, 404),
     (f"/acme/admin/team/{BIG_ID}/deactivate", {}, 404),
     ("/acme/admin/departments/create", {"name": "Overflow", "members": [BIG_ID]}, 422),
-    ("/acme/tickets/store", {"subject": "Overflow", "department": BIG_ID, "body": "Body"}, 422),
+    (
+        "/acme/admin/tickets/create",
+        {"customer": "new@example.com", "subject": "Overflow", "department": BIG_ID, "body": "Body"},
+        422,
+    ),
     ("/acme/admin/outbox/retry", {"id": BIG_ID}, (303, 400)),
     ("/acme/admin/outbox/retry", {"id": "9" * 30}, (303, 400)),
     ("/acme/admin/outbox/retry", {"id": "1e9"}, (303, 400)),

@@ -9,7 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from xobito_tickets.db import session
-from xobito_tickets.models import Department, OutboxEmail
+from xobito_tickets.models import Department, OutboxEmail, Tenant
+from xobito_tickets.team.services import create_user
 
 from .conftest import PNG, XSS_PAYLOADS, upload
 
@@ -43,10 +44,13 @@ def poisoned(app, world, login_as):
         department_id = session.scalar(sa.select(Department.id).where(Department.name == BREAKOUT))
         session.remove()
 
+    # A customer whose name is the payload (sign-up confirms by email, so the account is made here).
+    with app.app_context():
+        acme = session.scalar(sa.select(Tenant).where(Tenant.slug == "acme"))
+        create_user(acme, "mallory@example.com", SCRIPT, password="mallory-password")
+        session.remove()
     mallory = app.test_client()
-    response = mallory.post(
-        "/acme/register", data={"name": SCRIPT, "email": "mallory@example.com", "password": "mallory-password"}
-    )
+    response = mallory.post("/acme/login", data={"email": "mallory@example.com", "password": "mallory-password"})
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     response = mallory.post(
         "/acme/tickets/store",

@@ -139,6 +139,8 @@ CUSTOMER_FIELDS = {
     # The recipient's own language and time zone (the email is written in them).
     "locale",
     "timezone",
+    # The requester's own "How did we do?" links in the closed email (signed for their ticket).
+    "rating_links",
 }
 CUSTOMER_TICKET_FIELDS = {"number", "subject", "status", "department", "url"}
 

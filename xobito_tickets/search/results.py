@@ -19,7 +19,7 @@ from sqlalchemy.sql.selectable import Alias
 from sqlalchemy.sql.util import ClauseAdapter
 
 from ..db import session
-from ..models import MAX_ROW_ID, Ticket
+from ..models import MAX_ROW_ID, Tenant, Ticket
 from .index import search_configuration
 from .models import SEARCH_PROBE_INDEX, SearchDocument
 from .query import fts5_expression, tsquery_text
@@ -50,7 +50,9 @@ class Scope:
     @classmethod
     def of(cls, user, visibility):
         """Return the scope of ``user``'s search, given their visibility (``access.visible_tickets_clause``)."""
-        return cls(user.tenant_id, visibility, bool(user.is_staff), search_configuration(user.tenant))
+        # The tenant by id: in a streamed export the person's row may be detached from the session.
+        tenant = session.get(Tenant, user.tenant_id)
+        return cls(user.tenant_id, visibility, bool(user.is_staff), search_configuration(tenant))
 
 
 class CappedCount(int):
