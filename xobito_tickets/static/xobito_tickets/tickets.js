@@ -120,6 +120,8 @@
         }
       }, true);
     }
+  });
+
   /* The queue's "select all" box ticks every ticket checkbox of its form (bulk actions). */
   document.querySelectorAll("[data-select-all]").forEach(function (box) {
     var form = box.form;
