@@ -21,6 +21,7 @@ EXEMPT = {
         for endpoint in (
             "tickets_api.ticket_create",
             "tickets_api.reply_create",
+            "tickets_api.note_create",
             "tickets_api.ticket_close",
             "tickets_api.ticket_reopen",
         )
