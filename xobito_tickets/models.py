@@ -183,9 +183,10 @@ class User(UserMixin, Base):
     #: When the pending invitation (or sign-up) link was sent; resending or revoking it changes
     #: this, which voids older links. None: no invitation pending.
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: TOTP secret, confirmed when ``totp_confirmed_at`` is set; the last accepted time step
-    #: keeps a code from being used twice.
-    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    #: TOTP secret, encrypted (auth/secretbox.py: a Fernet token, never the plain secret);
+    #: confirmed when ``totp_confirmed_at`` is set; the last accepted time step keeps a code
+    #: from being used twice.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 

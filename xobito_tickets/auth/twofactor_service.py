@@ -1,13 +1,16 @@
 """Two-factor login for a person: enrol, confirm, check a login code, recovery codes, switch off."""
 
 import hmac
+import logging
 
 import sqlalchemy as sa
 
 from ..db import begin_write, session
 from ..models import User, utcnow
-from . import twofactor
+from . import secretbox, twofactor
 from .models import RecoveryCode
+
+log = logging.getLogger(__name__)
 
 
 def needs_enrolment(user, tenant):
@@ -40,7 +43,7 @@ def confirm_enrolment(user, secret, code, for_time=None):
     if user.has_two_factor:
         session.rollback()
         return None
-    user.totp_secret = secret
+    user.totp_secret = secretbox.seal(secret)
     user.totp_confirmed_at = utcnow()
     user.totp_last_step = step
     codes = _replace_recovery_codes(user)
@@ -92,9 +95,16 @@ def check_login_code(user, code, for_time=None):
         if user is None or not user.has_two_factor:
             session.rollback()
             return None
-        step = twofactor.verify_totp(user.totp_secret, code, last_step=user.totp_last_step, for_time=for_time)
+        secret = secretbox.unseal(user.totp_secret)
+        if secret is None:
+            # The key it was sealed with is gone (SECRET_KEY changed without a fallback):
+            # no TOTP code can match now; the recovery codes still can.
+            log.error("The two-factor secret of user %s cannot be decrypted: was SECRET_KEY changed?", user.id)
+        step = twofactor.verify_totp(secret, code, last_step=user.totp_last_step, for_time=for_time)
         if step is not None:
             user.totp_last_step = step
+            if secretbox.needs_resealing(user.totp_secret):
+                user.totp_secret = secretbox.seal(secret)
             session.commit()
             return "totp"
         if twofactor.looks_like_recovery_code(code):

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from ..auth import twofactor
+from ..auth import secretbox, twofactor
 from ..auth.models import RecoveryCode
 from ..db import session
 from ..models import Role
@@ -23,7 +23,7 @@ def add_demo_people(tenant, people, departments, password):
     greta.language = "de"
     greta.timezone = "Europe/Berlin"
     tom = people[TWO_FACTOR_STAFF]
-    tom.totp_secret = DEMO_TOTP_SECRET
+    tom.totp_secret = secretbox.seal(DEMO_TOTP_SECRET)
     tom.totp_confirmed_at = datetime.now(UTC)
     codes = [DEMO_RECOVERY_CODE, *twofactor.new_recovery_codes(9)]
     session.add_all(
