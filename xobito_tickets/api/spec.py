@@ -81,7 +81,11 @@ class WebhookEventSchema(Schema):
 
 _ERRORS = {
     401: ("No token, or a token that is unknown or revoked.", "ErrorSchema"),
-    403: ("The token is read-only, or the person may not do this.", "ErrorSchema"),
+    403: (
+        "The token is read-only, the person may not do this, or the workspace requires two-factor login "
+        "and the person has not set it up yet.",
+        "ErrorSchema",
+    ),
     404: ("Nothing here, or nothing this token may see.", "ErrorSchema"),
     413: ("The request is too large.", "ErrorSchema"),
     422: ("Some fields were refused.", "ValidationErrorSchema"),
@@ -130,13 +134,14 @@ def _operation(op):
             answers[str(code)] = {"description": "Done."}
         else:
             answers[str(code)] = {"description": "OK" if code < 300 else "", "content": _content(schema)}
-    errors = [401, 429]
+    # 403 on every operation: a workspace that requires two-factor login holds the tokens of staff without it.
+    errors = [401, 403, 429]
     if op.query is not None:
         errors.append(422)
     if op.path_params:
         errors.append(404)
     if op.write:
-        errors += [403, 422]
+        errors.append(422)
     if op.multipart:
         errors.append(413)
     for code in sorted(set(errors) - set(op.responses)):

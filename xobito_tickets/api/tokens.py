@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from ..auth.twofactor_service import held_at_enrolment
 from ..db import begin_write, session
 from ..models import User, utcnow
 from ..tickets.transaction import commit_keeping_state
@@ -44,6 +45,11 @@ def create_token(user, name, read_only=False):
         raise TokenError(f"The name can be at most 100 characters (it has {len(name)}).", field="name")
     if not user.active:
         raise TokenError("An inactive account cannot have API tokens.")
+    if held_at_enrolment(user, user.tenant):
+        # A token would let the person act without the second factor the workspace requires.
+        raise TokenError(
+            f"{user.email} must set up two-factor login first: the workspace requires it for staff and admins."
+        )
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(
         tenant_id=user.tenant_id,
@@ -87,7 +93,11 @@ _LOOKUP = (
 
 
 def find_token(tenant_id, token):
-    """Return ``(ApiToken, User)`` for a live token of the tenant and an active person, else None."""
+    """Return ``(ApiToken, User)`` for a live token of the tenant and an active person, else None.
+
+    The caller still asks :func:`~xobito_tickets.auth.twofactor_service.held_at_enrolment`: a
+    token made before the workspace required two-factor login is good again once its person has it.
+    """
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     found = session.execute(_LOOKUP, {"token_hash": hash_token(token), "tenant_id": tenant_id}).first()

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
 from wtforms.fields.choices import SelectChoice
 
+from ..auth.twofactor_service import held_at_enrolment
 from ..db import session
 from ..errors import ServiceError
 from ..mail.outbox import external_url
@@ -142,6 +143,11 @@ def _authenticate():
     if found is None:
         raise ApiError(401, "The token is unknown, revoked, or its person is inactive.")
     row, user = found
+    if held_at_enrolment(user, current_tenant):
+        # Not 401: the token is good, its person must set up two-factor login before it works again.
+        raise ApiError(
+            403, "This workspace requires two-factor login: set it up on your profile page, then the token works."
+        )
     config = current_app.config
     counter = _RATE_COUNTERS.setdefault(current_app._get_current_object(), RateCounter())
     wait = counter.count(row.id, int(config["TICKETS_API_RATE_LIMIT"]), int(config["TICKETS_API_RATE_WINDOW"]))

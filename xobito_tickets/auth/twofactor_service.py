@@ -4,6 +4,7 @@ import hmac
 import logging
 
 import sqlalchemy as sa
+from flask import current_app
 
 from ..db import begin_write, session
 from ..models import User, utcnow
@@ -22,6 +23,17 @@ def needs_enrolment(user, tenant):
         and user.is_staff
         and not user.has_two_factor
     )
+
+
+def held_at_enrolment(user, tenant):
+    """Return True if ``user`` may do nothing but set up two-factor login (the standalone login's rule).
+
+    An embedding site's own login decides about second factors, so there it is never True.
+    Pages, API requests and token creation all ask this one question.
+    """
+    if current_app.config.get("TICKETS_AUTH", "standalone") != "standalone":
+        return False
+    return needs_enrolment(user, tenant)
 
 
 def needs_enrolment_if_off(user, tenant):

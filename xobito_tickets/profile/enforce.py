@@ -1,8 +1,8 @@
 """Mandatory two-factor login: a staff member who must have it and has not is held at enrolment."""
 
-from flask import current_app, redirect, request, url_for
+from flask import redirect, request, url_for
 
-from ..auth.twofactor_service import needs_enrolment
+from ..auth.twofactor_service import held_at_enrolment
 
 #: What such a person may still open: the enrolment page and its QR code, the login pages
 #: (logout) and the language switch. Every other page, GET or POST, leads to enrolment.
@@ -14,9 +14,7 @@ ALLOWED_BLUEPRINTS = frozenset({"tickets.auth", "tickets_assets"})
 
 def enforce_two_factor(user, tenant):
     """Return a redirect to enrolment when ``tenant`` requires two-factor login of ``user`` and it is off."""
-    if current_app.config.get("TICKETS_AUTH", "standalone") != "standalone":
-        return None  # an embedding site's own login decides about second factors
-    if not needs_enrolment(user, tenant):
+    if not held_at_enrolment(user, tenant):
         return None
     if request.endpoint in ALLOWED_ENDPOINTS or request.blueprint in ALLOWED_BLUEPRINTS:
         return None
