@@ -103,3 +103,19 @@ def test_times_on_pages_follow_the_person_across_the_dst_change(client, auth, wo
         session.commit()
     german = client.get(f"/acme/tickets/{numbers[1]}").get_data(as_text=True)
     assert 'title="29.03.2026, 03:30:00 CEST"' in german
+
+
+def test_profile_and_tokens_page_link_to_each_other(client, auth, world, app):
+    for email in ("sam@acme.test", "carla@acme.test"):  # customers may have tokens too (they see their own tickets)
+        auth.login(email)
+        profile = client.get("/acme/profile").get_data(as_text=True)
+        assert 'href="/acme/profile/tokens"' in profile, email
+        tokens = client.get("/acme/profile/tokens")
+        assert tokens.status_code == 200
+        # Its own way back (the header's menu aside).
+        assert '<a href="/acme/profile" id="xt-tokens-back">' in tokens.get_data(as_text=True)
+        auth.logout()
+    # With the API switched off there is nothing to make tokens for: no link.
+    app.config["TICKETS_API"] = False
+    auth.login("sam@acme.test")
+    assert 'href="/acme/profile/tokens"' not in client.get("/acme/profile").get_data(as_text=True)

@@ -36,6 +36,9 @@ def _page(form=None, password_form=None, disable_form=None, status=200):
         "action_form": ActionForm(formdata=None),
         "recovery_left": twofactor_service.unused_recovery_codes(user) if user.has_two_factor else 0,
         "two_factor_required": twofactor_service.needs_enrolment_if_off(user, current_tenant),
+        # Everyone with the API on may have tokens (a customer's see what the customer sees);
+        # nobody held at two-factor enrolment gets this far.
+        "tokens_allowed": current_app.config["TICKETS_API"] and user.active,
     }
     return render_template("xobito_tickets/profile/profile.html", **context), status
 
