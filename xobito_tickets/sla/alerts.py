@@ -12,11 +12,11 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from ..db import begin_write, session
+from ..i18n.dates import exact_time, for_recipient
 from ..jobs import job
 from ..mail.outbox import add_to_outbox, outbox_row, ticket_url
 from ..mail.recipients import staff_side
 from ..models import Priority, Tenant, Ticket, TicketStatus, utcnow
-from .clock import load_zone
 from .models import TimeAlert
 from .settings import time_settings
 
@@ -57,10 +57,13 @@ def pending_alert_ids(now, limit=200):
     ).all()
 
 
-def format_due(due_at, timezone):
-    """Return ``due_at`` as the tenant reads it: ``Mon 12 Jan 2026, 10:00 (Europe/Berlin)``."""
-    local = due_at.astimezone(load_zone(timezone))
-    return f"{local:%a %d %b %Y, %H:%M} ({timezone})"
+def format_due(due_at, person, tenant_zone):
+    """Return ``due_at`` as ``person`` reads it: their language, their zone, else the tenant's business hours' zone.
+
+    ``Mar 29, 2026, 3:30:00 AM CEST``: the zone's abbreviation says which side of a clock change it is.
+    """
+    with for_recipient(person.language, person.timezone or tenant_zone):
+        return exact_time(due_at)
 
 
 def _queue_alert(ticket, clock, stage):
@@ -93,7 +96,7 @@ def _queue_alert(ticket, clock, stage):
                 "recipient_name": person.name,
                 "ticket": view,
                 "clock": label,
-                "due": format_due(due_at, settings.timezone),
+                "due": format_due(due_at, person, settings.timezone),
                 "due_at": due_at.isoformat(),
             },
             ticket=ticket,
