@@ -1,5 +1,7 @@
 """TOTP secrets at rest: encrypted in the database, still good for logins, key rotation, and the migration."""
 
+import json
+import re
 from datetime import UTC, datetime
 
 import pyotp
@@ -12,6 +14,7 @@ from xobito_tickets.auth import secretbox
 from xobito_tickets.auth.models import RecoveryCode
 from xobito_tickets.db import session
 from xobito_tickets.models import Tenant, User
+from xobito_tickets.profile.views import PENDING_SECRET
 
 from .conftest import totp_now
 from .test_two_factor_login import enrol
@@ -179,3 +182,18 @@ def test_the_downgrade_refuses_with_the_wrong_key_and_changes_nothing(empty_app,
 
 
 NOW = datetime(2026, 3, 29, 12, 0, tzinfo=UTC)
+
+
+def test_the_secret_being_set_up_is_sealed_in_the_session_cookie(client, auth, world, app):
+    auth.login("sam@acme.test")
+    page = client.get("/acme/profile/two-factor").get_data(as_text=True)
+    shown = re.search(r'<code class="xt-secret">([A-Z2-7 ]+)</code>', page).group(1).replace(" ", "")
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    # The session cookie is signed, not encrypted: anyone holding a copy can read it.
+    data = app.session_interface.get_signing_serializer(app).loads(cookie)
+    assert shown not in json.dumps(data)
+    assert secretbox.unseal(data[PENDING_SECRET], app.config) == shown
+    # The same secret is shown again (and in the QR code) until a code confirms it.
+    assert shown in client.get("/acme/profile/two-factor").get_data(as_text=True).replace(" ", "")
+    assert client.post("/acme/profile/two-factor", data={"code": pyotp.TOTP(shown).now()}).status_code == 200
+    assert secretbox.unseal(stored_secret(app, "sam@acme.test"), app.config) == shown

@@ -5,7 +5,7 @@ from flask import session as cookie_session
 from flask_babel import gettext as _
 from flask_babel import refresh
 
-from ..auth import twofactor, twofactor_service
+from ..auth import secretbox, twofactor, twofactor_service
 from ..tenancy import current_tenant, get_current_user
 from ..web.forms import ActionForm
 from . import services
@@ -86,11 +86,23 @@ def password_change():
 PENDING_SECRET = "tickets_totp_pending"
 
 
+def _stored_pending_secret():
+    """Return the secret of the set-up in progress, or None."""
+    sealed = cookie_session.get(PENDING_SECRET)
+    secret = secretbox.unseal(sealed) if isinstance(sealed, str) else None
+    return secret if secret is not None and len(secret) == 32 else None
+
+
 def _pending_secret():
-    """Return the secret of the set-up in progress, made on the first visit and kept in the session."""
-    secret = cookie_session.get(PENDING_SECRET)
-    if not isinstance(secret, str) or len(secret) != 32:
-        secret = cookie_session[PENDING_SECRET] = twofactor.new_secret()
+    """Return the secret of the set-up in progress, made on the first visit and kept in the session.
+
+    Sealed like the stored secrets: Flask's session is a cookie that is signed, not encrypted,
+    and copies of it outlive the set-up.
+    """
+    secret = _stored_pending_secret()
+    if secret is None:
+        secret = twofactor.new_secret()
+        cookie_session[PENDING_SECRET] = secretbox.seal(secret)
     return secret
 
 
@@ -131,8 +143,8 @@ def two_factor_enrol():
 def two_factor_qr():
     """Serve the QR code of the pending secret as SVG, made here (the secret never leaves the app)."""
     user = get_current_user()
-    secret = cookie_session.get(PENDING_SECRET)
-    if not _standalone() or user.has_two_factor or not isinstance(secret, str):
+    secret = _stored_pending_secret()
+    if not _standalone() or user.has_two_factor or secret is None:
         return "", 404
     uri = twofactor.provisioning_uri(secret, user.email, current_tenant.name)
     return twofactor.qr_svg(uri), 200, {"Content-Type": "image/svg+xml", "Cache-Control": "no-store"}
