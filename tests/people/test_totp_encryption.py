@@ -7,14 +7,17 @@ from datetime import UTC, datetime
 import pyotp
 import pytest
 import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from xobito_tickets import create_app
 from xobito_tickets.auth import secretbox
 from xobito_tickets.auth.models import RecoveryCode
-from xobito_tickets.db import session
+from xobito_tickets.db import metadata, session
 from xobito_tickets.models import Tenant, User
 from xobito_tickets.profile.views import PENDING_SECRET
+from xobito_tickets.search.schema import include_object
 
 from .conftest import totp_now
 from .test_two_factor_login import enrol
@@ -149,6 +152,9 @@ def test_the_migration_encrypts_existing_secrets_and_its_downgrade_decrypts_them
         session.remove()
         upgrade()
         assert secretbox.unseal(_execute("SELECT totp_secret FROM tickets_users WHERE id = :u", u=sam_id).scalar_one())
+        # The models and the migrated schema agree (the column's new type and length included).
+        options = {"compare_type": True, "include_object": include_object}
+        assert compare_metadata(MigrationContext.configure(session.connection(), opts=options), metadata) == []
         session.remove()
 
 
