@@ -1,5 +1,7 @@
 """Mandatory two-factor login cannot be skipped: every page, every API call, every way to a token."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -11,6 +13,7 @@ from xobito_tickets.tickets.services import open_ticket
 from xobito_tickets.workspace.services import add_note
 
 from ..conftest import PASSWORD, count_rows, snapshot
+from .conftest import totp_now
 from .test_two_factor_login import enrol, require_two_factor
 
 #: What the walk must never find in an answer: a ticket, its customer, another staff member, a note.
@@ -201,3 +204,50 @@ def test_an_embedding_sites_login_decides_about_second_factors(app, world):
     with app.app_context():
         row, token = create_token(session.get(User, world.staff_id), "Host site")
         assert token.startswith("xt_") and row.id
+
+
+def required(app, world):
+    with app.app_context():
+        return session.get(Tenant, world.acme_id).require_two_factor
+
+
+def checkbox(client):
+    """Return the team page's require-two-factor checkbox tag."""
+    page = client.get("/acme/admin/team").get_data(as_text=True)
+    return re.search(r'<input[^>]*name="require_two_factor"[^>]*>', page).group(0)
+
+
+def test_an_admin_with_two_factor_login_makes_it_mandatory_on_the_team_page(client, auth, app, world):
+    auth.login("ada@acme.test")
+    assert "checked" not in checkbox(client)
+    # Without it herself she would be held at set-up on the next page: refused, with the reason.
+    refused = client.post("/acme/admin/team/two-factor", data={"require_two_factor": "y"}, follow_redirects=True)
+    assert "Set up two-factor login for yourself first" in refused.get_data(as_text=True)
+    assert not required(app, world)
+    secret, _codes = enrol(client, app, "ada@acme.test")
+    response = client.post("/acme/admin/team/two-factor", data={"require_two_factor": "y"})
+    assert response.status_code == 303 and response.headers["Location"] == "/acme/admin/team"
+    assert required(app, world) and "checked" in checkbox(client)
+    assert client.get("/acme/admin/tickets").status_code == 200  # Ada has it: not held
+    client.post("/acme/logout")
+    auth.login("sam@acme.test")
+    held = client.get("/acme/admin/tickets")
+    assert held.status_code == 303 and held.headers["Location"] == "/acme/profile/two-factor"
+    client.post("/acme/logout")
+    # An unticked box makes it optional again, and Sam is free.
+    auth.login("ada@acme.test")
+    assert client.post("/acme/login/code", data={"code": totp_now(secret, 1)}).status_code == 303
+    assert client.post("/acme/admin/team/two-factor", data={}).status_code == 303
+    assert not required(app, world) and "checked" not in checkbox(client)
+    client.post("/acme/logout")
+    auth.login("sam@acme.test")
+    assert client.get("/acme/admin/tickets").status_code == 200
+
+
+def test_only_this_workspaces_admins_change_the_rule(client, auth, app, world):
+    auth.login("sam@acme.test")
+    assert client.post("/acme/admin/team/two-factor", data={"require_two_factor": "y"}).status_code in (403, 404)
+    client.post("/acme/logout")
+    auth.login("gary@globex.test", tenant="globex")
+    assert client.post("/acme/admin/team/two-factor", data={"require_two_factor": "y"}).status_code == 404
+    assert not required(app, world)

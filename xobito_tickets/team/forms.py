@@ -80,3 +80,9 @@ class PersonForm(FlaskForm):
 
 class PersonCreateForm(PersonForm):
     """Adding a person: no password field. A standalone workspace emails an invitation link instead."""
+
+
+class TwoFactorPolicyForm(FlaskForm):
+    """The team page's switch that makes two-factor login mandatory for staff and admins."""
+
+    require_two_factor = BooleanField(_l("Require two-factor login for staff and admins"))

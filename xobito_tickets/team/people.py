@@ -19,8 +19,14 @@ from ..tickets.access import get_tenant_row_or_404
 from ..web.forms import ActionForm, parse_row_id, show_service_error
 from ..web.staff import admin_only, bp
 from . import invitations
-from .forms import PersonCreateForm, PersonForm
-from .services import create_user, deactivate_person, reactivate_person, update_person
+from .forms import PersonCreateForm, PersonForm, TwoFactorPolicyForm
+from .services import (
+    create_user,
+    deactivate_person,
+    reactivate_person,
+    set_two_factor_required,
+    update_person,
+)
 
 #: The tabs of the team page: key -> (label, roles shown).
 ROLE_TABS = {
@@ -69,7 +75,29 @@ def team_list():
         paged=bool(after),
         action_form=ActionForm(formdata=None),
         me=get_current_user(),
+        two_factor_form=TwoFactorPolicyForm(formdata=None, require_two_factor=current_tenant.require_two_factor)
+        if _standalone()
+        else None,
     )
+
+
+@bp.post("/team/two-factor")
+@admin_only
+def team_two_factor():
+    """Make two-factor login mandatory for staff and admins, or optional again (standalone login only)."""
+    if not _standalone():
+        abort(404)  # an embedding site's own login decides about second factors
+    required = TwoFactorPolicyForm().require_two_factor.data  # the CSRF token was checked for every POST
+    try:
+        set_two_factor_required(get_current_user(), current_tenant, required)
+    except ServiceError as exc:
+        flash(exc.message, "error")
+    else:
+        if required:
+            flash(_("Two-factor login is now required: staff and admins without it are sent to set it up."), "success")
+        else:
+            flash(_("Two-factor login is now optional for staff and admins."), "success")
+    return redirect(url_for("tickets.admin.team_list"), 303)
 
 
 def _standalone():

@@ -14,7 +14,7 @@ from werkzeug.security import generate_password_hash
 from .. import signals
 from ..db import session
 from ..errors import ServiceError
-from ..models import Department, LoginSession, Role, Ticket, User
+from ..models import Department, LoginSession, Role, Tenant, Ticket, User
 from ..tickets.transaction import Transaction, current_app_object, record_event
 
 
@@ -195,6 +195,21 @@ def reactivate_person(actor, person):
         person = session.get(User, person.id, populate_existing=True, with_for_update=True)
         person.active = True
     return person
+
+
+def set_two_factor_required(actor, tenant, required):
+    """Make two-factor login mandatory (or optional again) for the staff and admins of ``tenant``.
+
+    The admin who turns it on must have it already: otherwise the very next page would hold
+    them at set-up, and a workspace whose admins are all held has nobody to turn it off.
+    """
+    _check_admin(actor, tenant.id)
+    if required and not actor.has_two_factor:
+        raise ServiceError(_("Set up two-factor login for yourself first (on your profile page), then require it."))
+    with Transaction():
+        tenant = session.get(Tenant, tenant.id, populate_existing=True, with_for_update=True)
+        tenant.require_two_factor = bool(required)
+    return tenant
 
 
 def hash_password(password):
