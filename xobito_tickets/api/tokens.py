@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from ..auth.twofactor_service import held_at_enrolment
 from ..db import begin_write, session
@@ -48,7 +49,10 @@ def create_token(user, name, read_only=False):
     if held_at_enrolment(user, user.tenant):
         # A token would let the person act without the second factor the workspace requires.
         raise TokenError(
-            f"{user.email} must set up two-factor login first: the workspace requires it for staff and admins."
+            _(
+                "%(email)s must set up two-factor login first: the workspace requires it for staff and admins.",
+                email=user.email,
+            )
         )
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(
