@@ -8,8 +8,8 @@ from wtforms.fields.choices import SelectChoice
 from ..db import session
 from ..models import MAX_ROW_ID, Reply
 from ..tickets.access import assignment_choices
+from .extras import ticket_extras
 from .forms import ComposerForm, PanelForm
-from .services import ticket_tags
 
 _NEWER = (
     sa.select(Reply)
@@ -59,8 +59,9 @@ def panel_form(ticket, tags, submitted=False):
 
 
 def detail_context(ticket, replies, composer=None, panel=None, collision=None):
-    """Return the template values the workspace adds to the staff ticket view."""
-    tags = ticket_tags(ticket)
+    """Return the template values the workspace adds to the staff ticket view (tags, rating, emails in one read)."""
+    extras = ticket_extras(ticket)
+    tags = extras.tags
     newest = max((reply.id for reply in replies), default=0)
     return {
         "composer": composer if composer is not None else ComposerForm(formdata=None),
@@ -68,4 +69,6 @@ def detail_context(ticket, replies, composer=None, panel=None, collision=None):
         "collision": collision,
         "seen": newest,
         "tags": tags,
+        "ticket_rating": extras.rating,
+        "inbound_emails": extras.emails,
     }
