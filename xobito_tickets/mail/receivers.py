@@ -35,15 +35,19 @@ def _tenant_name(ticket):
     return session.get(Tenant, ticket.tenant_id).name
 
 
-def _ticket_view(ticket, audience):
-    """Return what an email may say about ``ticket`` to ``audience``."""
+def _ticket_view(ticket, audience, copied=False):
+    """Return what an email may say about ``ticket`` to ``audience``.
+
+    A CC (``copied``) gets no link: no account opens this ticket's page for them (SPEC §14).
+    """
     view = {
         "number": ticket.display_number,
         "subject": ticket.subject,
         "status": TicketStatus(ticket.status).label,
         "department": ticket.department.name,
-        "url": ticket_url(ticket, staff=audience == STAFF),
     }
+    if not copied:
+        view["url"] = ticket_url(ticket, staff=audience == STAFF)
     if audience == STAFF:
         view.update(
             priority=ticket.priority_enum.label,
@@ -70,7 +74,7 @@ def _emails(kind, people, ticket, audience, subject, **details):
     if not people:
         return []
     tenant_name = _tenant_name(ticket)
-    ticket_view = _ticket_view(ticket, audience)
+    ticket_view = _ticket_view(ticket, audience, copied=details.get("copied", False))
     default_language = current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
     rows = []
     for person in people:
