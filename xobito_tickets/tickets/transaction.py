@@ -64,14 +64,27 @@ _LOCK_TICKET = (
 )
 
 
+#: The key in ``session.info`` of the transaction running now.
+_RUNNING = "xobito_tickets.transaction"
+
+
 class Transaction:
-    """Run a service body: commit at the end, or roll back and remove written files."""
+    """Run a service body: commit at the end, or roll back and remove written files.
+
+    A service called inside another service's transaction joins it (``with`` gives the
+    running one): several changes saved as one action commit together or not at all.
+    """
 
     def __init__(self):
         self.written = []
         self.tally = counts.Tally()
+        self._joined = None
 
     def __enter__(self):
+        running = session.info.get(_RUNNING)
+        if running is not None:
+            self._joined = running
+            return running
         begin_write()
         try:
             # A post of a view marked with limit_posting counts in this transaction.
@@ -79,18 +92,26 @@ class Transaction:
         except BaseException:
             session.rollback()
             raise
+        session.info[_RUNNING] = self
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        if exc_type is None:
-            try:
-                counts.apply(self.tally.deltas())
-                commit_keeping_state()
-            except BaseException:
+        if self._joined is not None:
+            # The outer transaction commits, or rolls back on the exception passing through.
+            self._joined = None
+            return False
+        try:
+            if exc_type is None:
+                try:
+                    counts.apply(self.tally.deltas())
+                    commit_keeping_state()
+                except BaseException:
+                    self._undo()
+                    raise
+            else:
                 self._undo()
-                raise
-        else:
-            self._undo()
+        finally:
+            session.info.pop(_RUNNING, None)
         return False
 
     def _undo(self):

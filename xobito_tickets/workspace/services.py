@@ -6,6 +6,7 @@ from .. import signals
 from ..db import session
 from ..errors import ServiceError
 from ..models import TRANSITIONS, MessageKind, Reply, Role, TicketStatus, User, department_members, utcnow
+from ..tickets.services import assign_ticket, change_priority
 from ..tickets.transaction import Transaction, current_app_object, record_event
 from .mentions import find_mentions
 from .models import Tag, TicketTag
@@ -177,3 +178,27 @@ def change_tags(ticket, actor, add=(), remove=(), replace=None):
         session.flush()
         signals.tags_changed.send(current_app_object(), ticket=ticket, actor=actor, added=added, removed=removed)
     return added, removed
+
+
+def save_properties(ticket, actor, priority=None, tags=None, assignment=None):
+    """Save the side panel as one action: ``priority``, ``tags`` (names), ``assignment`` (department, assignee).
+
+    One transaction: if any part is refused, nothing is stored and no email leaves; the
+    :class:`ServiceError` names the field it is about. None leaves a part as it is. The
+    assignment comes last: it may take the ticket out of the person's sight.
+    """
+    with Transaction():
+        part = "priority"
+        try:
+            if priority is not None:
+                change_priority(ticket, actor, priority)
+            part = "tags"
+            if tags is not None:
+                change_tags(ticket, actor, replace=tags)
+            part = "assignee"
+            if assignment is not None:
+                assign_ticket(ticket, actor, *assignment)
+        except ServiceError as exc:
+            exc.field = exc.field or part
+            raise
+    return ticket

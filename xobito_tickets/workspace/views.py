@@ -15,7 +15,7 @@ from ..errors import ServiceError
 from ..models import Department, Priority, User
 from ..tenancy.current import get_current_user
 from ..tickets.access import can_see_ticket, merged_target_for
-from ..tickets.services import assign_ticket, change_priority, post_reply
+from ..tickets.services import assign_ticket, post_reply
 from ..tickets.staff import load_ticket
 from ..web.forms import ActionForm
 from ..web.ratelimit import limit_posting
@@ -24,7 +24,7 @@ from .bulk import BulkError, plan_bulk, run_bulk
 from .composer import messages_after, panel_form, parse_seen
 from .forms import ComposerForm, TagsForm
 from .pages import render_detail, render_queue
-from .services import add_note, change_tags, ticket_tags
+from .services import add_note, change_tags, save_properties, ticket_tags
 
 
 @bp.get("/tickets")
@@ -126,24 +126,28 @@ def _save_panel(number, fields):
             # Not posted: not checked, not changed.
             del form[name]
     if form.validate_on_submit():
-        try:
-            # Priority and tags first: the assignment may take the ticket out of sight.
-            if "priority" in fields:
-                change_priority(ticket, user, Priority.from_key(form.priority.data))
-            if "tags" in fields:
-                change_tags(ticket, user, replace=form.tags.names)
-            if "department" in fields:
-                department = session.scalar(
-                    sa.select(Department).where(
-                        Department.id == form.department.data, Department.tenant_id == ticket.tenant_id
-                    )
+        assignment = None
+        if "department" in fields:
+            department = session.scalar(
+                sa.select(Department).where(
+                    Department.id == form.department.data, Department.tenant_id == ticket.tenant_id
                 )
-                assignee = None
-                if form.assignee.data != "":
-                    assignee = session.scalar(
-                        sa.select(User).where(User.id == form.assignee.data, User.tenant_id == ticket.tenant_id)
-                    )
-                assign_ticket(ticket, user, department, assignee)
+            )
+            assignee = None
+            if form.assignee.data != "":
+                assignee = session.scalar(
+                    sa.select(User).where(User.id == form.assignee.data, User.tenant_id == ticket.tenant_id)
+                )
+            assignment = (department, assignee)
+        try:
+            # One action: all parts are stored, or none (and no email leaves).
+            save_properties(
+                ticket,
+                user,
+                priority=Priority.from_key(form.priority.data) if "priority" in fields else None,
+                tags=form.tags.names if "tags" in fields else None,
+                assignment=assignment,
+            )
         except ServiceError as exc:
             field = exc.field if exc.field in fields else fields[0]
             getattr(form, field).errors.append(exc.message)
