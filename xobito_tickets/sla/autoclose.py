@@ -57,7 +57,7 @@ def _queue_reminder(ticket, settings, close_at):
                 "tenant_name": tenant.name,
                 "recipient_name": person.name,
                 "ticket": view,
-                "close_on": format_due(close_at, settings.timezone),
+                "close_on": format_due(close_at, person, settings.timezone),
                 "days": settings.autoclose_reminder_days,
             },
             ticket=ticket,
