@@ -5,6 +5,7 @@ Flask-SQLAlchemy instance can share one database and one session with the module
 and put these tables into its own Alembic migrations (``target_metadata`` list).
 """
 
+import contextlib
 import sqlite3
 import time
 
@@ -71,6 +72,47 @@ def _begin_immediate(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     finally:
         raw.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+
+
+@contextlib.contextmanager
+def foreign_keys_off_for_migrations(connection):
+    """On SQLite, run the block (the migrations) with foreign key enforcement off on ``connection``.
+
+    SQLite changes most columns by copying the table and dropping the old one (Alembic's batch
+    mode). With enforcement on, dropping a table that other rows refer to fails, even though the
+    copy takes its name a moment later; and the switch only works outside a transaction. So it is
+    turned off before the migrations begin, each migration's rows are checked by
+    :func:`check_foreign_keys` before it commits (Alembic's ``on_version_apply``), and enforcement
+    is turned on again before the connection goes back to the pool. Other databases keep their
+    constraints as they are.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.dbapi_connection
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        # The switch is ignored inside a transaction: end the one a last statement may have begun.
+        if connection.in_transaction():
+            connection.commit()
+    finally:
+        if connection.in_transaction():
+            connection.rollback()
+        raw.execute("PRAGMA foreign_keys=ON")
+
+
+def check_foreign_keys(ctx, *args, **kwargs):
+    """Raise if a migration left a row whose foreign key refers to nothing (SQLite; before its commit).
+
+    Called by Alembic after each migration step (``on_version_apply``) with the migration context.
+    """
+    connection = ctx.connection
+    if connection.dialect.name != "sqlite":
+        return
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"The migration left rows whose foreign keys refer to nothing: {broken[:5]}")
 
 
 def configure_sqlite_engine(engine):

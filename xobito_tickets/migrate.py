@@ -21,7 +21,7 @@ from alembic.runtime.environment import EnvironmentContext
 from alembic.script import ScriptDirectory
 from flask import current_app
 
-from .db import configure_sqlite_engine, metadata
+from .db import check_foreign_keys, configure_sqlite_engine, foreign_keys_off_for_migrations, metadata
 from .models import UTCDateTime
 from .search import schema as search_schema
 
@@ -57,7 +57,7 @@ def _run(fn, destination=None, **env_options):
     with EnvironmentContext(
         config, script, fn=lambda rev, context: fn(script, rev), destination_rev=destination, **env_options
     ) as env:
-        with _engine().connect() as connection:
+        with _engine().connect() as connection, foreign_keys_off_for_migrations(connection):
             env.configure(
                 connection=connection,
                 target_metadata=metadata,
@@ -66,6 +66,7 @@ def _run(fn, destination=None, **env_options):
                 compare_type=True,
                 render_item=_render_item,
                 include_object=search_schema.include_object,
+                on_version_apply=check_foreign_keys,
             )
             with env.begin_transaction():
                 env.run_migrations()

@@ -4,6 +4,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from xobito_tickets.db import check_foreign_keys, foreign_keys_off_for_migrations
 from xobito_tickets.search.schema import include_object as search_include_object
 
 # this is the Alembic Config object, which provides
@@ -100,9 +101,11 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    # SQLite: foreign keys off while tables are copied and dropped (see the helper), checked after.
+    with connectable.connect() as connection, foreign_keys_off_for_migrations(connection):
         # The search index's FTS5 tables and tsvector column are made by its own DDL, not by models.
         conf_args.setdefault("include_object", search_include_object)
+        conf_args.setdefault("on_version_apply", check_foreign_keys)
         context.configure(connection=connection, target_metadata=get_metadata(), render_item=render_item, **conf_args)
 
         with context.begin_transaction():
