@@ -13,7 +13,7 @@ from xobito_tickets.models import Department, Priority, Tenant, Ticket, TicketEv
 from xobito_tickets.reports.models import ReportCount
 from xobito_tickets.satisfaction.models import Rating
 from xobito_tickets.satisfaction.tokens import MAX_AGE, make_rating_token
-from xobito_tickets.tickets.services import close_ticket, open_ticket
+from xobito_tickets.tickets.services import close_ticket, open_ticket, post_reply
 
 from ..conftest import csrf_token_from
 from ..mail.conftest import deliver, emails_to
@@ -197,3 +197,36 @@ class TestClosedEmail:
         deliver(app)
         for email in emails_to(smtp_server, "sam@acme.test"):
             assert "How did we do?" not in email.text and "/rate/" not in email.text
+
+    def test_send_and_close_is_one_email_with_the_reply_the_closing_and_the_rating_links(
+        self, app, world, client, smtp_server
+    ):
+        number, ticket_id = _open(app, world, closed=False)
+        with app.test_request_context():
+            post_reply(
+                session.get(Ticket, ticket_id), session.get(User, world.staff_id), "Fixed: new toner.", then_close=True
+            )
+        deliver(app)
+        receipt, email = emails_to(smtp_server, "carla@acme.test")
+        assert "How did we do?" not in receipt.text
+        # One email says all three: the reply, that the ticket is closed, and how to rate it.
+        assert email.subject == f"[{number}] New reply, now Closed: Printer"
+        assert "Fixed: new toner." in email.text
+        assert "The ticket is now Closed" in email.text
+        assert "How did we do?" in email.text
+        links = re.findall(r"http://helpdesk\.test(/acme/rate/\S+?)\?rating=(good|bad)", email.text)
+        assert {choice for _, choice in links} == {"good", "bad"}
+        assert "How did we do?" in email.html and "?rating=bad" in unescape(email.html)
+        bad = next(path for path, choice in links if choice == "bad")
+        assert client.get(f"{bad}?rating=bad").status_code == 200
+        assert client.post(bad, data={"rating": "bad", "comment": "Slow."}).status_code == 303
+        assert _ratings(app) == [(ticket_id, "bad", "Slow.")]
+
+    def test_a_reply_that_does_not_close_carries_no_rating_link(self, app, world, smtp_server):
+        number, ticket_id = _open(app, world, closed=False)
+        with app.test_request_context():
+            post_reply(session.get(Ticket, ticket_id), session.get(User, world.staff_id), "Looking into it.")
+        deliver(app)
+        _, email = emails_to(smtp_server, "carla@acme.test")
+        assert "Looking into it." in email.text
+        assert "How did we do?" not in email.text and "/rate/" not in email.text

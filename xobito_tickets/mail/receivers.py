@@ -188,6 +188,8 @@ def on_reply_posted(sender, ticket, actor, reply, attachments=(), old_status=Non
         status_changed=changed,
         old_status=old_status.label,
         new_status=new_status.label,
+        # "Send and close": this one email is also the closed email, so it asks how we did.
+        customer_details={"rating_links": rating_links(ticket)} if new_status == TicketStatus.CLOSED else None,
     )
 
 
