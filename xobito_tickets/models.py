@@ -371,7 +371,10 @@ class Ticket(Base):
     #: None while the clock is paused (waiting on the customer) or stopped (Closed).
     resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The earliest pending due time of the two (None: nothing due); the Overdue tab and sort=due.
+    #: A due time set by hand (``due_override_at``) takes its place until it is cleared.
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: A due time staff set by hand; the SLA clock's recomputations leave it alone until cleared.
+    due_override_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: When the warning before ``due_at`` is due (the tenant's lead time earlier, in business time).
     sla_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Business seconds counted while waiting on staff, up to ``sla_clock_started_at``.

@@ -9,6 +9,7 @@ and a pass run again finds nothing left to do.
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from ..db import begin_write, session
@@ -22,17 +23,25 @@ from .settings import time_settings
 
 FIRST_RESPONSE = "first_response"
 RESOLUTION = "resolution"
-CLOCK_LABELS = {FIRST_RESPONSE: "first response", RESOLUTION: "resolution"}
+#: A due time set by hand: its alerts are its own (``manual_warning``, ``manual_breach``), and
+#: their markers are removed when staff set another due time or clear it, so each one set by
+#: hand is warned about once.
+MANUAL = "manual"
+MANUAL_KINDS = (f"{MANUAL}_warning", f"{MANUAL}_breach")
+CLOCK_LABELS = {FIRST_RESPONSE: "first response", RESOLUTION: "resolution", MANUAL: _l("manual due time")}
 
 
-def _clock_of(first_response_at, first_response_due_at, due_at):
-    """Return which target ``due_at`` is: the first response's while one is owed, else the resolution's."""
+def _clock_of(first_response_at, first_response_due_at, due_at, due_override_at=None):
+    """Return which due time ``due_at`` is: one set by hand, the first response's while owed, else the resolution's."""
+    if due_override_at is not None:
+        return MANUAL
     return FIRST_RESPONSE if first_response_at is None and first_response_due_at == due_at else RESOLUTION
 
 
 def _kind_expression(now):
     """The SQL of the alert kind a ticket is waiting for at ``now`` (``first_response_warning`` …)."""
     clock = sa.case(
+        (Ticket.due_override_at.is_not(None), MANUAL),
         (sa.and_(Ticket.first_response_at.is_(None), Ticket.first_response_due_at == Ticket.due_at), FIRST_RESPONSE),
         else_=RESOLUTION,
     )
@@ -71,7 +80,7 @@ def _queue_alert(ticket, clock, stage):
     settings = time_settings(ticket.tenant_id)
     tenant = session.get(Tenant, ticket.tenant_id)
     due_at = ticket.due_at
-    label = CLOCK_LABELS[clock]
+    label = str(CLOCK_LABELS[clock])
     if stage == "breach":
         subject = f"[{ticket.display_number}] Overdue ({label}): {ticket.subject}"
     else:
@@ -116,7 +125,7 @@ def send_alert(ticket_id, now):
         if ticket is None or ticket.is_closed or ticket.due_at is None or ticket.sla_warn_at > now:
             session.rollback()
             return False
-        clock = _clock_of(ticket.first_response_at, ticket.first_response_due_at, ticket.due_at)
+        clock = _clock_of(ticket.first_response_at, ticket.first_response_due_at, ticket.due_at, ticket.due_override_at)
         stage = "breach" if ticket.due_at <= now else "warning"
         kinds = [f"{clock}_{stage}"]
         if stage == "breach":

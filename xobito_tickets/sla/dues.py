@@ -68,7 +68,15 @@ def refresh_dues(ticket, calendar, first_response_minutes, resolution_minutes, w
         pending.append(first_due)
     pending = [due for due in pending if due is not None]
     due_at = min(pending) if running and pending else None
-    warn_at = add_business_seconds(calendar, due_at, -warn_before_minutes * 60) if due_at is not None else None
+    if ticket.due_override_at is not None:
+        # Set by hand: it holds through pauses, priority changes and new settings until staff
+        # clear it; only Closed ends it (nothing is due on a closed ticket; a reopen brings it back).
+        due_at = ticket.due_override_at if ticket.status != TicketStatus.CLOSED.value else None
+    warn_at = None
+    if due_at is not None:
+        # Without any working hours no business time passes: warn at the due time itself.
+        lead = -warn_before_minutes * 60 if calendar.works_at_all else 0
+        warn_at = add_business_seconds(calendar, due_at, lead)
     _set(ticket, "first_response_due_at", first_due)
     _set(ticket, "resolution_due_at", resolution_due)
     _set(ticket, "due_at", due_at)

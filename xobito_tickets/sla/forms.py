@@ -1,12 +1,15 @@
 """Forms of the admins' time settings: business hours and SLA targets, and auto-close."""
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
-from ..models import Priority
+from ..i18n.dates import current_zone
+from ..models import Priority, utcnow
 from ..web.forms import single_line
 from .clock import WEEKDAYS, load_zone, parse_day
 
@@ -118,3 +121,57 @@ class AutoCloseForm(FlaskForm):
         """Close only after the reminder had time to be read."""
         if self.reminder_days.data is not None and field.data is not None and field.data <= self.reminder_days.data:
             raise ValidationError("Close later than the reminder: the customer needs time to answer it.")
+
+
+#: How far ahead a due time may be set by hand (a typo of a year is caught).
+MAX_MANUAL_DUE_DAYS = 366
+
+
+class ManualDueForm(FlaskForm):
+    """A due time set by hand, in the reader's time zone; ``clear`` removes it."""
+
+    #: A browser's datetime-local value (``2026-12-24T17:00``); a space instead of the T is taken too.
+    due_at = StringField(_l("Due by"), filters=[single_line], render_kw={"type": "datetime-local"})
+    clear = SubmitField(_l("Clear"))
+
+    def validate_due_at(self, field):
+        """Require a time to set (unless clearing), in the future and within a year."""
+        field.parsed = None
+        if self.clear.data:
+            return
+        if not field.data:
+            raise ValidationError(_("Enter the date and time the ticket is due by."))
+        wall = _parse_wall_time(field.data)
+        if wall is None:
+            raise ValidationError(_("Enter a date and time like 2026-12-24 17:00."))
+        zone = current_zone()
+        # Flask-Babel's zones are pytz's, which must localize a wall time (replace() would
+        # give the zone's first, local-mean-time offset).
+        aware = zone.localize(wall) if hasattr(zone, "localize") else wall.replace(tzinfo=zone)
+        moment = aware.astimezone(UTC)
+        now = utcnow()
+        if moment <= now:
+            raise ValidationError(_("Choose a time in the future."))
+        if moment > now + timedelta(days=MAX_MANUAL_DUE_DAYS):
+            raise ValidationError(_("Choose a time within a year."))
+        field.parsed = moment
+
+    def moment(self):
+        """Return the entered time as an aware UTC datetime (after validation; None when clearing)."""
+        return getattr(self.due_at, "parsed", None)
+
+    def show(self, due_at):
+        """Fill the field with ``due_at`` (aware or naive UTC) as the reader's wall time."""
+        if due_at is not None:
+            aware = due_at if due_at.tzinfo is not None else due_at.replace(tzinfo=UTC)
+            self.due_at.data = aware.astimezone(current_zone()).strftime("%Y-%m-%dT%H:%M")
+
+
+def _parse_wall_time(text):
+    """Return ``2026-12-24T17:00`` (or with a space, or seconds) as a naive datetime, or None."""
+    for pattern in ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+    return None

@@ -1,13 +1,20 @@
 """The admins' time settings pages: business hours and SLA targets, and auto-close."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
+from ..db import session
+from ..errors import ServiceError
 from ..models import Priority
+from ..tenancy.current import get_current_user
 from ..tenancy.resolve import current_tenant
+from ..tickets.staff import load_ticket
 from ..web.forms import form_again
 from ..web.staff import admin_only, bp
+from ..workspace.pages import DETAIL_CONTEXT, render_detail
 from .clock import WEEKDAYS, format_day
-from .forms import AutoCloseForm, SlaSettingsForm
+from .forms import AutoCloseForm, ManualDueForm, SlaSettingsForm
+from .manual import set_manual_due
 from .settings import save_autoclose_settings, save_sla_settings, sla_targets, time_settings
 
 
@@ -77,3 +84,37 @@ class _AutoCloseValues:
         self.enabled = settings.autoclose_enabled
         self.reminder_days = settings.autoclose_reminder_days
         self.close_days = settings.autoclose_close_days
+
+
+def _due_panel_context(ticket, user):
+    """Add the "Due time" panel's form to the staff ticket view (the one a failed POST left, else a fresh one)."""
+    form = g.pop("tickets_due_form", None)
+    if form is None:
+        form = ManualDueForm(formdata=None)
+        form.show(ticket.due_override_at)
+    return {"due_form": form}
+
+
+DETAIL_CONTEXT.append(_due_panel_context)
+
+
+@bp.post("/tickets/<ticket>/due")
+def ticket_due(ticket):
+    """Set the ticket's due time by hand (``due_at``, the reader's wall time), or clear it (``clear``)."""
+    user = get_current_user()
+    ticket = load_ticket(ticket)
+    form = ManualDueForm()
+    if form.validate_on_submit():
+        try:
+            set_manual_due(ticket, user, form.moment())
+        except ServiceError as exc:
+            form.due_at.errors = [*form.due_at.errors, exc.message]
+        else:
+            if form.clear.data:
+                flash(_("The due time set by hand is cleared; the SLA targets decide again."), "success")
+            else:
+                flash(_("The due time is set by hand."), "success")
+            return redirect(url_for("tickets.admin.ticket_detail", ticket=ticket.display_number), 303)
+    session.rollback()
+    g.tickets_due_form = form
+    return render_detail(load_ticket(ticket.display_number), 422)

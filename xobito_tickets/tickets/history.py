@@ -6,6 +6,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..i18n.dates import exact_time
 from ..i18n.labels import status_label
 from ..models import TicketStatus
 
@@ -55,6 +56,14 @@ def _status_label(value):
         return value
 
 
+def _exact_iso(text):
+    """Return a stored ISO 8601 time as the reader reads times (their zone and language)."""
+    try:
+        return exact_time(datetime.fromisoformat(text), format="short")
+    except (TypeError, ValueError):
+        return text
+
+
 def describe_event(event):
     """Return the :class:`HistoryLine` of one event row (kind, old_value, new_value, created_at, actor_name)."""
     actor = event.actor_name if event.actor_name is not None else _("The system")
@@ -81,6 +90,9 @@ def describe_event(event):
     elif event.kind == "assigned" and event.new_value is None:
         line.verb = _("unassigned")
         line.old = event.old_value
+    elif event.kind == "due_by_hand":
+        line.verb = _("set the due time by hand to") if event.new_value else _("cleared the due time set by hand")
+        line.new = _exact_iso(event.new_value) if event.new_value else _exact_iso(event.old_value)
     elif event.kind == "rating":
         line.verb = "rated the ticket" if event.old_value is None else "changed the rating"
         line.old, line.new = event.old_value, event.new_value
