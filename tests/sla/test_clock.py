@@ -6,12 +6,14 @@ back on Sunday 25 October (03:00 CEST -> 02:00 CET, 01:00 UTC); New York on Sund
 06:00 UTC).
 """
 
-from datetime import UTC, date, datetime
+import random
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from xobito_tickets.sla.clock import (
     Calendar,
+    _walk_business_seconds,
     add_business_minutes,
     business_minutes,
     business_seconds,
@@ -174,3 +176,29 @@ def test_default_calendar_is_office_hours_in_utc():
     assert calendar.hours_setting()["mon"] == ["09:00-17:00"]
     assert calendar.hours_setting()["sat"] == []
     assert business_minutes(calendar, utc(2026, 1, 12), utc(2026, 1, 19)) == 5 * 480
+
+
+def test_long_spans_read_from_the_timeline_equal_a_walk_over_every_day():
+    """Spans over three days are read from a summed-up timeline; it must agree with the day walk to the second."""
+    rng = random.Random(15)
+    calendars = [
+        Calendar(),
+        Calendar(
+            "Europe/Berlin",
+            (((540, 720), (780, 1020)),) * 5 + ((), ((0, 1440),)),
+            frozenset({date(2026, 12, 25), date(2026, 3, 29)}),
+        ),
+        Calendar("America/New_York", (((0, 1440),),) * 7),
+        Calendar("Europe/Berlin", (((120, 180),),) * 7),  # 02:00-03:00: the hour the clocks skip or repeat
+    ]
+    base = datetime(2025, 1, 1, tzinfo=UTC)
+    for calendar in calendars:
+        for _ in range(2000):
+            start = base + timedelta(seconds=rng.randrange(3 * 365 * 86400), microseconds=rng.randrange(10**6))
+            span = rng.choice([rng.randrange(5 * 86400), rng.randrange(400 * 86400)])
+            end = start + timedelta(seconds=span, microseconds=rng.randrange(10**6))
+            assert business_seconds(calendar, start, end) == _walk_business_seconds(calendar, start, end), (
+                calendar.timezone,
+                start,
+                end,
+            )

@@ -384,14 +384,17 @@ _TICKET_COLUMNS = (
 def rebuild(tenant_id=None):
     """Recompute every fact and rollup of one tenant (or all) from the tickets; the caller commits.
 
-    Returns how many tickets were counted.
+    The facts need business time (the tenant's calendar), so Python computes them, one batch
+    of tickets at a time, and inserts them; the counts and histograms are then summed from the
+    facts by the database in a few ``INSERT … SELECT … GROUP BY`` statements (one per table
+    and period grain), so a rebuild of a million tickets is bounded by reading the tickets,
+    not by Python's dictionaries. Returns how many tickets were counted.
     """
     for table in (ReportFact.__table__, ReportCount.__table__, report_durations):
         delete = sa.delete(table)
         if tenant_id is not None:
             delete = delete.where(table.c.tenant_id == tenant_id)
         session.execute(delete)
-    counts, histograms = {}, {}
     clocks = {}
     counted = 0
     last_id = 0
@@ -416,14 +419,115 @@ def rebuild(tenant_id=None):
             first = ticket.first_response_at or firsts.get(ticket.id)
             fact = build_fact(ticket, clock, first, ticket.rating, ticket.rated_at)
             facts.append(dict(ticket_id=ticket.id, **fact.row_values()))
-            fact_days, fact_durations = contributions(fact)
-            count_rows(fact_days, counts)
-            histogram_rows(fact_durations, histograms)
         session.execute(sa.insert(ReportFact), facts)
         counted += len(batch)
         last_id = batch[-1].id
-    if counts:
-        session.execute(sa.insert(ReportCount), _count_dicts(counts))
-    if histograms:
-        session.execute(sa.insert(report_durations), _duration_dicts(histograms))
+    dialect = session.get_bind(clause=ReportFact.__table__.select()).dialect.name
+    for grain in GRAINS:
+        session.execute(_counts_from_facts(dialect, grain, tenant_id))
+        session.execute(_durations_from_facts(dialect, grain, tenant_id))
     return counted
+
+
+def _period_expression(dialect, grain, day):
+    """The SQL of ``period_start(grain, day)`` on ``dialect``."""
+    if grain == "day":
+        return day
+    if dialect == "postgresql":
+        return sa.cast(sa.func.date_trunc(grain, day), sa.Date)
+    if grain == "month":
+        return sa.func.date(day, "start of month")
+    # SQLite: back to Monday; strftime('%w') counts from Sunday = 0.
+    back = (sa.cast(sa.func.strftime("%w", day), sa.Integer) + 6) % 7
+    return sa.func.date(day, sa.literal("-") + sa.cast(back, sa.String) + sa.literal(" days"))
+
+
+def _flag(condition):
+    return sa.case((condition, 1), else_=0)
+
+
+def _fact_events(tenant_id):
+    """What each fact adds to the day counts (as :func:`contributions` says), one row per day and counter set."""
+    f = ReportFact.__table__.c
+    zero = sa.literal(0)
+    one = sa.literal(1)
+    where = f.tenant_id == tenant_id if tenant_id is not None else sa.true()
+    place = (f.tenant_id, f.department_id, f.assignee_id)
+
+    def event(day, **counters):
+        values = [counters.get(name, zero).label(name) for name in DAY_COUNTERS]
+        return sa.select(*place, day.label("day"), *values)
+
+    return sa.union_all(
+        event(f.created_day, created=one).where(where),
+        event(
+            f.closed_day,
+            closed=one,
+            resolution_sla_met=_flag(f.resolution_sla_met == sa.true()),
+            resolution_sla_missed=_flag(f.resolution_sla_met == sa.false()),
+        ).where(where, f.closed_day.is_not(None)),
+        event(
+            f.first_response_day,
+            responded=one,
+            response_sla_met=_flag(f.response_sla_met == sa.true()),
+            response_sla_missed=_flag(f.response_sla_met == sa.false()),
+        ).where(where, f.first_response_day.is_not(None)),
+        event(f.rated_day, rated_good=_flag(f.rating == "good"), rated_bad=_flag(f.rating == "bad")).where(
+            where, f.rating.in_(("good", "bad")), f.rated_day.is_not(None)
+        ),
+    ).subquery("events")
+
+
+def _counts_from_facts(dialect, grain, tenant_id):
+    """``INSERT … SELECT``: the facts' day counts summed into ``grain`` periods."""
+    events = _fact_events(tenant_id)
+    period = _period_expression(dialect, grain, events.c.day)
+    key = (events.c.tenant_id, period, events.c.department_id, events.c.assignee_id)
+    select = sa.select(
+        events.c.tenant_id,
+        sa.literal(grain),
+        period,
+        events.c.department_id,
+        events.c.assignee_id,
+        *(sa.func.sum(events.c[name]) for name in DAY_COUNTERS),
+    ).group_by(*key)
+    return sa.insert(ReportCount.__table__).from_select(list(_COUNT_KEY) + list(DAY_COUNTERS), select)
+
+
+def _bucket_expression(minutes):
+    """The SQL of :func:`.buckets.bucket_of` (the first bound at or above the minutes; the last bucket past them)."""
+    whens = [(minutes <= bound, index) for index, bound in enumerate(buckets.BOUNDS)]
+    return sa.case(*whens, else_=len(buckets.BOUNDS) - 1)
+
+
+def _durations_from_facts(dialect, grain, tenant_id):
+    """``INSERT … SELECT``: the facts' first-response and resolution times counted into ``grain`` histograms."""
+    f = ReportFact.__table__.c
+    where = f.tenant_id == tenant_id if tenant_id is not None else sa.true()
+    place = (f.tenant_id, f.department_id, f.assignee_id)
+    times = sa.union_all(
+        sa.select(
+            *place,
+            sa.literal(RESOLUTION).label("metric"),
+            f.closed_day.label("day"),
+            _bucket_expression(f.resolution_minutes).label("bucket"),
+        ).where(where, f.closed_day.is_not(None), f.resolution_minutes.is_not(None)),
+        sa.select(
+            *place,
+            sa.literal(FIRST_RESPONSE).label("metric"),
+            f.first_response_day.label("day"),
+            _bucket_expression(f.first_response_minutes).label("bucket"),
+        ).where(where, f.first_response_day.is_not(None), f.first_response_minutes.is_not(None)),
+    ).subquery("times")
+    period = _period_expression(dialect, grain, times.c.day)
+    key = (times.c.tenant_id, period, times.c.metric, times.c.department_id, times.c.assignee_id)
+    select = sa.select(
+        times.c.tenant_id,
+        sa.literal(grain),
+        period,
+        times.c.metric,
+        times.c.department_id,
+        times.c.assignee_id,
+        *(sa.func.sum(_flag(times.c.bucket == index)) for index in range(len(BUCKET_COLUMNS))),
+    ).group_by(*key)
+    return sa.insert(report_durations).from_select(list(_DURATION_KEY) + list(BUCKET_COLUMNS), select)
