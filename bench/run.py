@@ -31,6 +31,8 @@ from xobito_tickets import create_app  # noqa: E402
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 WORK_DIR = os.path.join(BENCH_DIR, "work")
+#: Appended to the name of a seed made without the search index (``--no-search``).
+NO_SEARCH_SUFFIX = "-nosearch"
 
 
 def log(message):
@@ -43,9 +45,10 @@ class SQLiteDatabase:
     label = "SQLite"
     backend = "sqlite"
 
-    def __init__(self, tickets, reseed):
+    def __init__(self, tickets, reseed, search=True):
         self.tickets = tickets
-        self.name = seed.seed_name(tickets)
+        self.search = search
+        self.name = seed.seed_name(tickets) + ("" if search else NO_SEARCH_SUFFIX)
         self.seed_path = os.path.join(WORK_DIR, self.name + ".sqlite")
         self.storage = os.path.join(WORK_DIR, self.name + "-storage")
         self.run_path = os.path.join(WORK_DIR, "run.sqlite")
@@ -61,12 +64,14 @@ class SQLiteDatabase:
                     os.remove(path)
             shutil.rmtree(self.storage, ignore_errors=True)
             seed.seed(seed.SQLiteSink(tmp), self.tickets, self.storage, log)
-            search_index.build("sqlite:///" + tmp, self.storage, self.stats_path, log)
+            if self.search:
+                search_index.build("sqlite:///" + tmp, self.storage, self.stats_path, log)
             seed.count_reports("sqlite:///" + tmp, self.storage, log)
             os.replace(tmp, self.seed_path)
             # Seeds of the same size for an older schema or generator are of no use now.
             for old in glob.glob(os.path.join(WORK_DIR, f"seed-v*-{self.tickets}-*")):
-                if not os.path.basename(old).startswith(self.name):
+                # (A seed without the search index and one with it are kept side by side.)
+                if not os.path.basename(old).startswith(seed.seed_name(self.tickets)):
                     shutil.rmtree(old) if os.path.isdir(old) else os.remove(old)
         else:
             log(f"reusing {os.path.relpath(self.seed_path)}")
@@ -90,11 +95,14 @@ class PostgresDatabase:
     label = "PostgreSQL"
     backend = "postgresql"
 
-    def __init__(self, tickets, reseed, url):
+    def __init__(self, tickets, reseed, url, search=True):
         self.tickets = tickets
         self.reseed = reseed
-        self.name = seed.seed_name(tickets).replace("-", "_")
-        self.storage = os.path.join(WORK_DIR, seed.seed_name(tickets) + "-pg-storage")
+        self.search = search
+        self.name = (seed.seed_name(tickets) + ("" if search else NO_SEARCH_SUFFIX)).replace("-", "_")
+        self.storage = os.path.join(
+            WORK_DIR, seed.seed_name(tickets) + ("" if search else NO_SEARCH_SUFFIX) + "-pg-storage"
+        )
         self.server = None
         self.given_url = url
         self.stats_path = os.path.join(WORK_DIR, self.name + ".search.json")
@@ -118,11 +126,12 @@ class PostgresDatabase:
             )
             shutil.rmtree(self.storage, ignore_errors=True)
             seed.seed(seed.PostgresSink(pgserver.with_database(admin, tmp)), self.tickets, self.storage, log)
-            search_index.build(pgserver.with_database(admin, tmp), self.storage, self.stats_path, log)
+            if self.search:
+                search_index.build(pgserver.with_database(admin, tmp), self.storage, self.stats_path, log)
             seed.count_reports(pgserver.with_database(admin, tmp), self.storage, log)
             pgserver.run_sql(admin, f'ALTER DATABASE "{tmp}" RENAME TO "{self.name}"')
             for old in pgserver.databases_like(admin, f"seed_v%_{self.tickets}_%"):
-                if old != self.name:
+                if not old.startswith(seed.seed_name(self.tickets).replace("-", "_")):
                     pgserver.run_sql(admin, f'DROP DATABASE IF EXISTS "{old}"')
         else:
             log(f"reusing PostgreSQL database {self.name}")
@@ -459,6 +468,11 @@ def main(argv=None):
     parser.add_argument("--profile", nargs="+", metavar="PAGE", help="profile these pages in-process instead")
     parser.add_argument("--profile-requests", type=int, default=300)
     parser.add_argument("--inprocess", type=int, metavar="N", help="only time N requests per page in-process")
+    parser.add_argument(
+        "--no-search",
+        action="store_true",
+        help="seed without the search index (a separate seed; for pages that do not search, e.g. the reports)",
+    )
     args = parser.parse_args(argv)
 
     ensure_wrk()
@@ -468,9 +482,9 @@ def main(argv=None):
     sizes = [args.tickets] + ([1_000_000] if args.million and args.tickets != 1_000_000 else [])
     for tickets in sizes:
         if args.postgres is not None:
-            database = PostgresDatabase(tickets, args.reseed, args.postgres or None)
+            database = PostgresDatabase(tickets, args.reseed, args.postgres or None, search=not args.no_search)
         else:
-            database = SQLiteDatabase(tickets, args.reseed)
+            database = SQLiteDatabase(tickets, args.reseed, search=not args.no_search)
         started = time.monotonic()
         try:
             if args.seed_only:
