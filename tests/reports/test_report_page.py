@@ -26,8 +26,15 @@ def test_admins_see_every_section_with_chart_table_and_csv(app, world, client, a
     assert html.count("<svg") == 7
     assert not re.search(r"<(style|script)\b[^>]*>(?!</script>)", html.replace("<script src=", ""))
     assert " style=" not in html
+    # The per-day table (a row per day) is sent on demand; its chart and CSV are always there.
+    assert 'data-report="per-day"' not in html and html.count('<tr><th scope="row">20') == 0
+    days_link = re.search(r'href="(/acme/admin/reports\?[^"]*table=days[^"]*)"', html).group(1).replace("&amp;", "&")
+    with_days = client.get(days_link).get_data(as_text=True)
+    assert 'data-report="per-day"' in with_days
+    assert with_days.count('<tr><th scope="row">20') == 60  # one row per day, ISO dates
+    assert 'name="table" value="days"' in with_days  # another range keeps the table open
     for name in ("per-day", "times", "sla", "satisfaction", "backlog", "departments", "staff"):
-        assert f'data-report="{name}"' in html
+        assert f'data-report="{name}"' in (with_days if name == "per-day" else html)
         link = re.search(rf'href="(/acme/admin/reports/{name}\.csv\?[^"]+)"', html).group(1).replace("&amp;", "&")
         download = client.get(link)
         assert download.status_code == 200 and download.mimetype == "text/csv"

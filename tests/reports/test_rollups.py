@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from xobito_tickets.db import session
 from xobito_tickets.models import Department, Priority, Reply, Tenant, Ticket, User
-from xobito_tickets.reports import buckets, rollup
+from xobito_tickets.reports import buckets, queries, rollup
 from xobito_tickets.reports.models import BUCKET_COLUMNS, ReportCount, ReportFact, report_durations
 from xobito_tickets.reports.report import report_for
 from xobito_tickets.satisfaction.models import Rating
@@ -201,3 +201,54 @@ def test_sla_attainment_counts_met_and_missed_targets(app, world):
         rollup.rebuild()
         session.commit()
         assert _state() == kept
+
+
+def _as_reported_coarse(values, p):
+    """The exact percentile of ``values`` as a report over more than a quarter shows it: its wider bucket's bound."""
+    exact = buckets.exact_percentile(values, p)
+    if exact is None:
+        return None
+    bucket = buckets.bucket_of(exact)
+    group = next(g for g in buckets.coarse_groups(queries.COARSE_STEP) if bucket in g)
+    return buckets.BOUNDS[group[-1]]
+
+
+def test_over_a_quarter_times_come_from_wider_buckets_and_counts_stay_exact(app, world, played):
+    spread_over_days(app, world)
+    end = date.today()
+    start = end - timedelta(days=queries.COARSE_AFTER_DAYS)  # one day more than a quarter
+    with app.app_context():
+        expected, by_department, _ = brute_force(world, world.admin_id, start, end)
+        created, closed, first, resolution, good, bad, backlog = expected
+        sections = {s.name: s for s in report_for(session.get(User, world.admin_id), start, end)}
+        times = {row[0]: row[1:] for row in sections["times"].rows}
+        assert first and resolution
+        assert times["First response"] == [len(first), _as_reported_coarse(first, 50), _as_reported_coarse(first, 90)]
+        assert times["Resolution"] == [
+            len(resolution),
+            _as_reported_coarse(resolution, 50),
+            _as_reported_coarse(resolution, 90),
+        ]
+        # Never below the exact value, and at most one wider bucket above it.
+        for values, (p, reported) in (
+            (first, (50, times["First response"][1])),
+            (resolution, (90, times["Resolution"][2])),
+        ):
+            exact = buckets.exact_percentile(values, p)
+            assert exact <= reported <= max(exact * 1.33, exact + 1)
+        assert "wider steps" in sections["times"].note
+        per_day = {row[0]: (row[1], row[2]) for row in sections["per-day"].rows}
+        assert sum(c for c, _ in per_day.values()) == sum(created.values())
+        assert dict(sections["satisfaction"].rows) == {"Good": good, "Bad": bad}
+        rows = {row[0]: row[1:] for row in sections["departments"].rows}
+        for key, (c, d, f, r, *_rest) in by_department.items():
+            label = session.get(Department, key).name
+            if label in rows:
+                assert rows[label][:6] == [
+                    sum(c.values()),
+                    sum(d.values()),
+                    _as_reported_coarse(f, 50),
+                    _as_reported_coarse(f, 90),
+                    _as_reported_coarse(r, 50),
+                    _as_reported_coarse(r, 90),
+                ]

@@ -28,6 +28,20 @@ BOUNDS = _bounds()
 COUNT = len(BOUNDS)
 
 
+def coarse_groups(step):
+    """Return the bucket indexes read together when ``step`` neighbouring buckets count as one.
+
+    Groups end at the last bucket; the first group is bucket 0 alone (a duration of 0
+    minutes stays exact), so a group's upper bound is the bound of its last bucket.
+    """
+    if step <= 1:
+        return [(i,) for i in range(COUNT)]
+    groups = [(0,)]
+    for first in range(1, COUNT, step):
+        groups.append(tuple(range(first, min(first + step, COUNT))))
+    return groups
+
+
 def bucket_of(minutes):
     """Return the index of the bucket that counts a duration of ``minutes``."""
     minutes = max(0, int(minutes))

@@ -4,6 +4,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
+
 from ..models import QueueCount, TicketStatus
 from ..tickets.access import department_choices, staff_choices, visible_counts_clause
 from . import buckets, charts, queries
@@ -72,7 +74,7 @@ def _percent(part, whole):
 def _times(histograms):
     """Return (count, median, p90) per metric of ``{metric: {bucket: n}}``."""
     result = {}
-    for metric, _ in METRICS:
+    for metric, _label in METRICS:
         counts = histograms.get(metric, {})
         result[metric] = (
             sum(counts.values()),
@@ -132,16 +134,19 @@ def _everything(place):
     return None
 
 
-def build_report(visible, start, end, department_names, staff_names):
+def build_report(visible, start, end, department_names, staff_names, days_table=True):
     """Return the report's sections for the rollup rows ``visible(table)`` selects, from ``start`` to ``end``.
 
     ``department_names`` and ``staff_names`` map ids to names (the breakdowns' labels).
+    ``days_table=False`` leaves the per-day section's table out of the page (its chart,
+    rows and CSV stay): a year is 365 rows nobody reads on the page, asked for with a link.
     """
     days = queries.days_between(start, end)
+    step = queries.bucket_step(start, end)
     data = _Data(
         days=queries.counts_per_day(visible(ReportCount), start, end),
         counts=queries.counts_per_place(visible(ReportCount), start, end),
-        histograms=queries.durations_per_place(visible(ReportDuration), start, end),
+        histograms=queries.durations_per_place(visible(ReportDuration), start, end, step),
         backlog=queries.backlog_per_place(visible(QueueCount)),
     )
     day_rows = data.days
@@ -164,7 +169,7 @@ def build_report(visible, start, end, department_names, staff_names):
                 days,
                 [("Created", [r[1] for r in per_day]), ("Closed", [r[2] for r in per_day])],
             ),
-            display=_display(per_day, ("text", "int", "int")),
+            display=_display(per_day, ("text", "int", "int")) if days_table else [],
         )
     )
 
@@ -186,7 +191,7 @@ def build_report(visible, start, end, department_names, staff_names):
                 ],
                 unit=" h",
             ),
-            note="Business time. Each time is counted on the day of the first response or of the closing.",
+            note=_times_note(step),
             display=_display(rows, ("text", "int", "minutes", "minutes")),
         )
     )
@@ -245,11 +250,22 @@ def build_report(visible, start, end, department_names, staff_names):
     return sections
 
 
-def report_for(user, start, end):
+def _times_note(step):
+    note = _("Business time. Each time is counted on the day of the first response or of the closing.")
+    if step > 1:
+        note += " " + _(
+            "Over more than a quarter, times are read from wider steps (up to about a third above the exact value)."
+        )
+    return note
+
+
+def report_for(user, start, end, days_table=True):
     """Return the report sections of the tickets ``user`` may see (admins: all; staff: their departments')."""
     departments = {d.id: d.name for d in department_choices(user.tenant_id)}
     staff = {p.id: p.name for p in staff_choices(user.tenant_id)}
-    return build_report(lambda table: visible_counts_clause(user, table), start, end, departments, staff)
+    return build_report(
+        lambda table: visible_counts_clause(user, table), start, end, departments, staff, days_table=days_table
+    )
 
 
 _BREAKDOWN_COLUMNS = [

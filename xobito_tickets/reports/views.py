@@ -20,19 +20,20 @@ def _today():
     return datetime.now(calendar_for(current_tenant.id).zone).date()
 
 
-def _report(status_on_error=422):
+def _report(days_table=True):
     """Return ``(start, end, sections, error)`` for the GET form's range."""
     try:
         start, end = parse_range(request.args, _today())
     except RangeError as error:
         return None, None, None, error
-    return start, end, report_for(get_current_user(), start, end), None
+    return start, end, report_for(get_current_user(), start, end, days_table=days_table), None
 
 
 @bp.get("/reports")
 def report_page():
-    """Show the report of the tickets the user may see, over the chosen date range."""
-    start, end, sections, error = _report()
+    """Show the report of the tickets the user may see over the chosen range (``table=days``: with the days' table)."""
+    days_table = request.args.get("table") == "days"
+    start, end, sections, error = _report(days_table=days_table)
     return (
         render_template(
             "xobito_tickets/reports/report.html",
@@ -40,6 +41,7 @@ def report_page():
             end=end,
             sections=sections or [],
             error=error,
+            days_table=days_table,
             typed={"from": request.args.get("from", ""), "to": request.args.get("to", "")},
         ),
         422 if error else 200,
