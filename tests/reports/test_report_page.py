@@ -7,6 +7,10 @@ from datetime import date, timedelta
 
 import pytest
 
+from xobito_tickets.db import session
+from xobito_tickets.models import User
+from xobito_tickets.reports.report import report_for
+
 from .conftest import spread_over_days
 
 
@@ -87,3 +91,28 @@ def test_staff_see_only_their_departments(app, world, client, auth, spread):
     assert "Billing" in rows
     # Support appears only through Support tickets assigned to Bea herself.
     assert "Tickets of your departments" in html
+
+
+def test_over_a_quarter_the_chart_shows_weeks_and_the_days_stay_in_the_table_and_csv(app, world, client, auth, spread):
+    end = date.today()
+    start = end - timedelta(days=119)  # 120 days, starting on any weekday
+    with app.app_context():
+        admin = session.get(User, world.admin_id)
+        weekly = next(s for s in report_for(admin, start, end, days_table=False) if s.name == "per-day")
+        daily = next(s for s in report_for(admin, start, end) if s.name == "per-day")
+    assert weekly.title == "Tickets created and closed per week" and daily.title == "Tickets created and closed per day"
+    assert len(daily.rows) == 120 and 17 <= len(weekly.rows) <= 19
+    assert weekly.rows[0][0] == start.isoformat()
+    assert all(date.fromisoformat(r[0]).weekday() == 0 for r in weekly.rows[1:])
+    # Each week holds exactly the days from its first day to the next week's.
+    starts = [date.fromisoformat(r[0]) for r in weekly.rows] + [end + timedelta(days=1)]
+    for (first, next_first), row in zip(zip(starts, starts[1:], strict=False), weekly.rows, strict=True):
+        days = [r for r in daily.rows if first <= date.fromisoformat(r[0]) < next_first]
+        assert row[1:] == [sum(r[1] for r in days), sum(r[2] for r in days)]
+    assert sum(r[1] for r in daily.rows) == 40
+
+    auth.login("ada@acme.test")
+    html = client.get(f"/acme/admin/reports?from={start}&to={end}").get_data(as_text=True)
+    assert "Tickets created and closed per week" in html and "the days&#39; table and CSV have every day" in html
+    per_day = client.get(f"/acme/admin/reports/per-day.csv?from={start}&to={end}").get_data(as_text=True)
+    assert len(list(csv.reader(io.StringIO(per_day)))) == 1 + 120
