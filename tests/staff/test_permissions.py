@@ -10,6 +10,7 @@ departments, people) and no file. Where a POST is allowed, something must change
 """
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -42,6 +43,9 @@ class Route:
         return int(self.expected.split()[list(ROLES).index(role)])
 
 
+#: A due time the due-time form takes (in the future, within a year).
+_A_MONTH_AHEAD = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M")
+
 # fmt: off
 ROUTES = [
     # The customer portal.                                                 anon own  oth  in   out  asg  adm  othT
@@ -66,6 +70,9 @@ ROUTES = [
           {"department": "{support}", "assignee": "{sam}"}),
     Route("POST", "/acme/admin/tickets/{open}/priority",                   "302 404 404 303 404 303 303 404",
           {"priority": "urgent"}),
+    # A due time set by hand (service levels): a time a month ahead, in the staff member's zone.
+    Route("POST", "/acme/admin/tickets/{open}/due",                        "302 404 404 303 404 303 303 404",
+          {"due_at": _A_MONTH_AHEAD}),
     Route("GET", "/acme/admin/tickets/{open}/download?attachment={att}",   "302 404 404 200 404 200 200 404"),
     # Workspace tools on the portal: image previews and CC.
     Route("GET", "/acme/tickets/{open}/preview?attachment={img}",          "302 200 404 200 404 200 200 404"),
