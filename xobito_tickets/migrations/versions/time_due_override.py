@@ -1,14 +1,14 @@
 """Service levels: a due time set by hand on a ticket.
 
 Revision ID: time_due_override
-Revises: reports
+Revises: totp_encrypted
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "time_due_override"
-down_revision = "reports"
+down_revision = "totp_encrypted"
 branch_labels = None
 depends_on = None
 
