@@ -8,7 +8,8 @@ The one entry point for a list that searches (the staff queue, the portal, the A
     query = parse(request.args["q"])              # never raises; bad syntax becomes plain words
     if query.has_words:
         page = search(query, Scope.of(user, visible_tickets_clause(user)), conditions, statuses,
-                      cursor=cursor, per_page=25, limit=current_app.config["TICKETS_SEARCH_LIMIT"])
+                      cursor=cursor, per_page=25, limit=current_app.config["TICKETS_SEARCH_LIMIT"],
+                      groups=filter_groups(department_id=…))  # the conditions as index tokens
         page.ids, page.snippets, page.next_cursor, page.status_counts, page.total
 
 ``number_clause(query)`` is the condition of a ``TKT-000042`` in the text, and
@@ -17,6 +18,7 @@ their own order (an export).
 """
 
 from . import schema  # noqa: F401  (the dialect's index objects follow the documents table)
+from .filters import filter_groups
 from .index import connect_receivers, reindex
 from .query import SearchQuery, parse
 from .results import CappedCount, Scope, SearchPage, StatusCounts, match_clause, number_clause, search
@@ -27,6 +29,7 @@ __all__ = [
     "SearchPage",
     "SearchQuery",
     "StatusCounts",
+    "filter_groups",
     "init_app",
     "match_clause",
     "number_clause",

@@ -15,35 +15,44 @@ from flask import current_app
 from .. import signals
 from ..db import begin_write, session
 from ..models import Reply, Tenant, Ticket, User, format_ticket_number
+from .filters import document_tokens, ticket_tokens
 from .models import SearchDocument
 from .query import tokens_of
-from .schema import FTS_TABLE, LANGUAGES, VECTOR_COLUMN, VECTOR_INDEX, create_index_structures
+from .schema import FTS_TABLE, LANGUAGES, VECTOR_COLUMN, VECTOR_INDEX, create_index_structures, has_filter_column
 
 #: Tickets per batch when the index is rebuilt.
 CHUNK = 2000
 
-_COLUMNS = ("ticket_id", "tenant_id", "subject", "public_text", "staff_text")
-
 _SQLITE_UPSERT = sa.text(
-    "INSERT INTO tickets_search_documents (ticket_id, tenant_id, subject, public_text, staff_text) "
-    "VALUES (:ticket_id, :tenant_id, :subject, :public_text, :staff_text) "
+    "INSERT INTO tickets_search_documents (ticket_id, tenant_id, subject, public_text, staff_text, filter_text) "
+    "VALUES (:ticket_id, :tenant_id, :subject, :public_text, :staff_text, :filter_text) "
     "ON CONFLICT (ticket_id) DO UPDATE SET tenant_id = excluded.tenant_id, subject = excluded.subject, "
-    "public_text = excluded.public_text, staff_text = excluded.staff_text "
+    "public_text = excluded.public_text, staff_text = excluded.staff_text, filter_text = excluded.filter_text "
     # An unchanged document is not written again: on SQLite each write re-tokenizes it twice.
     "WHERE subject IS NOT excluded.subject OR public_text IS NOT excluded.public_text "
-    "OR staff_text IS NOT excluded.staff_text OR tenant_id IS NOT excluded.tenant_id"
+    "OR staff_text IS NOT excluded.staff_text OR tenant_id IS NOT excluded.tenant_id "
+    "OR filter_text IS NOT excluded.filter_text"
 )
 
+#: The filter tokens as lexemes without positions (``=sopen`` …): no word becomes one.
+_PG_FILTERS = "array_to_tsvector(string_to_array({}, ' '))"
 _PG_VECTOR = (
     "setweight(to_tsvector(CAST(:config AS regconfig), :subject_words), 'A') || "
     "setweight(to_tsvector(CAST(:config AS regconfig), :public_words), 'B') || "
-    "setweight(to_tsvector(CAST(:config AS regconfig), :staff_words), 'D')"
+    "setweight(to_tsvector(CAST(:config AS regconfig), :staff_words), 'D') || " + _PG_FILTERS.format(":filter_text")
 )
 _PG_UPSERT = sa.text(
-    "INSERT INTO tickets_search_documents (ticket_id, tenant_id, subject, public_text, staff_text, search_vector) "
-    f"VALUES (:ticket_id, :tenant_id, :subject, :public_text, :staff_text, {_PG_VECTOR}) "
+    "INSERT INTO tickets_search_documents "
+    "(ticket_id, tenant_id, subject, public_text, staff_text, filter_text, search_vector) "
+    f"VALUES (:ticket_id, :tenant_id, :subject, :public_text, :staff_text, :filter_text, {_PG_VECTOR}) "
     "ON CONFLICT (ticket_id) DO UPDATE SET tenant_id = excluded.tenant_id, subject = excluded.subject, "
-    "public_text = excluded.public_text, staff_text = excluded.staff_text, search_vector = excluded.search_vector"
+    "public_text = excluded.public_text, staff_text = excluded.staff_text, filter_text = excluded.filter_text, "
+    "search_vector = excluded.search_vector"
+)
+#: The vector with the old filter tokens (still in the row's ``filter_text``) swapped for ``:filter_text``.
+_PG_SWAP_FILTERS = (
+    f"ts_delete(coalesce({VECTOR_COLUMN}, ''::tsvector), string_to_array(filter_text, ' ')) || "
+    + _PG_FILTERS.format(":filter_text")
 )
 
 
@@ -83,7 +92,20 @@ def build_documents(where, db=session):
     ``db``: the session, or a connection (the migration that builds the first index).
     """
     tickets = db.execute(
-        sa.select(Ticket.id, Ticket.tenant_id, Ticket.number, Ticket.subject, Ticket.body, User.name, User.email)
+        sa.select(
+            Ticket.id,
+            Ticket.tenant_id,
+            Ticket.number,
+            Ticket.subject,
+            Ticket.body,
+            User.name,
+            User.email,
+            Ticket.status,
+            Ticket.department_id,
+            Ticket.assignee_id,
+            Ticket.requester_id,
+            Ticket.priority,
+        )
         .join(User, User.id == Ticket.requester_id)
         .where(where)
         .order_by(Ticket.id)
@@ -110,6 +132,15 @@ def build_documents(where, db=session):
                 "subject": row.subject,
                 "public_text": "\n".join([header, row.body, *public.get(row.id, ())]),
                 "staff_text": "\n".join(staff.get(row.id, ())),
+                "filter_text": document_tokens(
+                    row.id,
+                    row.tenant_id,
+                    row.status,
+                    row.department_id,
+                    row.assignee_id,
+                    row.requester_id,
+                    row.priority,
+                ),
             }
         )
     return documents
@@ -118,6 +149,9 @@ def build_documents(where, db=session):
 def write_documents(documents, configurations=None, db=session):
     """Insert or replace ``documents`` in the index; ``configurations``: tenant id -> PostgreSQL configuration."""
     if not documents:
+        return
+    if isinstance(db, sa.engine.Connection) and not has_filter_column(db):
+        # The ``search`` migration run with this code: ``search_tokens`` builds the index.
         return
     if _dialect_name(db) == "postgresql":
         configurations = {} if configurations is None else configurations
@@ -164,20 +198,27 @@ def document_of(ticket, requester, messages=()):
         "subject": ticket.subject,
         "public_text": "\n".join([header, ticket.body, *public]),
         "staff_text": "\n".join(body for body, kind in messages if _is_note(kind)),
+        "filter_text": ticket_tokens(ticket),
     }
 
 
 def append_message(ticket, body, kind="reply"):
-    """Add one message to the end of ``ticket``'s document in one statement (rebuilt whole if it has none)."""
+    """Add one message to the end of ``ticket``'s document in one statement (rebuilt whole if it has none).
+
+    The filter tokens are set in the same statement: a reply may change the status.
+    """
     column = "staff_text" if _is_note(kind) else "public_text"
-    params = {"ticket_id": ticket.id, "body": body, "separator": "\n"}
+    params = {"ticket_id": ticket.id, "body": body, "separator": "\n", "filter_text": ticket_tokens(ticket)}
     # The text grows by the message; PostgreSQL's vector by the message's words (weights
     # as in write_documents: B customer-facing, D notes), positions after the old ones.
-    assignments = [f"{column} = CASE WHEN {column} = '' THEN :body ELSE {column} || :separator || :body END"]
+    assignments = [
+        f"{column} = CASE WHEN {column} = '' THEN :body ELSE {column} || :separator || :body END",
+        "filter_text = :filter_text",
+    ]
     if session.get_bind().dialect.name == "postgresql":
         weight = "D" if _is_note(kind) else "B"
         assignments.append(
-            f"{VECTOR_COLUMN} = coalesce({VECTOR_COLUMN}, ''::tsvector) || "
+            f"{VECTOR_COLUMN} = {_PG_SWAP_FILTERS} || "
             f"setweight(to_tsvector(CAST(:config AS regconfig), :words), '{weight}')"
         )
         params.update(
@@ -188,6 +229,27 @@ def append_message(ticket, body, kind="reply"):
         index_tickets([ticket.id])
 
 
+def update_filters(ticket):
+    """Set the filter tokens of ``ticket``'s document from the ticket in hand (its status, department …).
+
+    One UPDATE, none when they are unchanged; a ticket without a document is indexed whole.
+    """
+    params = {"ticket_id": ticket.id, "filter_text": ticket_tokens(ticket)}
+    assignments = ["filter_text = :filter_text"]
+    if session.get_bind().dialect.name == "postgresql":
+        assignments.append(f"{VECTOR_COLUMN} = {_PG_SWAP_FILTERS}")
+    statement = (
+        f"UPDATE tickets_search_documents SET {', '.join(assignments)} "
+        "WHERE ticket_id = :ticket_id AND filter_text <> :filter_text"
+    )
+    if session.execute(sa.text(statement), params).rowcount == 0:
+        exists = session.execute(
+            sa.select(SearchDocument.ticket_id).where(SearchDocument.ticket_id == ticket.id)
+        ).first()
+        if exists is None:
+            index_tickets([ticket.id])
+
+
 def on_ticket_created(sender, ticket, **extra):
     """Index a new ticket from the objects in hand: one INSERT."""
     requester = session.get(User, ticket.requester_id)
@@ -195,13 +257,23 @@ def on_ticket_created(sender, ticket, **extra):
 
 
 def on_reply_posted(sender, ticket, reply, **extra):
-    """Add a reply to its ticket's document: one UPDATE."""
+    """Add a reply to its ticket's document (and its status to the filter tokens): one UPDATE."""
     append_message(ticket, reply.body, _reply_kind(reply))
 
 
 def on_note_added(sender, ticket, note, **extra):
     """Add an internal note to the staff-only half of its ticket's document: one UPDATE."""
     append_message(ticket, note.body, "note")
+
+
+def on_ticket_changed(sender, ticket, **extra):
+    """Follow a change of status, department, assignee or priority in the document's filter tokens."""
+    update_filters(ticket)
+
+
+def on_ticket_merged(sender, ticket, target, **extra):
+    """Rebuild both documents of a merge: the source is closed, its messages now belong to ``target``."""
+    index_tickets([ticket.id, target.id])
 
 
 def _reply_kind(reply):
@@ -219,6 +291,9 @@ def connect_receivers():
     signals.ticket_created.connect(on_ticket_created)
     signals.reply_posted.connect(on_reply_posted)
     signals.note_added.connect(on_note_added)
+    for signal in (signals.ticket_closed, signals.ticket_reopened, signals.ticket_assigned, signals.priority_changed):
+        signal.connect(on_ticket_changed)
+    signals.ticket_merged.connect(on_ticket_merged)
     _connected = True
 
 

@@ -17,7 +17,10 @@ class SearchDocument(Base):
 
     ``subject`` and ``public_text`` (the number, body, customer-facing replies, the
     customer's name and email) are what a customer's search reads; ``staff_text`` (the
-    internal notes) only staff search reads. Kept in the transaction of every change.
+    internal notes) only staff search reads. ``filter_text`` holds the ticket's tenant,
+    status, department, assignee, requester, priority and id range as tokens (see
+    :mod:`.filters`) that no typed word can match: a filtered search is one probe of the
+    index. Kept in the transaction of every change.
     """
 
     __tablename__ = "tickets_search_documents"
@@ -30,6 +33,7 @@ class SearchDocument(Base):
     subject: Mapped[str] = mapped_column(sa.Text, default="")
     public_text: Mapped[str] = mapped_column(sa.Text, default="")
     staff_text: Mapped[str] = mapped_column(sa.Text, default="")
+    filter_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
 
 #: A search reads the index newest ticket first and checks each match against the

@@ -117,9 +117,9 @@ def fts5_expression(query, staff=True):
     expression = "(" + " AND ".join(positive) + ")"
     for term in negative:
         expression += " NOT " + term
-    if not staff:
-        expression = "{subject public_text} : (" + expression + ")"
-    return expression
+    # The words are searched in the text only, never in the filter tokens' column.
+    columns = "{subject public_text staff_text}" if staff else "{subject public_text}"
+    return columns + " : (" + expression + ")"
 
 
 def _fts5_term(term):

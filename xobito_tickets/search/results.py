@@ -13,13 +13,14 @@ import math
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import REGCONFIG
+from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.selectable import Alias
 from sqlalchemy.sql.util import ClauseAdapter
 
 from ..db import session
 from ..models import MAX_ROW_ID, Tenant, Ticket
+from .filters import ID_RANGE, filter_groups, fts5_filter, id_range_tokens, tsquery_filter, visibility_tokens
 from .index import search_configuration
 from .models import SEARCH_PROBE_INDEX, SearchDocument
 from .query import fts5_expression, tsquery_text
@@ -34,6 +35,9 @@ TS_RANK_WEIGHTS = "'{0.4, 0.2, 0.4, 1.0}'::float4[]"
 RANKED = 250
 #: The rank of the matches after the ranked ones.
 UNRANKED = float("inf")
+#: PostgreSQL reads the newest id ranges first: this many ranges, then this many, then all.
+#: GIN answers in no order, so a common word would otherwise cost a heap read per match.
+ID_RANGE_SPANS = (8, 64)
 
 
 @dataclass(frozen=True)
@@ -46,13 +50,22 @@ class Scope:
     staff: bool
     #: PostgreSQL text search configuration of the tenant (``tickets_english`` …).
     configuration: str = "tickets_simple"
+    #: Filter tokens of which each ticket the person may see has one (see :mod:`.filters`);
+    #: empty: the index is not narrowed by visibility (``visibility`` still is checked).
+    tokens: tuple = ()
 
     @classmethod
     def of(cls, user, visibility):
         """Return the scope of ``user``'s search, given their visibility (``access.visible_tickets_clause``)."""
         # The tenant by id: in a streamed export the person's row may be detached from the session.
         tenant = session.get(Tenant, user.tenant_id)
-        return cls(user.tenant_id, visibility, bool(user.is_staff), search_configuration(tenant))
+        return cls(
+            user.tenant_id,
+            visibility,
+            bool(user.is_staff),
+            search_configuration(tenant),
+            visibility_tokens(user, session),
+        )
 
 
 class CappedCount(int):
@@ -97,8 +110,13 @@ class SearchPage:
     total: CappedCount = CappedCount(0)
 
 
-def _window(query, scope, conditions, columns, limit):
-    """Return the statement of the newest ``limit`` matches in ``scope`` passing ``conditions``, as ``columns``."""
+def _window(query, scope, conditions, columns, limit, groups=()):
+    """Return the statement of the newest ``limit`` matches in ``scope`` passing ``conditions``, as ``columns``.
+
+    ``groups``: the filter tokens the index intersects with the words (each an OR of
+    tokens); the visibility's tokens are added here. ``conditions`` are still checked.
+    """
+    groups = ((scope.tokens,) if scope.tokens else ()) + tuple(groups)
     if session.get_bind().dialect.name == "postgresql":
         documents = SearchDocument.__table__
         vector = sa.literal_column(f"{documents.name}.{VECTOR_COLUMN}")
@@ -109,6 +127,7 @@ def _window(query, scope, conditions, columns, limit):
             .where(
                 documents.c.tenant_id == scope.tenant_id,
                 vector.op("@@")(_tsquery(query, scope)),
+                *_tokens_match(vector, groups),
                 Ticket.tenant_id == scope.tenant_id,
                 scope.visibility,
                 *conditions,
@@ -127,7 +146,7 @@ def _window(query, scope, conditions, columns, limit):
         .select_from(fts)
         .join(probe, probe.c.id == sa.literal_column(f"+{FTS_TABLE}.rowid"))
         .where(
-            _fts_match(query, scope),
+            _fts_match(query, scope, groups),
             probe.c.tenant_id == scope.tenant_id,
             adapt(scope.visibility),
             *[adapt(condition) for condition in conditions],
@@ -151,15 +170,16 @@ def _render_probe(element, compiler, **kw):
     return text
 
 
-def search(query, scope, conditions=(), statuses=(), cursor=None, before=None, per_page=25, limit=1000):
+def search(query, scope, conditions=(), statuses=(), cursor=None, before=None, per_page=25, limit=1000, groups=()):
     """Return the :class:`SearchPage` of the tickets in ``scope`` matching ``query``, best first.
 
     ``conditions``: the other filters (SQL conditions on ``Ticket``); ``statuses``: the
     status filter, which the counts leave out (the counts are those of the status tabs).
+    ``groups``: the same filters as tokens (:func:`.filters.filter_groups`), for the index.
     The newest ``limit`` matches are ranked; counts stop at ``limit`` ("1,000+").
     One scan of the index serves the counts and the list when no status is chosen.
     """
-    rows = session.execute(_window(query, scope, conditions, [Ticket.id, Ticket.status], limit + 1)).all()
+    rows = _newest(query, scope, conditions, groups, [Ticket.id, Ticket.status], limit + 1)
     capped = len(rows) > limit
     rows = rows[:limit]
     tally = {}
@@ -174,15 +194,39 @@ def search(query, scope, conditions=(), statuses=(), cursor=None, before=None, p
         # Every match was read: the chosen statuses are among them.
         ids = [row[0] for row in rows if row[1] in statuses]
     else:
-        ids = session.scalars(
-            _window(query, scope, [*conditions, Ticket.status.in_(statuses)], [Ticket.id], limit + 1)
-        ).all()
+        status_group = filter_groups(statuses=statuses)
+        rows = _newest(
+            query, scope, [*conditions, Ticket.status.in_(statuses)], (*groups, *status_group), [Ticket.id], limit + 1
+        )
+        ids = [row[0] for row in rows]
         capped = len(ids) > limit
         ids = ids[:limit]
     ranks = _ranks(query, scope, ids[:RANKED])
     # The newest RANKED matches by relevance; older ones after them, newest first.
     candidates = [(ranks.get(ticket_id, UNRANKED), ticket_id) for ticket_id in ids]
     return _page(query, scope, candidates, CappedCount(len(ids), capped), status_counts, cursor, before, per_page)
+
+
+def _newest(query, scope, conditions, groups, columns, limit):
+    """Return the rows of :func:`_window`; on PostgreSQL the newest id ranges are read first.
+
+    When the newest ranges hold ``limit`` matches, they are the newest ``limit`` of all.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return session.execute(_window(query, scope, conditions, columns, limit, groups)).all()
+    documents = SearchDocument.__table__
+    top = session.scalar(sa.select(sa.func.max(documents.c.ticket_id)).where(documents.c.tenant_id == scope.tenant_id))
+    if top is None:
+        return []
+    last = top // ID_RANGE
+    for span in ID_RANGE_SPANS:
+        if span > last:
+            break
+        ranges = id_range_tokens(last - span + 1, last)
+        rows = session.execute(_window(query, scope, conditions, columns, limit, (*groups, ranges))).all()
+        if len(rows) >= limit:
+            return rows
+    return session.execute(_window(query, scope, conditions, columns, limit, groups)).all()
 
 
 def _ranks(query, scope, ids):
@@ -211,10 +255,25 @@ def _tsquery(query, scope):
     )
 
 
-def _fts_match(query, scope):
-    return sa.literal_column(FTS_TABLE).op("MATCH")(
-        sa.bindparam("search_query", fts5_expression(query, staff=scope.staff))
-    )
+def _tokens_match(vector, groups):
+    """Return the condition that ``vector`` has the filter tokens of ``groups`` (none if there are none).
+
+    A second ``@@`` on the same GIN index, not one query joined with ``&&``: words that
+    are all stop words make an empty query, which must match nothing, not every ticket.
+    """
+    tokens = tsquery_filter(groups)
+    if tokens is None:
+        return []
+    # Read as written (a cast, not the parser): "=sopen" stays one lexeme.
+    return [vector.op("@@")(sa.cast(sa.bindparam("search_filters", tokens), TSQUERY))]
+
+
+def _fts_match(query, scope, groups=()):
+    expression = fts5_expression(query, staff=scope.staff)
+    tokens = fts5_filter(groups)
+    if tokens is not None:
+        expression = f"({expression}) AND {tokens}"
+    return sa.literal_column(FTS_TABLE).op("MATCH")(sa.bindparam("search_query", expression))
 
 
 def _page(query, scope, candidates, total, status_counts, cursor, before, per_page):

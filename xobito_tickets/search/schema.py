@@ -37,27 +37,32 @@ LANGUAGES = {
     "swedish": "swedish_stem",
 }
 
+_FTS_COLUMNS = "subject, public_text, staff_text, filter_text"
+_NEW = "new.subject, new.public_text, new.staff_text, new.filter_text"
+_OLD = "old.subject, old.public_text, old.staff_text, old.filter_text"
+
 SQLITE_DDL = [
     f"""CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(
-        subject, public_text, staff_text,
+        {_FTS_COLUMNS},
         content='tickets_search_documents', content_rowid='ticket_id',
         tokenize='unicode61 remove_diacritics 2', prefix='2 3')""",
     f"""CREATE TRIGGER IF NOT EXISTS tickets_search_documents_ai AFTER INSERT ON tickets_search_documents BEGIN
-        INSERT INTO {FTS_TABLE}(rowid, subject, public_text, staff_text)
-        VALUES (new.ticket_id, new.subject, new.public_text, new.staff_text);
+        INSERT INTO {FTS_TABLE}(rowid, {_FTS_COLUMNS}) VALUES (new.ticket_id, {_NEW});
     END""",
     f"""CREATE TRIGGER IF NOT EXISTS tickets_search_documents_ad AFTER DELETE ON tickets_search_documents BEGIN
-        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, subject, public_text, staff_text)
-        VALUES ('delete', old.ticket_id, old.subject, old.public_text, old.staff_text);
+        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {_FTS_COLUMNS}) VALUES ('delete', old.ticket_id, {_OLD});
     END""",
     f"""CREATE TRIGGER IF NOT EXISTS tickets_search_documents_au AFTER UPDATE ON tickets_search_documents BEGIN
-        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, subject, public_text, staff_text)
-        VALUES ('delete', old.ticket_id, old.subject, old.public_text, old.staff_text);
-        INSERT INTO {FTS_TABLE}(rowid, subject, public_text, staff_text)
-        VALUES (new.ticket_id, new.subject, new.public_text, new.staff_text);
+        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {_FTS_COLUMNS}) VALUES ('delete', old.ticket_id, {_OLD});
+        INSERT INTO {FTS_TABLE}(rowid, {_FTS_COLUMNS}) VALUES (new.ticket_id, {_NEW});
     END""",
 ]
-SQLITE_DROP = [f"DROP TABLE IF EXISTS {FTS_TABLE}"]
+SQLITE_DROP = [
+    "DROP TRIGGER IF EXISTS tickets_search_documents_ai",
+    "DROP TRIGGER IF EXISTS tickets_search_documents_ad",
+    "DROP TRIGGER IF EXISTS tickets_search_documents_au",
+    f"DROP TABLE IF EXISTS {FTS_TABLE}",
+]
 
 
 def _pg_configuration(language, dictionary):
@@ -83,9 +88,21 @@ POSTGRESQL_DDL = [
 ]
 
 
+def has_filter_column(connection):
+    """Return True if the documents table has ``filter_text`` (the ``search_tokens`` migration ran).
+
+    The ``search`` migration, run with this code before ``search_tokens``, leaves the
+    FTS5 table and the first index to that migration, which builds them in this shape.
+    """
+    columns = sa.inspect(connection).get_columns(SearchDocument.__tablename__)
+    return any(column["name"] == "filter_text" for column in columns)
+
+
 def create_index_structures(connection):
     """Create the dialect's index objects over ``tickets_search_documents`` (idempotent)."""
     statements = {"sqlite": SQLITE_DDL, "postgresql": POSTGRESQL_DDL}.get(connection.dialect.name, [])
+    if connection.dialect.name == "sqlite" and not has_filter_column(connection):
+        statements = []
     for statement in statements:
         connection.exec_driver_sql(statement)
 

@@ -27,7 +27,7 @@ from ..models import (
     UTCDateTime,
     format_ticket_number,
 )
-from ..search import Scope, match_clause, number_clause, search
+from ..search import Scope, filter_groups, match_clause, number_clause, search
 from ..search import parse as parse_search
 from ..web.forms import parse_row_id
 from .access import visible_counts_clause, visible_tickets_parts
@@ -137,6 +137,17 @@ class TicketFilters:
             if words and query.has_words:
                 conds.append(match_clause(query, Scope.of(user, sa.true())))
         return conds
+
+    def search_groups(self, user):
+        """Return these filters but the status as the search index's token groups (see ``search.filters``)."""
+        assignee_id = None
+        if self.assignee == "me" and user is not None:
+            assignee_id = user.id
+        elif self.assignee == "none":
+            assignee_id = 0
+        elif self.assignee and self.assignee.isdigit():
+            assignee_id = int(self.assignee)
+        return filter_groups(department_id=self.department_id, assignee_id=assignee_id, priorities=self.priorities)
 
     def is_active(self):
         return bool(self.statuses or self.priorities or self.department_id or self.assignee or self.q)
@@ -374,6 +385,7 @@ def _ranked_page(visibility, filters, cursor, before, per_page, user, with_peopl
         before=before,
         per_page=per_page,
         limit=current_app.config["TICKETS_SEARCH_LIMIT"],
+        groups=others.search_groups(user),
     )
     rows = {}
     if found.ids:

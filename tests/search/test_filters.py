@@ -1,0 +1,195 @@
+"""The filter tokens in the index: kept with each change of status, department, assignee and priority."""
+
+import pytest
+import sqlalchemy as sa
+
+from xobito_tickets import signals
+from xobito_tickets.db import session
+from xobito_tickets.merge.services import merge_ticket
+from xobito_tickets.models import Department, Priority, Ticket, TicketStatus, User
+from xobito_tickets.search import filters, results
+from xobito_tickets.search.filters import filter_groups, ticket_tokens
+from xobito_tickets.search.index import build_documents, reindex
+from xobito_tickets.search.models import SearchDocument
+from xobito_tickets.search.query import parse
+from xobito_tickets.tickets.access import visible_tickets_clause
+from xobito_tickets.tickets.services import (
+    assign_ticket,
+    change_priority,
+    close_ticket,
+    post_reply,
+    reopen_ticket,
+)
+
+
+def find(app, world, text, who="admin", statuses=(), department=None, assignee=None, priorities=(), **options):
+    """Return the ticket ids ``who`` finds with ``text`` and these filters, through :meth:`Scope.of` (tokens too)."""
+    with app.test_request_context():
+        user = session.get(User, getattr(world, who + "_id"))
+        conditions = []
+        if department is not None:
+            conditions.append(Ticket.department_id == department)
+        if assignee is not None:
+            conditions.append(Ticket.assignee_id.is_(None) if assignee == 0 else Ticket.assignee_id == assignee)
+        if priorities:
+            conditions.append(Ticket.priority.in_(priorities))
+        page = results.search(
+            parse(text),
+            results.Scope.of(user, visible_tickets_clause(user)),
+            conditions,
+            statuses,
+            groups=filter_groups(department_id=department, assignee_id=assignee, priorities=priorities),
+            **options,
+        )
+        return page.ids, page
+
+
+def stored_tokens(app, ticket_id):
+    with app.app_context():
+        return session.scalar(sa.select(SearchDocument.filter_text).where(SearchDocument.ticket_id == ticket_id))
+
+
+def built_tokens(app, ticket_id):
+    with app.app_context():
+        return build_documents(Ticket.id == ticket_id)[0]["filter_text"]
+
+
+def act(app, world, ticket_id, change, who="admin"):
+    """Run ``change(ticket, person)`` through the services, in a request."""
+    with app.test_request_context():
+        change(session.get(Ticket, ticket_id), session.get(User, getattr(world, who + "_id")))
+
+
+def test_a_status_change_moves_the_ticket_between_filtered_searches(app, world, desk):
+    ticket_id = desk.ticket("t", "Heron sighting", "A heron by the pond.")
+    assert find(app, world, "heron", statuses=["open"])[0] == [ticket_id]
+    assert find(app, world, "heron", statuses=["closed"])[0] == []
+
+    act(app, world, ticket_id, close_ticket)
+    assert "=sclosed" in stored_tokens(app, ticket_id).split()
+    assert find(app, world, "heron", statuses=["open"])[0] == []
+    assert find(app, world, "heron", statuses=["closed"])[0] == [ticket_id]
+
+    act(app, world, ticket_id, reopen_ticket)
+    assert find(app, world, "heron", statuses=["open"])[0] == [ticket_id]
+
+    # A staff reply answers the ticket: the reply's one UPDATE carries the new status too.
+    act(app, world, ticket_id, lambda ticket, person: post_reply(ticket, person, "Seen it."), who="staff")
+    assert find(app, world, "heron", statuses=["answered"])[0] == [ticket_id]
+    assert find(app, world, "heron", statuses=["open"])[0] == []
+    assert stored_tokens(app, ticket_id) == built_tokens(app, ticket_id)
+
+
+def test_a_transfer_follows_the_department_and_the_assignee(app, world, desk):
+    ticket_id = desk.ticket("t", "Ledger mismatch", "The ledger is off.", department="support")
+    assert find(app, world, "ledger", who="staff")[0] == [ticket_id]
+    assert find(app, world, "ledger", who="billing_staff")[0] == []
+    assert find(app, world, "ledger", department=world.support_id)[0] == [ticket_id]
+
+    def to_billing(ticket, person):
+        assign_ticket(ticket, person, session.get(Department, world.billing_id), None)
+
+    act(app, world, ticket_id, to_billing)
+    assert find(app, world, "ledger", who="staff")[0] == []
+    assert find(app, world, "ledger", who="billing_staff")[0] == [ticket_id]
+    assert find(app, world, "ledger", department=world.support_id)[0] == []
+    assert find(app, world, "ledger", department=world.billing_id)[0] == [ticket_id]
+
+    # Assigned to Sam, outside his department: he finds it again, and so does "assigned to Sam".
+    def to_sam(ticket, person):
+        assign_ticket(ticket, person, session.get(Department, world.billing_id), session.get(User, world.staff_id))
+
+    act(app, world, ticket_id, to_sam)
+    assert find(app, world, "ledger", who="staff")[0] == [ticket_id]
+    assert find(app, world, "ledger", assignee=world.staff_id)[0] == [ticket_id]
+    assert find(app, world, "ledger", assignee=0)[0] == []
+    assert stored_tokens(app, ticket_id) == built_tokens(app, ticket_id)
+
+
+def test_a_priority_change_follows_in_the_index(app, world, desk):
+    ticket_id = desk.ticket("t", "Kettle broken", "No tea.")
+    assert find(app, world, "kettle", priorities=[Priority.HIGH.value])[0] == []
+    act(app, world, ticket_id, lambda ticket, person: change_priority(ticket, person, Priority.HIGH))
+    assert find(app, world, "kettle", priorities=[Priority.HIGH.value])[0] == [ticket_id]
+    assert find(app, world, "kettle", priorities=[Priority.MEDIUM.value])[0] == []
+
+
+def test_a_change_that_fails_leaves_the_tokens_as_they_were(app, world, desk):
+    ticket_id = desk.ticket("t", "Walrus", "A walrus.")
+    before = stored_tokens(app, ticket_id)
+
+    def fail(sender, **extra):
+        raise RuntimeError("the change fails after the index was written")
+
+    signals.ticket_closed.connect(fail)
+    try:
+        with pytest.raises(RuntimeError):
+            act(app, world, ticket_id, close_ticket)
+    finally:
+        signals.ticket_closed.disconnect(fail)
+    assert stored_tokens(app, ticket_id) == before
+    assert find(app, world, "walrus", statuses=["closed"])[0] == []
+    assert find(app, world, "walrus", statuses=["open"])[0] == [ticket_id]
+
+
+def test_typed_words_never_match_the_tokens(app, world, desk):
+    ticket_id = desk.ticket("t", "Plain words", "Nothing special here.")
+    tokens = stored_tokens(app, ticket_id).split()
+    assert "=sopen" in tokens and f"=t{world.acme_id}" in tokens
+    for text in ("sopen", "=sopen", f"t{world.acme_id}", f"d{world.support_id}", '"sopen"', "filter_text"):
+        assert find(app, world, text)[0] == [], text
+        assert find(app, world, text, who="customer")[0] == [], text
+
+
+def test_a_merge_moves_the_messages_into_the_targets_document(app, world, desk):
+    source_id = desk.ticket("s", "Duplicate", "The albatross again.")
+    target_id = desk.ticket("t", "Original", "A bird problem.")
+
+    def merge(ticket, person):
+        merge_ticket(ticket, session.get(Ticket, target_id), person)
+
+    act(app, world, source_id, merge)
+    assert find(app, world, "albatross", statuses=["open"])[0] == [target_id]
+    assert source_id in find(app, world, "albatross", statuses=["closed"])[0]
+    with app.app_context():
+        assert session.get(Ticket, source_id).status == TicketStatus.CLOSED.value
+
+
+def test_reindex_builds_the_tokens_the_signals_kept(app, world, desk):
+    ids = [desk.ticket(str(n), "Otter", f"Otter number {n}.") for n in range(3)]
+    act(app, world, ids[0], close_ticket)
+    kept = {ticket_id: stored_tokens(app, ticket_id) for ticket_id in ids}
+    with app.app_context():
+        for ticket_id in ids:
+            assert kept[ticket_id] == ticket_tokens(session.get(Ticket, ticket_id))
+        reindex()
+    assert {ticket_id: stored_tokens(app, ticket_id) for ticket_id in ids} == kept
+    if_pg = app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+    if if_pg:
+        with app.app_context():
+            lexemes = session.scalar(
+                sa.text(
+                    "SELECT array_to_string(tsvector_to_array(search_vector), ' ') FROM tickets_search_documents "
+                    "WHERE ticket_id = :t"
+                ),
+                {"t": ids[0]},
+            ).split()
+        assert "=sclosed" in lexemes and "=sopen" not in lexemes
+
+
+def test_the_newest_id_ranges_are_read_first_with_the_same_answer(app, world, desk, monkeypatch):
+    """PostgreSQL reads the newest id ranges first; the answer is that of reading them all."""
+    monkeypatch.setattr(filters, "ID_RANGE", 2)
+    monkeypatch.setattr(results, "ID_RANGE", 2)
+    monkeypatch.setattr(results, "ID_RANGE_SPANS", (1, 2))
+    ids = [desk.ticket(str(n), "Puffin", f"Puffin {n}.") for n in range(9)]
+    rare = desk.ticket("rare", "Gannet", "One gannet, the oldest bird.", department="billing")
+    ids += [desk.ticket(str(n), "Puffin", f"Puffin {n}.") for n in range(9, 12)]
+    with app.app_context():
+        reindex()
+    found, page = find(app, world, "puffin", limit=4)
+    assert sorted(found) == sorted(ids)[-4:] and page.total.capped
+    # Fewer matches than the limit in the newest ranges: every range is read.
+    assert find(app, world, "gannet", limit=4)[0] == [rare]
+    found, page = find(app, world, "puffin", limit=20)
+    assert sorted(found) == sorted(ids) and not page.total.capped
