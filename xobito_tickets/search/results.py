@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.selectable import Alias
-from sqlalchemy.sql.util import ClauseAdapter
+from sqlalchemy.sql.selectable import Join
 
 from ..db import session
 from ..models import MAX_ROW_ID, Tenant, Ticket
@@ -27,12 +26,17 @@ from .query import fts5_expression, tsquery_text
 from .schema import FTS_TABLE, VECTOR_COLUMN
 from .snippets import make_snippet
 
-#: Column weights of bm25 (subject, customer-facing text, notes) and of ts_rank (D, C, B, A).
-BM25_WEIGHTS = (4.0, 1.0, 1.0)
+#: Column weights of bm25 (subject, customer-facing text, notes, filter tokens) and of ts_rank (D, C, B, A).
+#: The tokens weigh nothing: the rank is that of the words alone.
+BM25_WEIGHTS = (4.0, 1.0, 1.0, 0.0)
 TS_RANK_WEIGHTS = "'{0.4, 0.2, 0.4, 1.0}'::float4[]"
 #: How many of the newest matches are ordered by relevance (the rest follow, newest first):
 #: ranking costs a lookup per match, so it is kept to the first ten pages.
 RANKED = 250
+#: On SQLite, and at most this many ticket ids back from the newest match: bm25 reads every
+#: match of the words between the first and the last ranked one (FTS5 reads a rowid range,
+#: not a list), so a filtered search whose matches lie far apart would read all of them.
+RANK_SPAN = 8192
 #: The rank of the matches after the ranked ones.
 UNRANKED = float("inf")
 #: PostgreSQL reads the newest id ranges first: this many ranges, then this many, then all.
@@ -138,36 +142,37 @@ def _window(query, scope, conditions, columns, limit, groups=()):
     fts = sa.table(FTS_TABLE, sa.column("rowid"))
     # The index drives the join, newest match first ("+rowid": the tickets never drive
     # it), and each match is checked in the probe index, a few bytes per ticket, rather
-    # than in its whole row: the filters and visibility are moved onto that alias.
-    probe = _ProbeTickets._construct(Ticket.__table__, name="search_probe")
-    adapt = ClauseAdapter(probe).traverse
+    # than in its whole row (``INDEXED BY`` on the tickets table, so the filters and the
+    # visibility apply as they are, without being copied onto an alias on each search).
+    probe_join = _ProbeJoin(fts, Ticket.__table__, Ticket.id == sa.literal_column(f"+{FTS_TABLE}.rowid"))
     return (
-        sa.select(*[adapt(column.expression) for column in columns])
-        .select_from(fts)
-        .join(probe, probe.c.id == sa.literal_column(f"+{FTS_TABLE}.rowid"))
+        sa.select(*columns)
+        .select_from(probe_join)
         .where(
             _fts_match(query, scope, groups),
-            probe.c.tenant_id == scope.tenant_id,
-            adapt(scope.visibility),
-            *[adapt(condition) for condition in conditions],
+            Ticket.tenant_id == scope.tenant_id,
+            scope.visibility,
+            *conditions,
         )
         .order_by(fts.c.rowid.desc())
         .limit(limit)
     )
 
 
-class _ProbeTickets(Alias):
-    """The tickets table read through the probe index (SQLite: ``AS search_probe INDEXED BY …``)."""
+class _ProbeJoin(Join):
+    """The index joined to the tickets, read through the probe index (SQLite: ``INDEXED BY …``)."""
 
     inherit_cache = True
 
 
-@compiles(_ProbeTickets, "sqlite")
-def _render_probe(element, compiler, **kw):
-    text = compiler.visit_alias(element, **kw)
-    if kw.get("asfrom") and not kw.get("ashint"):
-        text += f" INDEXED BY {SEARCH_PROBE_INDEX.name}"
-    return text
+@compiles(_ProbeJoin)
+def _render_probe_join(join, compiler, from_linter=None, **kw):
+    sql = compiler.visit_join(join, from_linter=from_linter, **kw)
+    if compiler.dialect.name != "sqlite":
+        return sql
+    table = compiler.preparer.format_table(join.right)
+    head, on = sql.rsplit(f" JOIN {table} ON ", 1)
+    return f"{head} JOIN {table} INDEXED BY {SEARCH_PROBE_INDEX.name} ON {on}"
 
 
 def search(query, scope, conditions=(), statuses=(), cursor=None, before=None, per_page=25, limit=1000, groups=()):
@@ -240,9 +245,12 @@ def _ranks(query, scope, ids):
         stmt = sa.select(documents.c.ticket_id, rank).where(documents.c.ticket_id.in_(ids))
     else:
         # FTS5 reads a rowid range natively; the few invisible matches in it are ignored.
+        # The words alone: bm25 reads the size of each phrase's whole doclist once (its
+        # IDF), which the filter tokens' (a department's, a status's) would make large.
         fts = sa.table(FTS_TABLE, sa.column("rowid"))
+        newest = max(ids)
         stmt = sa.select(fts.c.rowid, sa.func.bm25(sa.literal_column(FTS_TABLE), *BM25_WEIGHTS)).where(
-            _fts_match(query, scope), fts.c.rowid.between(min(ids), max(ids))
+            _fts_match(query, scope), fts.c.rowid.between(max(min(ids), newest - RANK_SPAN), newest)
         )
     wanted = set(ids)
     return {ticket_id: rank for ticket_id, rank in session.execute(stmt) if ticket_id in wanted}
