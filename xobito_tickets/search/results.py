@@ -41,7 +41,7 @@ RANK_SPAN = 8192
 UNRANKED = float("inf")
 #: PostgreSQL reads the newest id ranges first: this many ranges, then this many, then all.
 #: GIN answers in no order, so a common word would otherwise cost a heap read per match.
-ID_RANGE_SPANS = (8, 64)
+ID_RANGE_SPANS = (16, 64)
 
 
 @dataclass(frozen=True)
