@@ -322,7 +322,11 @@ def run_once(args, database):
             "staff": Browser(app_base).login(meta["tenant"], meta["staff_email"], meta["password"]),
             "admin": Browser(app_base).login(meta["tenant"], meta["admin_email"], meta["password"]),
         }
-        tokens = {who: b.csrf_token(f"/{meta['tenant']}/tickets/create") for who, b in browsers.items()}
+        # A form's token only for who posts in this run (staff are sent from the customer's form elsewhere).
+        posters = {page.user for page in selected if page.method == "POST"}
+        tokens = {
+            who: b.csrf_token(f"/{meta['tenant']}/tickets/create") for who, b in browsers.items() if who in posters
+        }
         for page in selected:  # one real request each, so a broken page stops the run early
             status, _, _ = browsers[page.user].request(
                 page.path, dict(page.form, csrf_token=tokens[page.user]) if page.method == "POST" else None

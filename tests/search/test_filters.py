@@ -193,3 +193,17 @@ def test_the_newest_id_ranges_are_read_first_with_the_same_answer(app, world, de
     assert find(app, world, "gannet", limit=4)[0] == [rare]
     found, page = find(app, world, "puffin", limit=20)
     assert sorted(found) == sorted(ids) and not page.total.capped
+
+
+def test_a_status_past_the_capped_count_is_found_in_the_older_matches(app, world, desk):
+    """The counts stop at the limit; the chosen status's matches older than those are read after them."""
+    ids = [desk.ticket(str(n), "Lynx", f"Lynx {n}.") for n in range(7)]
+    for ticket_id in (ids[0], ids[1], ids[5]):
+        act(app, world, ticket_id, close_ticket)
+    found, page = find(app, world, "lynx", statuses=["closed"], limit=3)
+    assert sorted(found) == sorted([ids[0], ids[1], ids[5]]) and not page.total.capped
+    assert page.status_counts.total.capped and page.status_counts.total == 3
+    found, page = find(app, world, "lynx", statuses=["closed"], limit=2)
+    assert sorted(found) == sorted([ids[1], ids[5]]) and page.total.capped
+    found, page = find(app, world, "lynx", statuses=["open"], limit=3)
+    assert sorted(found) == sorted([ids[6], ids[4], ids[3]]) and page.total.capped

@@ -114,11 +114,12 @@ class SearchPage:
     total: CappedCount = CappedCount(0)
 
 
-def _window(query, scope, conditions, columns, limit, groups=()):
+def _window(query, scope, conditions, columns, limit, groups=(), before=None):
     """Return the statement of the newest ``limit`` matches in ``scope`` passing ``conditions``, as ``columns``.
 
     ``groups``: the filter tokens the index intersects with the words (each an OR of
     tokens); the visibility's tokens are added here. ``conditions`` are still checked.
+    ``before``: only the tickets older than this id.
     """
     groups = ((scope.tokens,) if scope.tokens else ()) + tuple(groups)
     if session.get_bind().dialect.name == "postgresql":
@@ -135,6 +136,7 @@ def _window(query, scope, conditions, columns, limit, groups=()):
                 Ticket.tenant_id == scope.tenant_id,
                 scope.visibility,
                 *conditions,
+                *([documents.c.ticket_id < before] if before is not None else []),
             )
             .order_by(documents.c.ticket_id.desc())
             .limit(limit)
@@ -153,6 +155,7 @@ def _window(query, scope, conditions, columns, limit, groups=()):
             Ticket.tenant_id == scope.tenant_id,
             scope.visibility,
             *conditions,
+            *([fts.c.rowid < before] if before is not None else []),
         )
         .order_by(fts.c.rowid.desc())
         .limit(limit)
@@ -184,7 +187,8 @@ def search(query, scope, conditions=(), statuses=(), cursor=None, before=None, p
     The newest ``limit`` matches are ranked; counts stop at ``limit`` ("1,000+").
     One scan of the index serves the counts and the list when no status is chosen.
     """
-    rows = _newest(query, scope, conditions, groups, [Ticket.id, Ticket.status], limit + 1)
+    newest = _newest_id(scope)
+    rows = _newest(query, scope, conditions, groups, [Ticket.id, Ticket.status], limit + 1, newest)
     capped = len(rows) > limit
     rows = rows[:limit]
     tally = {}
@@ -199,11 +203,20 @@ def search(query, scope, conditions=(), statuses=(), cursor=None, before=None, p
         # Every match was read: the chosen statuses are among them.
         ids = [row[0] for row in rows if row[1] in statuses]
     else:
-        status_group = filter_groups(statuses=statuses)
-        rows = _newest(
-            query, scope, [*conditions, Ticket.status.in_(statuses)], (*groups, *status_group), [Ticket.id], limit + 1
+        # Those of the chosen statuses among the matches read, then the older ones.
+        ids = [row[0] for row in rows if row[1] in statuses]
+        oldest = rows[-1][0]
+        older = _newest(
+            query,
+            scope,
+            [*conditions, Ticket.status.in_(statuses)],
+            (*groups, *filter_groups(statuses=statuses)),
+            [Ticket.id],
+            limit + 1 - len(ids),
+            oldest - 1 if newest is not None else None,
+            before=oldest,
         )
-        ids = [row[0] for row in rows]
+        ids += [row[0] for row in older]
         capped = len(ids) > limit
         ids = ids[:limit]
     ranks = _ranks(query, scope, ids[:RANKED])
@@ -212,26 +225,31 @@ def search(query, scope, conditions=(), statuses=(), cursor=None, before=None, p
     return _page(query, scope, candidates, CappedCount(len(ids), capped), status_counts, cursor, before, per_page)
 
 
-def _newest(query, scope, conditions, groups, columns, limit):
-    """Return the rows of :func:`_window`; on PostgreSQL the newest id ranges are read first.
+def _newest_id(scope):
+    """Return the newest ticket id in the index of ``scope``'s tenant on PostgreSQL (None elsewhere, or none)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    documents = SearchDocument.__table__
+    return session.scalar(sa.select(sa.func.max(documents.c.ticket_id)).where(documents.c.tenant_id == scope.tenant_id))
+
+
+def _newest(query, scope, conditions, groups, columns, limit, top=None, before=None):
+    """Return the rows of :func:`_window`; on PostgreSQL the newest id ranges (up to ``top``) are read first.
 
     When the newest ranges hold ``limit`` matches, they are the newest ``limit`` of all.
+    A span that would cover more than half the ids is not tried: reading all costs little more.
     """
-    if session.get_bind().dialect.name != "postgresql":
-        return session.execute(_window(query, scope, conditions, columns, limit, groups)).all()
-    documents = SearchDocument.__table__
-    top = session.scalar(sa.select(sa.func.max(documents.c.ticket_id)).where(documents.c.tenant_id == scope.tenant_id))
     if top is None:
-        return []
+        return session.execute(_window(query, scope, conditions, columns, limit, groups, before)).all()
     last = top // ID_RANGE
     for span in ID_RANGE_SPANS:
-        if span > last:
+        if span * 2 > last:
             break
         ranges = id_range_tokens(last - span + 1, last)
-        rows = session.execute(_window(query, scope, conditions, columns, limit, (*groups, ranges))).all()
+        rows = session.execute(_window(query, scope, conditions, columns, limit, (*groups, ranges), before)).all()
         if len(rows) >= limit:
             return rows
-    return session.execute(_window(query, scope, conditions, columns, limit, groups)).all()
+    return session.execute(_window(query, scope, conditions, columns, limit, groups, before)).all()
 
 
 def _ranks(query, scope, ids):
