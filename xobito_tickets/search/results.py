@@ -121,7 +121,7 @@ def _window(query, scope, conditions, columns, limit, groups=(), before=None):
     tokens); the visibility's tokens are added here. ``conditions`` are still checked.
     ``before``: only the tickets older than this id.
     """
-    groups = ((scope.tokens,) if scope.tokens else ()) + tuple(groups)
+    groups = _narrowest(((scope.tokens,) if scope.tokens else ()) + tuple(groups))
     if session.get_bind().dialect.name == "postgresql":
         documents = SearchDocument.__table__
         vector = sa.literal_column(f"{documents.name}.{VECTOR_COLUMN}")
@@ -160,6 +160,21 @@ def _window(query, scope, conditions, columns, limit, groups=(), before=None):
         .order_by(fts.c.rowid.desc())
         .limit(limit)
     )
+
+
+def _narrowest(groups):
+    """Return ``groups`` without those another one implies (a department chosen among one's departments).
+
+    A group holds when any of its tokens does, so a group containing every token of another
+    is implied by it: the index then merges one list of matches less.
+    """
+    sets = [frozenset(group) for group in groups]
+    kept = []
+    for index, group in enumerate(sets):
+        implied = any(other < group or (other == group and j < index) for j, other in enumerate(sets) if j != index)
+        if not implied:
+            kept.append(groups[index])
+    return tuple(kept)
 
 
 class _ProbeJoin(Join):
