@@ -1,7 +1,7 @@
 """search_tokens: the filter tokens of the search documents (status, department … in the index)
 
 Revision ID: search_tokens
-Revises: reports
+Revises: totp_encrypted
 Create Date: 2026-12-07 04:30:00
 
 """
@@ -12,7 +12,7 @@ from xobito_tickets.search import index, schema
 
 # revision identifiers, used by Alembic.
 revision = 'search_tokens'
-down_revision = 'reports'
+down_revision = 'totp_encrypted'
 branch_labels = None
 depends_on = None
 
