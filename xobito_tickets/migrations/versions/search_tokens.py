@@ -1,7 +1,7 @@
 """search_tokens: the filter tokens of the search documents (status, department … in the index)
 
 Revision ID: search_tokens
-Revises: totp_encrypted
+Revises: time_due_override
 Create Date: 2026-12-07 04:30:00
 
 """
@@ -12,7 +12,7 @@ from xobito_tickets.search import index, schema
 
 # revision identifiers, used by Alembic.
 revision = 'search_tokens'
-down_revision = 'totp_encrypted'
+down_revision = 'time_due_override'
 branch_labels = None
 depends_on = None
 
