@@ -38,7 +38,7 @@ def live_server(app):
 
 def test_readme_curl_examples_work(app, world, tokens, live_server, tmp_path):
     commands = readme_commands()
-    assert len(commands) >= 6 and all("$HELPDESK" in c for c in commands)
+    assert len(commands) == 7 and all("$HELPDESK" in c for c in commands)
     (tmp_path / "vpn-log.txt").write_text("12:00 tunnel down\n")
     env = {
         **os.environ,
@@ -64,7 +64,10 @@ def test_readme_curl_examples_work(app, world, tokens, live_server, tmp_path):
     assert [t["number"] for t in answers[2]["data"]] == ["TKT-000001"]
     assert answers[3]["attachments"][0]["name"] == "vpn-log.txt"
     assert answers[4]["priority"] == "urgent" and answers[4]["assignee"] is None
-    assert answers[5]["status"] == "closed"
+    assert answers[4]["tags"] == ["VIP", "vpn"]
+    assert answers[5]["kind"] == "note" and answers[5]["body"] == "Their office VPN changed on Monday."
+    assert answers[6]["status"] == "closed"
     with app.app_context():
         assert session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 1
-        assert session.scalar(sa.select(sa.func.count()).select_from(Reply)) == 1
+        kinds = session.scalars(sa.select(Reply.kind).order_by(Reply.id)).all()
+        assert kinds == ["reply", "note"]

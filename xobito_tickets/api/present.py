@@ -11,6 +11,7 @@ from flask import current_app
 
 from ..mail.outbox import external_url
 from ..models import Priority, format_ticket_number
+from ..workspace.services import ticket_tags
 
 #: The API's download route (built into every attachment's ``download_url``).
 DOWNLOAD_ENDPOINT = "tickets_api.attachment_download"
@@ -67,8 +68,11 @@ class ListPresenter:
         self.staff = staff
         self.link = ticket_url(slug, 0, staff)
 
-    def row(self, row, closed_at=None):
-        """Return one :class:`~xobito_tickets.tickets.listing.TicketRow` (with people) as a ticket."""
+    def row(self, row, closed_at=None, tags=()):
+        """Return one :class:`~xobito_tickets.tickets.listing.TicketRow` (with people) as a ticket.
+
+        ``tags``: the ticket's tag names, sorted as :func:`~xobito_tickets.workspace.services.ticket_tags` does.
+        """
         number = format_ticket_number(row.number)
         requester = row.requester
         data = {
@@ -86,6 +90,8 @@ class ListPresenter:
         if self.staff:
             assignee = row.assignee
             data["assignee"] = person(assignee.id, assignee.name, assignee.email) if assignee is not None else None
+            data["tags"] = list(tags)
+            data["due"] = iso(row.due_at)
         return data
 
 
@@ -107,6 +113,8 @@ def ticket(ticket, slug, staff):
     if staff:
         assignee = ticket.assignee
         data["assignee"] = person(assignee.id, assignee.name, assignee.email) if assignee is not None else None
+        data["tags"] = ticket_tags(ticket)
+        data["due"] = ticket.due_at
     return data
 
 

@@ -7,9 +7,10 @@ The customer's shapes are separate classes without the staff-only fields (``assi
 
 from datetime import UTC
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from ..models import Priority, TicketStatus
+from ..workspace.tagtext import MAX_TAG_LENGTH, MAX_TAGS_PER_TICKET, TagError, clean_tag, parse_tags
 
 #: Every event a webhook endpoint can subscribe to (SPEC §18), in the order the admin page lists them.
 #: Here, with the shapes they carry, because the API's document describes the webhooks too.
@@ -112,11 +113,6 @@ class CustomerMessageSchema(MessageSchema):
     kind = out(fields.String(validate=validate.OneOf(["reply"])))
 
 
-class DueSchema(Schema):
-    first_response = out(UTCDateTimeField(allow_none=True))
-    resolution = out(UTCDateTimeField(allow_none=True))
-
-
 class CustomerTicketSchema(Schema):
     """A ticket as its customer sees it."""
 
@@ -136,6 +132,24 @@ class StaffTicketSchema(CustomerTicketSchema):
     """A ticket as staff see it: also who is on it and the internal fields."""
 
     assignee = out(fields.Nested(PersonSchema, allow_none=True))
+    tags = out(
+        fields.List(
+            fields.String(),
+            metadata={"description": "The ticket's tags, sorted case-insensitively.", "example": ["billing", "vip"]},
+        )
+    )
+    due = out(
+        UTCDateTimeField(
+            allow_none=True,
+            metadata={
+                "description": (
+                    "When the next service-level target falls due (first response or resolution, whichever is "
+                    "sooner); null when nothing is due: no target for the priority, the clock paused while the "
+                    "ticket waits on the customer (Answered), or Closed. In the past: overdue."
+                )
+            },
+        )
+    )
 
 
 class CustomerTicketDetailSchema(CustomerTicketSchema):
@@ -197,7 +211,49 @@ class ReplyCreateSchema(Schema):
     body = fields.String(required=True, metadata={"description": "5 to 2000 characters."})
 
 
+class TagListField(fields.Field):
+    """A ticket's whole new set of tags: a list of names, or one comma-separated text as the web form takes.
+
+    Loaded by the web's own rules and messages (:func:`~xobito_tickets.workspace.tagtext.parse_tags`):
+    names cleaned, case-insensitive repeats dropped, at most 20 of at most 40 characters.
+    """
+
+    default_error_messages = {
+        "invalid": "Send the tags as a list of names ([] for none), or as one comma-separated text.",
+        "null": "Send the tags as a list of names ([] for none), or as one comma-separated text.",
+        "comma": "A tag cannot contain a comma: “{name}”.",
+    }
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            if isinstance(value, str):
+                return parse_tags(value)
+            if not (isinstance(value, list) and all(isinstance(item, str) for item in value)):
+                raise self.make_error("invalid")
+            for name in value:
+                if "," in name:
+                    raise self.make_error("comma", name=name)
+                # A blank name in a list is a mistake to point out (the web's text just skips ", ,").
+                clean_tag(name)
+            return parse_tags(",".join(value))
+        except TagError as exc:
+            raise ValidationError(str(exc)) from None
+
+
 class TicketUpdateSchema(Schema):
     priority = fields.String(validate=validate.OneOf(PRIORITIES, error=PRIORITY_ERROR))
     department = fields.Integer(metadata={"description": "The id of a department."})
     assignee = fields.Integer(allow_none=True, metadata={"description": "A staff member's id, or null for none."})
+    tags = TagListField(
+        metadata={
+            "description": (
+                f"The ticket's whole new set of tags (`[]` for none): at most {MAX_TAGS_PER_TICKET}, each 1 to "
+                f"{MAX_TAG_LENGTH} characters, unique without regard to case. A comma-separated text is taken too."
+            ),
+            "oneOf": [
+                {"type": "array", "items": {"type": "string"}},
+                {"type": "string"},
+            ],
+            "example": ["billing", "vip"],
+        }
+    )

@@ -57,8 +57,21 @@ class TicketListQuerySchema(Schema):
     department = fields.Integer(metadata={"description": "A department's id."})
     assignee = fields.String(metadata={"description": "Staff: `me`, `none` or a person's id."})
     q = fields.String(metadata={"description": "Staff: search number, subject and customer."})
+    tag = fields.List(
+        fields.String(),
+        metadata={"description": "Staff: tickets carrying this tag (any case); repeat for several (every one)."},
+    )
+    tab = fields.String(
+        metadata={
+            "description": (
+                "Staff: one of the queue's views: `needs_reply`, `mine`, `unassigned`, `overdue`, `open`, "
+                "`closed`, `all`. Left out: every ticket the person may see."
+            )
+        }
+    )
     sort = fields.String(
-        validate=validate.OneOf(["activity", "priority", "created"]), metadata={"description": "Staff."}
+        validate=validate.OneOf(["activity", "priority", "created", "due"]),
+        metadata={"description": "Staff. `due`: the soonest due time first, tickets with nothing due last."},
     )
     cursor = fields.String(metadata={"description": "`next_cursor` of the previous page."})
     limit = fields.Integer(validate=validate.Range(1, 100), metadata={"description": "At most 100; 25 if left out."})

@@ -18,11 +18,12 @@ from ..auth.twofactor_service import held_at_enrolment
 from ..db import session
 from ..errors import ServiceError
 from ..mail.outbox import external_url
-from ..models import Attachment, Department, MessageKind, Priority, Reply, Ticket, TicketStatus, User
+from ..models import Attachment, Department, MessageKind, Priority, Reply, Ticket, User
 from ..tenancy import resolve as tenancy
 from ..tenancy.resolve import current_tenant
 from ..tickets.access import (
     active_departments,
+    can_see_ticket,
     department_choices,
     get_attachment_or_404,
     get_ticket_or_404,
@@ -36,7 +37,9 @@ from ..tickets.services import assign_ticket, change_priority, close_ticket, ope
 from ..web.ratelimit import limit_posting
 from ..web.security import apply_security_headers
 from ..workspace.forms import ComposerForm
-from ..workspace.services import add_note
+from ..workspace.models import Tag, TicketTag
+from ..workspace.queue import TABS, QueueFilters
+from ..workspace.services import add_note, change_tags
 from . import docs, present, schemas
 from .idempotency import idempotent
 from .inputs import InputError, read_body, validate_form
@@ -186,11 +189,30 @@ def _load(number):
     return get_ticket_or_404(number, _user(), *_DETAIL_OPTIONS)
 
 
-def _closed_times(ticket_ids):
-    """Return ``{ticket_id: closed_at}`` of the closed tickets among ``ticket_ids``."""
+def _closed_times_and_tags(tenant_id, ticket_ids, with_tags):
+    """Return ``({ticket_id: closed_at}, {ticket_id: [tag names]})`` of a list page, in one statement.
+
+    The list's rows (:class:`~xobito_tickets.tickets.listing.TicketRow`) carry neither. One
+    statement for the whole page, run whatever the rows hold, keeps the list's cost the same
+    for 1 row and 100. Tags are read only ``with_tags`` (staff).
+    """
     if not ticket_ids:
-        return {}
-    return dict(session.execute(sa.select(Ticket.id, Ticket.closed_at).where(Ticket.id.in_(ticket_ids))).all())
+        return {}, {}
+    stmt = sa.select(Ticket.id, Ticket.closed_at).where(Ticket.tenant_id == tenant_id, Ticket.id.in_(ticket_ids))
+    if not with_tags:
+        return dict(session.execute(stmt).all()), {}
+    rows = session.execute(
+        stmt.add_columns(Tag.name)
+        .outerjoin(TicketTag, sa.and_(TicketTag.ticket_id == Ticket.id, TicketTag.tenant_id == tenant_id))
+        .outerjoin(Tag, Tag.id == TicketTag.tag_id)
+    )
+    closed, tags = {}, {}
+    for ticket_id, closed_at, name in rows:
+        closed[ticket_id] = closed_at
+        if name is not None:
+            tags.setdefault(ticket_id, []).append(name)
+    # Sorted as the detail's tags are (workspace.services.ticket_tags): a list row equals the detail.
+    return closed, {ticket_id: sorted(names, key=str.casefold) for ticket_id, names in tags.items()}
 
 
 def _limit():
@@ -216,7 +238,13 @@ def ticket_list():
     user = _user()
     departments = department_choices(current_tenant.id)
     people = staff_choices(current_tenant.id) if user.is_staff else ()
-    filters = TicketFilters.from_args(request.args, departments, people, allow_staff_filters=user.is_staff)
+    if user.is_staff:
+        filters = QueueFilters.from_args(request.args, departments, people)
+        if request.args.get("tab") not in TABS:
+            # The queue page opens on a tab; the API lists everything the person may see unless asked.
+            filters.tab = None
+    else:
+        filters = TicketFilters.from_args(request.args, departments)
     limit = _limit()
     cursor = request.args.get("cursor")
     if cursor is not None and decode_cursor(cursor, filters.sort if filters.sort in SORTS else "activity") is None:
@@ -224,9 +252,9 @@ def ticket_list():
     page = paginate_tickets(
         visible_tickets_clause(user), filters, cursor=cursor, per_page=limit, user=user, with_people=True
     )
-    closed = _closed_times([row.id for row in page.items if row.status == TicketStatus.CLOSED.value])
+    closed, tags = _closed_times_and_tags(current_tenant.id, [row.id for row in page.items], user.is_staff)
     rows = present.ListPresenter(current_tenant.slug, {d.id: d.name for d in departments}, user.is_staff)
-    data = [rows.row(row, closed.get(row.id)) for row in page.items]
+    data = [rows.row(row, closed.get(row.id), tags.get(row.id, ())) for row in page.items]
     return _json({"data": data, "next_cursor": page.next_cursor})
 
 
@@ -323,14 +351,18 @@ def ticket_detail(number):
 @documented(
     "patch",
     "/tickets/{number}",
-    "Change priority, department or assignee (staff)",
+    "Change priority, department, assignee or tags (staff)",
     {200: schemas.StaffTicketDetailSchema},
     body=schemas.TicketUpdateSchema,
     path_params=("number",),
     write=True,
+    description=(
+        "Only the fields sent change, each as the ticket page's side panel changes it (the same rules, history "
+        "and emails). `tags` is the whole new set. Customers get 403."
+    ),
 )
 def ticket_update(number):
-    """Change the ticket's priority, department and assignee (staff), with the web's rules."""
+    """Change the ticket's priority, department, assignee and tags (staff), with the web's rules."""
     ticket = _load(number)
     _require_staff("change a ticket")
     values = read_body(schemas.TicketUpdateSchema())
@@ -351,14 +383,23 @@ def ticket_update(number):
         raise InputError(errors)
     user = _user()
     try:
+        # The side panel's order (workspace.views): priority and tags first, as the assignment
+        # may take the ticket out of the person's sight.
+        if "priority" in values:
+            ticket = change_priority(ticket, user, Priority.from_key(values["priority"]))
+        if "tags" in values:
+            change_tags(ticket, user, replace=values["tags"])
         if "department" in values or "assignee" in values:
             department = session.get(Department, department_id)
             assignee = session.get(User, assignee_id) if assignee_id is not None else None
             ticket = assign_ticket(ticket, user, department, assignee)
-        if "priority" in values:
-            ticket = change_priority(ticket, user, Priority.from_key(values["priority"]))
     except ServiceError as exc:
         raise InputError({exc.field or "_body": [exc.message]}) from None
+    if not can_see_ticket(user, ticket):
+        # This very change routed the ticket out of the person's sight (another department,
+        # someone else on it): answer it as it is now, as the web's notice names where it
+        # went, rather than a 404 that reads as "not done". From now on it is a 404.
+        return _detail(ticket)
     return _detail(_load(number))
 
 
