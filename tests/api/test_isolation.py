@@ -2,7 +2,8 @@
 
 Carla's ticket is in Support. Oscar (another customer) and Bea (staff of Billing only) may not
 see it: 404, as on the web. Globex's token is unknown to Acme, a revoked token is unknown: 401.
-A read-only token reads but gets 403 on every write.
+A read-only token (a customer's or staff's) reads but gets 403 on every write. Tags (PATCH) are
+staff's only: a customer gets 403, as for every other field.
 """
 
 import io
@@ -15,6 +16,7 @@ from xobito_tickets.models import Attachment, Department, OutboxEmail, Reply, Te
 from xobito_tickets.tickets.services import open_ticket
 from xobito_tickets.tickets.uploads import UploadedFile
 from xobito_tickets.webhooks.models import WebhookDelivery
+from xobito_tickets.workspace.models import Tag, TicketTag
 
 from .conftest import body
 
@@ -50,6 +52,8 @@ def snapshot(app):
             count(TicketEvent),
             count(OutboxEmail),
             count(WebhookDelivery),
+            count(Tag),
+            count(TicketTag),
             (ticket.status, ticket.priority, ticket.department_id, ticket.assignee_id, ticket.last_reply_at),
         )
 
@@ -61,6 +65,7 @@ def endpoints(world, attachment_id):
         ("create", "POST", "/tickets", {"json": {"subject": "New", "department": world.support_id, "body": "Hi"}}),
         ("detail", "GET", f"/tickets/{NUMBER}", {}),
         ("patch", "PATCH", f"/tickets/{NUMBER}", {"json": {"priority": "urgent"}}),
+        ("patch_tags", "PATCH", f"/tickets/{NUMBER}", {"json": {"tags": ["Escalated"]}}),
         ("reply", "POST", f"/tickets/{NUMBER}/replies", {"json": {"body": "A reply from the API"}}),
         ("note", "POST", f"/tickets/{NUMBER}/notes", {"json": {"body": "An internal note"}}),
         ("close", "POST", f"/tickets/{NUMBER}/close", {}),
@@ -71,23 +76,29 @@ def endpoints(world, attachment_id):
     ]
 
 
-ENDPOINTS = ["list", "create", "detail", "patch", "reply", "note", "close", "reopen", "download", "departments", "me"]
+ENDPOINTS = [
+    "list", "create", "detail", "patch", "patch_tags", "reply", "note", "close", "reopen", "download",
+    "departments", "me",
+]  # fmt: skip
+WRITES = ["create", "patch", "patch_tags", "reply", "note", "close", "reopen"]
 
 #: persona -> endpoint -> expected status (missing: 200).
 EXPECTED = {
-    "customer": {"create": 201, "patch": 403, "reply": 201, "note": 403, "reopen": 403},
+    "customer": {"create": 201, "patch": 403, "patch_tags": 403, "reply": 201, "note": 403, "reopen": 403},
     "other_customer": {
-        "create": 201, "detail": 404, "patch": 404, "reply": 404, "note": 404,
+        "create": 201, "detail": 404, "patch": 404, "patch_tags": 404, "reply": 404, "note": 404,
         "close": 404, "reopen": 404, "download": 404,
     },
     "billing_staff": {
-        "create": 403, "detail": 404, "patch": 404, "reply": 404, "note": 404,
+        "create": 403, "detail": 404, "patch": 404, "patch_tags": 404, "reply": 404, "note": 404,
         "close": 404, "reopen": 404, "download": 404,
     },
     "staff": {"create": 403, "reply": 201, "note": 201, "reopen": 422},
+    "admin": {"create": 403, "reply": 201, "note": 201, "reopen": 422},
     "globex_admin": dict.fromkeys(ENDPOINTS, 401),
     "revoked": dict.fromkeys(ENDPOINTS, 401),
-    "read_only_customer": {"create": 403, "patch": 403, "reply": 403, "note": 403, "close": 403, "reopen": 403},
+    "read_only_customer": dict.fromkeys(WRITES, 403),
+    "read_only_staff": dict.fromkeys(WRITES, 403),
 }  # fmt: skip
 
 

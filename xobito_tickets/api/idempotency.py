@@ -2,8 +2,8 @@
 
 The key is claimed (a row without an answer, committed) before the view runs, so two
 copies of one request arriving together cannot both act: the second finds the claim and
-gets 409. The answer is stored after the view; an answer of 500 or more releases the key,
-so the client may try again.
+gets 409. The answer is stored after the view; an answer of 500 or more, a 429 or a 422
+(fields refused: nothing was done) releases the key, so the client may try again with it.
 """
 
 import functools

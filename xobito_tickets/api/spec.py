@@ -100,6 +100,7 @@ _ERRORS = {
         "ErrorSchema",
     ),
     404: ("Nothing here, or nothing this token may see.", "ErrorSchema"),
+    409: ("A request with the same `Idempotency-Key` is still being handled: try again shortly.", "ErrorSchema"),
     413: ("The request is too large.", "ErrorSchema"),
     422: ("Some fields were refused.", "ValidationErrorSchema"),
     429: ("Too many requests for this token: wait `Retry-After` seconds.", "ErrorSchema"),
@@ -155,7 +156,10 @@ def _operation(op):
         errors.append(404)
     if op.write:
         errors.append(422)
-    if op.multipart:
+    if op.write and op.method == "post":
+        errors.append(409)
+    if op.body is not None or op.multipart is not None:
+        # Past MAX_CONTENT_LENGTH (or MAX_FORM_PARTS), JSON or multipart alike.
         errors.append(413)
     for code in sorted(set(errors) - set(op.responses)):
         description, schema = _ERRORS[code]
