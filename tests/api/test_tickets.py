@@ -348,3 +348,18 @@ def test_staff_add_notes_that_customers_never_see(app, api, tokens, ticket):
     assert api.post(f"/tickets/{ticket}/notes", tokens.customer, json={"body": "I am staff now"}).status_code == 403
     response = api.post(f"/tickets/{ticket}/notes", tokens.staff, json={"body": ""})
     assert response.status_code == 422 and body(response)["errors"] == {"body": ["The note is required."]}
+
+
+def test_staff_filter_the_list_by_assignee(app, api, world, tokens, ticket):
+    (other,) = make_tickets(app, world, 1)
+    api.patch(f"/tickets/{ticket}", tokens.admin, json={"assignee": world.staff_id})
+
+    def numbers(query, token=tokens.admin):
+        return sorted(t["number"] for t in body(api.get(query, token))["data"])
+
+    assert numbers(f"/tickets?assignee={world.staff_id}") == [ticket]
+    assert numbers("/tickets?assignee=me", tokens.staff) == [ticket]
+    assert numbers("/tickets?assignee=none") == [other]
+    # Not a staff member's id, or no id at all: the filter is ignored, as on the queue page.
+    assert numbers(f"/tickets?assignee={world.customer_id}") == sorted([ticket, other])
+    assert numbers("/tickets?assignee=999999") == numbers("/tickets?assignee=x1") == sorted([ticket, other])
