@@ -291,7 +291,7 @@ def write(table, database):
     if "\n## API\n" not in text:
         text = text.rstrip("\n") + "\n\n## API\n\nWritten by `python bench/api_list.py --write`.\n"
     if pattern.search(text):
-        text = pattern.sub(lambda _: table.rstrip("\n"), text, count=1)
+        text = pattern.sub(lambda _: table.rstrip("\n") + "\n", text, count=1)
     else:
         text = text.replace("\n## API\n", "\n## API\n\n" + table.rstrip("\n") + "\n", 1)
     with open(RESULTS_MD, "w", encoding="utf-8") as f:

@@ -7,6 +7,8 @@ The customer's shapes are separate classes without the staff-only fields (``assi
 
 from datetime import UTC
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate
 
 from ..models import Priority, TicketStatus
@@ -219,9 +221,8 @@ class TagListField(fields.Field):
     """
 
     default_error_messages = {
-        "invalid": "Send the tags as a list of names ([] for none), or as one comma-separated text.",
-        "null": "Send the tags as a list of names ([] for none), or as one comma-separated text.",
-        "comma": "A tag cannot contain a comma: “{name}”.",
+        "invalid": _l("Send the tags as a list of names ([] for none), or as one comma-separated text."),
+        "null": _l("Send the tags as a list of names ([] for none), or as one comma-separated text."),
     }
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -232,7 +233,7 @@ class TagListField(fields.Field):
                 raise self.make_error("invalid")
             for name in value:
                 if "," in name:
-                    raise self.make_error("comma", name=name)
+                    raise ValidationError(_("A tag cannot contain a comma: “%(name)s”.", name=name))
                 # A blank name in a list is a mistake to point out (the web's text just skips ", ,").
                 clean_tag(name)
             return parse_tags(",".join(value))
