@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from xobito_tickets.db import session
-from xobito_tickets.models import Department, Priority, Tenant, Ticket, TicketEvent, User, utcnow
+from xobito_tickets.models import Department, OutboxEmail, Priority, Tenant, Ticket, TicketEvent, User, utcnow
 from xobito_tickets.sla import receivers
 from xobito_tickets.tickets.services import close_ticket, open_ticket
 from xobito_tickets.webhooks.models import WebhookDelivery
@@ -133,7 +133,7 @@ def test_tags_refused_to_whoever_may_not_set_them(app, api, tokens, ticket, pers
 
 
 def test_patch_writes_the_same_history_and_webhooks_as_the_side_panel(app, api, world, tokens, client, auth):
-    """The API's PATCH and the ticket page's side panel: the same changes, history and events."""
+    """The API's PATCH and the ticket page's side panel: the same changes, history, emails and events."""
     app.config["TICKETS_WEBHOOK_ALLOW_PRIVATE"] = True
     with app.app_context():
         acme = session.get(Tenant, world.acme_id)
@@ -141,6 +141,7 @@ def test_patch_writes_the_same_history_and_webhooks_as_the_side_panel(app, api, 
         carla, support = session.get(User, world.customer_id), session.get(Department, world.support_id)
         web, via_api = (open_ticket(acme, carla, support, f"Ticket {n}", "Body text").display_number for n in (1, 2))
         session.execute(sa.delete(WebhookDelivery))
+        session.execute(sa.delete(OutboxEmail))
         session.commit()
 
     def effects(number):
@@ -156,6 +157,11 @@ def test_patch_writes_the_same_history_and_webhooks_as_the_side_panel(app, api, 
                 .where(WebhookDelivery.ticket_number == int(number[4:]))
                 .order_by(WebhookDelivery.id)
             ).all()
+            emails = session.execute(
+                sa.select(OutboxEmail.kind, OutboxEmail.recipient_email)
+                .where(OutboxEmail.ticket_id == ticket_id)
+                .order_by(OutboxEmail.id)
+            ).all()
         sent = []
         for raw in deliveries:
             payload = json.loads(raw)
@@ -163,21 +169,23 @@ def test_patch_writes_the_same_history_and_webhooks_as_the_side_panel(app, api, 
             for varying in ("number", "subject", "url", "created_at", "last_activity_at", "due"):
                 ticket.pop(varying)
             sent.append((payload["type"], ticket))
-        return events, sent
+        return events, sent, emails
 
     auth.login("sam@acme.test")
-    change = {"priority": "urgent", "tags": "VIP, Printer", "assignee": world.staff_id}
+    change = {"priority": "urgent", "tags": "VIP, Printer", "assignee": world.billing_staff_id}
     response = client.post(f"/acme/admin/tickets/{web}/properties", data={**change, "department": world.support_id})
     assert response.status_code in (302, 303), response.data
     response = api.patch(f"/tickets/{via_api}", tokens.staff, json={**change, "tags": ["VIP", "Printer"]})
     assert response.status_code == 200, response.data
     web_effects, api_effects = effects(web), effects(via_api)
     assert api_effects == web_effects
-    events, sent = api_effects
+    events, sent, emails = api_effects
     assert [kind for kind, _, _ in events] == ["priority", "tagged", "tagged", "assigned"]
     assert [kind for kind, _ in sent] == ["ticket.priority_changed", "ticket.assigned"]
     # The staff payload of the webhook carries the tags, as the API's staff view does.
-    assert sent[-1][1]["tags"] == ["Printer", "VIP"] and sent[-1][1]["assignee"]["id"] == world.staff_id
+    assert sent[-1][1]["tags"] == ["Printer", "VIP"] and sent[-1][1]["assignee"]["id"] == world.billing_staff_id
+    # Bea is told once that the ticket is hers; nobody else is emailed (tags are staff-only).
+    assert [email for _, email in emails] == ["bea@acme.test"]
 
 
 def test_patch_that_routes_the_ticket_away_answers_it_once(app, api, world, tokens, ticket):

@@ -34,13 +34,13 @@ from ..tickets.access import (
 from ..tickets.downloads import send_attachment
 from ..tickets.forms import ReplyForm, TicketCreateForm
 from ..tickets.listing import SORTS, TicketFilters, decode_cursor, paginate_tickets
-from ..tickets.services import assign_ticket, change_priority, close_ticket, open_ticket, post_reply, reopen_ticket
+from ..tickets.services import close_ticket, open_ticket, post_reply, reopen_ticket
 from ..web.ratelimit import limit_posting
 from ..web.security import apply_security_headers
 from ..workspace.forms import ComposerForm
 from ..workspace.models import Tag, TicketTag
 from ..workspace.queue import TABS, QueueFilters
-from ..workspace.services import add_note, change_tags
+from ..workspace.services import add_note, save_properties
 from . import docs, present, schemas
 from .idempotency import idempotent
 from .inputs import InputError, read_body, validate_form
@@ -393,17 +393,20 @@ def ticket_update(number):
     if errors:
         raise InputError(errors)
     user = _user()
+    assignment = None
+    if "department" in values or "assignee" in values:
+        assignee = session.get(User, assignee_id) if assignee_id is not None else None
+        assignment = (session.get(Department, department_id), assignee)
     try:
-        # The side panel's order (workspace.views): priority and tags first, as the assignment
-        # may take the ticket out of the person's sight.
-        if "priority" in values:
-            ticket = change_priority(ticket, user, Priority.from_key(values["priority"]))
-        if "tags" in values:
-            change_tags(ticket, user, replace=values["tags"])
-        if "department" in values or "assignee" in values:
-            department = session.get(Department, department_id)
-            assignee = session.get(User, assignee_id) if assignee_id is not None else None
-            ticket = assign_ticket(ticket, user, department, assignee)
+        # The side panel's service: one transaction (all parts stored or none, one email per
+        # recipient), the assignment last as it may take the ticket out of the person's sight.
+        ticket = save_properties(
+            ticket,
+            user,
+            priority=Priority.from_key(values["priority"]) if "priority" in values else None,
+            tags=values.get("tags"),
+            assignment=assignment,
+        )
     except ServiceError as exc:
         raise InputError({exc.field or "_body": [exc.message]}) from None
     if not can_see_ticket(user, ticket):
