@@ -145,9 +145,10 @@ class StaffTicketSchema(CustomerTicketSchema):
             allow_none=True,
             metadata={
                 "description": (
-                    "When the next service-level target falls due (first response or resolution, whichever is "
-                    "sooner); null when nothing is due: no target for the priority, the clock paused while the "
-                    "ticket waits on the customer (Answered), or Closed. In the past: overdue."
+                    "The ticket's due time, as the queue's due chip and Overdue tab use it: the next "
+                    "service-level target (first response or resolution, whichever is sooner), or the time staff "
+                    "set by hand; null when nothing is due (no target for the priority, the clock paused while "
+                    "the ticket waits on the customer, or Closed). In the past: overdue."
                 )
             },
         )
