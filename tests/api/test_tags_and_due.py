@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from xobito_tickets.db import session
 from xobito_tickets.models import Department, OutboxEmail, Priority, Tenant, Ticket, TicketEvent, User, utcnow
 from xobito_tickets.sla import receivers
+from xobito_tickets.sla.manual import set_manual_due
 from xobito_tickets.tickets.services import close_ticket, open_ticket
 from xobito_tickets.webhooks.models import WebhookDelivery
 from xobito_tickets.webhooks.services import create_endpoint
@@ -355,3 +356,15 @@ def test_list_statements_do_not_grow_with_rows_tags_or_closed_tickets(app, api, 
         assert many[who][1] == 41, many
         # The page's closed times (and, for staff, tags) in one statement, whatever the page holds.
         assert many[who][0] == one[who][0], (who, one[who], many[who])
+
+
+def test_a_due_time_set_by_hand_is_the_apis_due(app, api, world, tokens, ticket):
+    """The ticket waits on the customer (Answered, no clock running); staff promised a time anyway."""
+    promised = (utcnow() + timedelta(days=2)).replace(second=0, microsecond=0)
+    with app.app_context():
+        row = session.scalar(sa.select(Ticket))
+        set_manual_due(row, session.get(User, world.staff_id), promised.replace(tzinfo=UTC))
+    detail = body(api.get(f"/tickets/{ticket}", tokens.staff))
+    (row,) = body(api.get("/tickets", tokens.staff))["data"]
+    assert detail["status"] == "answered" and detail["due"] == row["due"] == iso(promised)
+    assert "due" not in body(api.get(f"/tickets/{ticket}", tokens.customer))
