@@ -44,7 +44,12 @@ TARGETS = {
     "search": ("≥ 0.5 × staff queue page 1", "queue", 0.5),
     # A download of thousands of rows: measured, no target against a 25-row page.
     "export": ("measured (a file of every matching ticket)", "none", 0),
+    # The module's fixed cost per page: judged in-process (bench/NOTES.md), loaded for reference.
+    "fixed": ("measured (the module's fixed cost per page)", "none", 0),
 }
+
+#: Pages with a same-bytes ceiling (bench/samebytes.py) and their target against it.
+SAME_BYTES_TARGETS = {"customer_list": 0.8, "queue_default": 0.8, "staff_ticket_view": 0.7}
 QUERY_BUDGET = 8
 
 
@@ -107,7 +112,10 @@ def build_pages(meta, app, deep_path=None):
     t = meta["tenant"]
     solo_list = Page("solo_list", "", "GET", f"/{t}/tickets", "solo", 200, "customer")
     one_reply = Page("one_reply", "", "GET", f"/{t}/tickets/{meta['one_reply_number']}", "customer", 200, "view")
-    pages = [
+    pages = []
+    if "tickets.bench_empty" in app.view_functions:
+        pages.append(Page("empty_page", "Empty logged-in page", "GET", f"/{t}/bench-empty", "customer", 200, "fixed"))
+    pages += [
         Page("customer_list", "Customer list", "GET", f"/{t}/tickets", "customer", 200, "customer", one_row=solo_list),
         Page(
             "ticket_view",

@@ -13,6 +13,7 @@ SCALE_LIMIT = 1.5
 
 
 PAGE_ORDER = [
+    "empty_page",
     "customer_list",
     "ticket_view",
     "queue_default",

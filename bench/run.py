@@ -23,10 +23,10 @@ from datetime import UTC, datetime
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench import pgserver, report, search_index, seed  # noqa: E402
+from bench import pgserver, report, samebytes, search_index, seed  # noqa: E402
 from bench.load import Browser, Gunicorn, ensure_wrk, run_wrk  # noqa: E402
-from bench.pages import InProcess, build_pages, has_staff_side  # noqa: E402
-from bench.serve import bench_config  # noqa: E402
+from bench.pages import SAME_BYTES_TARGETS, InProcess, build_pages, has_staff_side  # noqa: E402
+from bench.serve import add_empty_page, bench_config  # noqa: E402
 from xobito_tickets import create_app  # noqa: E402
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -208,7 +208,11 @@ def count_queries(app, meta, pages, database, workdir):
         m = inproc.measure(page)
         if m["status"] != page.expect:
             raise SystemExit(f"{page.label}: in-process status {m['status']}, expected {page.expect}")
-        entry = {"queries": m["queries"], "bytes": m["bytes"], "inprocess_ms": m["ms"]}
+        entry = {
+            "queries": m["queries"],
+            "bytes": m["bytes"],
+            "inprocess_ms": cpu_ms(lambda page=page: inproc.request(page)),
+        }
         statements[page.key] = m["statements"]
         is_list = page.method == "GET" and page.target in ("customer", "queue", "deep")
         if page.one_row is not None or is_list:
@@ -220,10 +224,47 @@ def count_queries(app, meta, pages, database, workdir):
             entry["queries_100"] = hundred["queries"]
             statements[page.key + ":100_rows"] = hundred["statements"]
         results[page.key] = entry
-        log(f"  {page.label}: {entry['queries']} SQL statements, {entry['bytes']:,} bytes, {m['ms']:.1f} ms in-process")
+        log(
+            f"  {page.label}: {entry['queries']} SQL statements, {entry['bytes']:,} bytes, "
+            f"{entry['inprocess_ms']:.2f} ms of CPU in-process"
+        )
     with open(os.path.join(workdir, "statements.json"), "w") as fh:
         json.dump(statements, fh, indent=1)
     return results
+
+
+def cpu_ms(call, n=20, tries=3):
+    """CPU milliseconds per call, the best of ``tries`` runs of ``n`` (the machine is shared)."""
+    call()
+    best = float("inf")
+    for _ in range(tries):
+        started = time.process_time()
+        for _ in range(n):
+            call()
+        best = min(best, (time.process_time() - started) / n * 1000)
+    return round(best, 3)
+
+
+def same_bytes_pages(inproc, pages, database):
+    """Capture the pages that have a same-bytes ceiling; return (pickle path, {key: CPU ms in-process})."""
+    chosen = [p for p in pages if p.key in SAME_BYTES_TARGETS]
+    if not chosen:
+        return None, {}
+    captures = [samebytes.capture(inproc, page) for page in chosen]
+    path = os.path.join(WORK_DIR, f"same-bytes-{database.backend}.pickle")
+    samebytes.save(captures, path)
+    app = samebytes.create_same_bytes_app(database.url, path)
+    timings = {}
+    for page in chosen:
+        cookie = inproc.client(page.user).get_cookie("session").value
+        client = app.test_client()
+        client.set_cookie("session", cookie)
+        response = client.get(f"/same-bytes/{page.key}")
+        if response.status_code != 200:
+            raise SystemExit(f"same-bytes ceiling of {page.label}: status {response.status_code}")
+        timings[page.key] = cpu_ms(lambda client=client, page=page: client.get(f"/same-bytes/{page.key}"))
+        log(f"  same-bytes ceiling of {page.label}: {len(response.get_data()):,} bytes, {timings[page.key]:.2f} ms")
+    return path, timings
 
 
 def combine(samples, expect):
@@ -273,18 +314,22 @@ class Loader:
     def warm_ceiling(self):
         self.wrk(self.ceiling_url, max(self.args.warmup, 1))
 
-    def measure(self, url, expect, method="GET", body="", cookie=""):
-        """Return (page summary, paired ceiling summary)."""
+    def measure(self, url, expect, method="GET", body="", cookie="", same_bytes_url=None):
+        """Return (page summary, paired ceiling summary, paired same-bytes summary or None)."""
         a = self.args
         if a.warmup:
             self.wrk(url, a.warmup, method, body, cookie)
+            if same_bytes_url:
+                self.wrk(same_bytes_url, a.warmup, cookie=cookie)
         burst = max(1, round(a.duration / a.rounds))
-        page, ceiling = [], []
+        page, ceiling, same = [], [], []
         for _ in range(a.rounds):
             ceiling.append(self.wrk(self.ceiling_url, burst))
+            if same_bytes_url:
+                same.append(self.wrk(same_bytes_url, burst, cookie=cookie))
             page.append(self.wrk(url, burst, method, body, cookie))
         self.ceiling_rounds += ceiling
-        return combine(page, expect), combine(ceiling, 200)
+        return combine(page, expect), combine(ceiling, 200), combine(same, 200) if same else None
 
 
 def run_once(args, database):
@@ -292,7 +337,7 @@ def run_once(args, database):
     os.makedirs(WORK_DIR, exist_ok=True)
     database.prepare()
     meta = seed.Plan(database.tickets).meta()
-    app = create_app(bench_config(database.url, database.storage))
+    app = add_empty_page(create_app(bench_config(database.url, database.storage)))
     inproc = InProcess(app, meta)
     deep = None
     if has_staff_side(app):
@@ -304,18 +349,26 @@ def run_once(args, database):
     selected = [p for p in pages if not args.pages or p.key in args.pages]
     log("counting SQL statements in-process")
     counts = count_queries(app, meta, selected, database, WORK_DIR)
+    log("capturing the same-bytes ceilings")
+    same_path, same_ms = same_bytes_pages(inproc, selected, database)
 
     env = {"BENCH_DATABASE_URL": database.url, "BENCH_STORAGE_ROOT": database.storage}
     servers = {
         "app": Gunicorn("bench.serve:create_bench_app()", env, "app", WORK_DIR),
         "ceiling": Gunicorn("bench.serve:create_ceiling()", env, "ceiling", WORK_DIR),
     }
+    if same_path:
+        servers["same_bytes"] = Gunicorn(
+            "bench.serve:create_same_bytes()", dict(env, BENCH_SAME_BYTES=same_path), "same-bytes", WORK_DIR
+        )
     results = {"pages": {}, "ceiling": {}}
     try:
         for server in servers.values():
             server.start()
         servers["app"].wait_ready(f"/{meta['tenant']}/login")
         servers["ceiling"].wait_ready("/ceiling")
+        if same_path:
+            servers["same_bytes"].wait_ready("/same-bytes/none")
         app_base, ceiling_url = servers["app"].base, servers["ceiling"].base + "/ceiling"
         browsers = {
             "customer": Browser(app_base).login(meta["tenant"], meta["customer_email"], meta["password"]),
@@ -347,13 +400,23 @@ def run_once(args, database):
             if page.method == "POST":
                 body = urllib.parse.urlencode(dict(page.form, csrf_token=tokens[page.user]))
             cookie = browsers[page.user].cookie_header()
-            entry, ceiling = loader.measure(app_base + page.path, page.expect, page.method, body, cookie)
+            same_url = servers["same_bytes"].base + f"/same-bytes/{page.key}" if page.key in same_ms else None
+            entry, ceiling, same = loader.measure(
+                app_base + page.path, page.expect, page.method, body, cookie, same_url
+            )
             entry.update(counts[page.key], label=page.label, target=page.target, path=page.path, method=page.method)
             entry["ceiling_rps"] = ceiling["rps"]
+            if same is not None:
+                if not same["ok_requests"]:
+                    raise SystemExit(f"same-bytes ceiling of {page.label}: unexpected statuses {same['statuses']}")
+                entry["same_bytes_rps"] = same["rps"]
+                entry["same_bytes_inprocess_ms"] = same_ms[page.key]
+                entry["same_bytes_target"] = SAME_BYTES_TARGETS[page.key]
             results["pages"][page.key] = entry
             flag = "" if entry["ok_requests"] else f"  UNEXPECTED STATUSES {entry['statuses']}"
+            same_text = f", same-bytes {same['rps']:.0f}" if same is not None else ""
             log(
-                f"  {page.label}: {entry['rps']:.0f} req/s (ceiling {ceiling['rps']:.0f}), "
+                f"  {page.label}: {entry['rps']:.0f} req/s (ceiling {ceiling['rps']:.0f}{same_text}), "
                 f"p50 {entry['p50_ms']:.1f} ms, p99 {entry['p99_ms']:.1f} ms{flag}"
             )
     finally:
@@ -400,7 +463,7 @@ def profile(args, database, keys):
     """Profile pages in-process with pyinstrument; reports go to bench/work/profiles/."""
     database.prepare()
     meta = seed.Plan(database.tickets).meta()
-    app = create_app(bench_config(database.url, database.storage))
+    app = add_empty_page(create_app(bench_config(database.url, database.storage)))
     inproc = InProcess(app, meta)
     deep = inproc.find_page(f"/{meta['tenant']}/admin/tickets", 500) if has_staff_side(app) else None
     outdir = os.path.join(WORK_DIR, "profiles")
@@ -418,7 +481,7 @@ def time_inprocess(args, database, keys):
 
     database.prepare()
     meta = seed.Plan(database.tickets).meta()
-    app = create_app(bench_config(database.url, database.storage))
+    app = add_empty_page(create_app(bench_config(database.url, database.storage)))
     inproc = InProcess(app, meta)
     deep = inproc.find_page(f"/{meta['tenant']}/admin/tickets", 500) if has_staff_side(app) else None
     ceiling = create_ceiling_app(database.url).test_client()
@@ -442,8 +505,10 @@ def time_inprocess(args, database, keys):
         for page in pages:
             best[page.key] = min(best[page.key], clock(lambda page=page: inproc.request(page)))
     log(f"  ceiling: {base:.2f} ms")
+    _, same_ms = same_bytes_pages(inproc, pages, database)
     for page in pages:
-        log(f"  {page.label}: {best[page.key]:.2f} ms ({base / best[page.key]:.2f} × ceiling)")
+        same = f", same-bytes ceiling {same_ms[page.key]:.2f} ms" if page.key in same_ms else ""
+        log(f"  {page.label}: {best[page.key]:.2f} ms ({base / best[page.key]:.2f} × ceiling{same})")
 
 
 def main(argv=None):

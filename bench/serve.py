@@ -2,6 +2,8 @@
 
 import os
 
+from flask_wtf.csrf import generate_csrf
+
 from xobito_tickets import create_app
 
 
@@ -25,7 +27,9 @@ def bench_config(database_url, storage_root, **overrides):
 
 def create_bench_app(**overrides):
     """Build the real app over the benchmark database."""
-    return create_app(bench_config(os.environ["BENCH_DATABASE_URL"], os.environ["BENCH_STORAGE_ROOT"], **overrides))
+    return add_empty_page(
+        create_app(bench_config(os.environ["BENCH_DATABASE_URL"], os.environ["BENCH_STORAGE_ROOT"], **overrides))
+    )
 
 
 def create_ceiling():
@@ -33,3 +37,29 @@ def create_ceiling():
     from bench.ceiling import create_ceiling_app
 
     return create_ceiling_app(os.environ["BENCH_DATABASE_URL"])
+
+
+def create_same_bytes():
+    """Build the same-bytes ceilings over the benchmark database (pages captured in BENCH_SAME_BYTES)."""
+    from bench.samebytes import create_same_bytes_app
+
+    return create_same_bytes_app()
+
+
+def empty_page():
+    """The module's fixed cost: a logged-in page of the module with only a form's CSRF token on it."""
+    return (
+        '<!doctype html><html lang="en"><title>Empty</title><form method="post" action="logout">'
+        f'<input type="hidden" name="csrf_token" value="{generate_csrf()}"><button>Log out</button></form></html>'
+    )
+
+
+def add_empty_page(app):
+    """Add ``/<tenant>/bench-empty`` under the module's blueprint: its hooks run, its work does not.
+
+    The endpoint's name puts it in the ``tickets`` blueprint, so the tenant lookup, the
+    login guard, CSRF, the security headers and the request log line apply as on every page.
+    """
+    prefix = (app.config["TICKETS_URL_PREFIX"] or "").rstrip("/")
+    app.add_url_rule(f"{prefix}/<tenant>/bench-empty", "tickets.bench_empty", empty_page)
+    return app
