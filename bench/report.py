@@ -54,6 +54,9 @@ def judge(run):
             page["target_text"] = description
             page["target_value"] = page["ratio"] / queue["ratio"] if queue and queue.get("ratio") else 0.0
         page["target_ok"] = page["target_value"] >= threshold and page["ok_requests"]
+        if page.get("same_bytes_rps"):
+            page["same_bytes_ratio"] = page["rps"] / page["same_bytes_rps"]
+            page["same_bytes_ok"] = page["same_bytes_ratio"] >= page["same_bytes_target"] and page["ok_requests"]
         counts = [c for c in (page["queries"], page.get("queries_one"), page.get("queries_100")) if c is not None]
         page["queries_ok"] = max(counts) <= QUERY_BUDGET and len(set(counts)) == 1
     return run
@@ -92,23 +95,37 @@ def verdict(ok):
     return "PASS" if ok else "**MISS**"
 
 
+def _same_bytes_cells(page):
+    """The same-bytes columns: its req/s, the page's ratio to it with the verdict, its in-process ms."""
+    if not page.get("same_bytes_rps"):
+        return "", "", ""
+    ratio = f"{page['same_bytes_ratio']:.2f} (≥ {page['same_bytes_target']:.1f}: {verdict(page['same_bytes_ok'])})"
+    return f"{page['same_bytes_rps']:.0f}", ratio, f"{page['same_bytes_inprocess_ms']:.2f}"
+
+
 def page_table(run):
+    ceiling_ms = run["ceiling"].get("inprocess_ms")
     lines = [
-        "| page | req/s | ceiling req/s | p50 ms | p99 ms | SQL/req (1 row, 100 rows) | bytes | ratio to ceiling | "
+        "| page | req/s | ceiling req/s | same-bytes req/s | ratio to ceiling | ratio to same-bytes | "
+        "in-process ms | same-bytes in-process ms | p50 ms | p99 ms | SQL/req (1 row, 100 rows) | bytes | "
         "target | result | queries ≤ 8, flat |",
-        "|---|---:|---:|---:|---:|---|---:|---:|---|---|---|",
-        f"| ceiling (25-row table, 1 query), all rounds | {run['ceiling']['rps']:.0f} | | "
-        f"{run['ceiling']['p50_ms']:.1f} | {run['ceiling']['p99_ms']:.1f} | 1 | {run['ceiling']['bytes']:,} | 1.00 | "
+        "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---|---:|---|---|---|",
+        f"| ceiling (25-row table, 1 query), all rounds | {run['ceiling']['rps']:.0f} | | | 1.00 | | "
+        f"{f'{ceiling_ms:.2f}' if ceiling_ms else ''} | | "
+        f"{run['ceiling']['p50_ms']:.1f} | {run['ceiling']['p99_ms']:.1f} | 1 | {run['ceiling']['bytes']:,} | "
         "| | |",
     ]
     for page in run["pages"].values():
         extra = [str(c) if c is not None else "–" for c in (page.get("queries_one"), page.get("queries_100"))]
         target_value = f" ({page['target_value']:.2f})" if page["target"] in ("deep", "search") else ""
         ok_note = "" if page["ok_requests"] else " (failed requests)"
+        same_rps, same_ratio, same_ms = _same_bytes_cells(page)
+        ms = page.get("inprocess_ms")
         lines.append(
-            f"| {page['label']} | {page['rps']:.0f} | {page.get('ceiling_rps', 0):.0f} | {page['p50_ms']:.1f} | "
-            f"{page['p99_ms']:.1f} | "
-            f"{page['queries']} ({', '.join(extra)}) | {page['bytes']:,} | {page['ratio']:.2f} | "
+            f"| {page['label']} | {page['rps']:.0f} | {page.get('ceiling_rps', 0):.0f} | {same_rps} | "
+            f"{page['ratio']:.2f} | {same_ratio} | {f'{ms:.2f}' if ms is not None else ''} | {same_ms} | "
+            f"{page['p50_ms']:.1f} | {page['p99_ms']:.1f} | "
+            f"{page['queries']} ({', '.join(extra)}) | {page['bytes']:,} | "
             f"{page['target_text']}{target_value} | {verdict(page['target_ok'])}{ok_note} | "
             f"{verdict(page['queries_ok'])} |"
         )

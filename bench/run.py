@@ -24,6 +24,7 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirna
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench import pgserver, report, samebytes, search_index, seed  # noqa: E402
+from bench.ceiling import create_ceiling_app  # noqa: E402
 from bench.load import Browser, Gunicorn, ensure_wrk, run_wrk  # noqa: E402
 from bench.pages import SAME_BYTES_TARGETS, InProcess, build_pages, has_staff_side  # noqa: E402
 from bench.serve import add_empty_page, bench_config  # noqa: E402
@@ -233,14 +234,14 @@ def count_queries(app, meta, pages, database, workdir):
     return results
 
 
-def cpu_ms(call, n=20, tries=3):
-    """CPU milliseconds per call, the best of ``tries`` runs of ``n`` (the machine is shared)."""
-    call()
+def cpu_ms(call, *args, n=20, tries=3):
+    """CPU milliseconds per ``call(*args)``, the best of ``tries`` runs of ``n`` (the machine is shared)."""
+    call(*args)
     best = float("inf")
     for _ in range(tries):
         started = time.process_time()
         for _ in range(n):
-            call()
+            call(*args)
         best = min(best, (time.process_time() - started) / n * 1000)
     return round(best, 3)
 
@@ -432,6 +433,7 @@ def run_once(args, database):
         "p50_ms": ceiling["p50_ms"],
         "p99_ms": ceiling["p99_ms"],
         "bytes": ceiling_bytes(database.url),
+        "inprocess_ms": cpu_ms(create_ceiling_app(database.url).test_client().get, "/ceiling"),
         "ok_requests": ceiling["ok_requests"],
     }
     missing = []
@@ -453,8 +455,6 @@ def run_once(args, database):
 
 
 def ceiling_bytes(url):
-    from bench.ceiling import create_ceiling_app
-
     app = create_ceiling_app(url)
     return len(app.test_client().get("/ceiling").get_data())
 
@@ -465,7 +465,9 @@ def profile(args, database, keys):
     meta = seed.Plan(database.tickets).meta()
     app = add_empty_page(create_app(bench_config(database.url, database.storage)))
     inproc = InProcess(app, meta)
-    deep = inproc.find_page(f"/{meta['tenant']}/admin/tickets", 500) if has_staff_side(app) else None
+    deep = None
+    if has_staff_side(app) and (not keys or "queue_page500" in keys):  # 500 requests to find it
+        deep = inproc.find_page(f"/{meta['tenant']}/admin/tickets", 500)
     outdir = os.path.join(WORK_DIR, "profiles")
     os.makedirs(outdir, exist_ok=True)
     for page in build_pages(meta, app, deep):
@@ -477,13 +479,13 @@ def profile(args, database, keys):
 
 def time_inprocess(args, database, keys):
     """Time pages in-process in CPU time (test client, no server, no wrk): quick feedback while optimizing."""
-    from bench.ceiling import create_ceiling_app
-
     database.prepare()
     meta = seed.Plan(database.tickets).meta()
     app = add_empty_page(create_app(bench_config(database.url, database.storage)))
     inproc = InProcess(app, meta)
-    deep = inproc.find_page(f"/{meta['tenant']}/admin/tickets", 500) if has_staff_side(app) else None
+    deep = None
+    if has_staff_side(app) and (not keys or "queue_page500" in keys):  # 500 requests to find it
+        deep = inproc.find_page(f"/{meta['tenant']}/admin/tickets", 500)
     ceiling = create_ceiling_app(database.url).test_client()
     n = args.inprocess
 

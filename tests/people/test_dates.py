@@ -1,8 +1,10 @@
 """Times in the reader's zone and language, across the spring DST change in Berlin and New York."""
 
+import zoneinfo
 from datetime import UTC, datetime
 
 import pytest
+from babel.dates import format_date, format_datetime
 from flask import Flask
 
 from xobito_tickets.i18n import init_babel
@@ -52,3 +54,23 @@ def test_request_zone_comes_from_the_person(app):
     app.extensions["xobito_tickets.i18n"]["current_person"] = lambda: Person
     with app.test_request_context():
         assert exact_time(datetime(2026, 1, 1, 0, 0, tzinfo=UTC)) == "01.01.2026, 09:00:00 JST"
+
+
+@pytest.mark.parametrize("language", ["en", "de", "es", "fr", "ja", "ar", "pt_BR"])
+@pytest.mark.parametrize("zone_name", ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata"])
+def test_times_are_written_as_babel_writes_them(app, language, zone_name):
+    """The page's fast path (patterns parsed once per language) writes what Babel's own functions write."""
+    zone = zoneinfo.ZoneInfo(zone_name)
+    now = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
+    for moment in (
+        datetime(2026, 3, 29, 0, 59, 59, tzinfo=UTC),
+        datetime(2026, 3, 29, 1, 0, 1, tzinfo=UTC),
+        datetime(2025, 12, 31, 23, 30, tzinfo=UTC),
+        datetime(2026, 11, 1, 6, 5, 9, tzinfo=UTC),
+    ):
+        with app.app_context(), for_recipient(language, zone_name):
+            expected = (
+                f"{format_datetime(moment, 'medium', tzinfo=zone, locale=language)} {moment.astimezone(zone).tzname()}"
+            )
+            assert exact_time(moment) == expected
+            assert relative_time(moment, now=now) == format_date(moment.astimezone(zone), "medium", locale=language)

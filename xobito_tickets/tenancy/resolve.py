@@ -11,17 +11,17 @@ A ``tenant_resolver`` hook also overrides the built-in lookup in the other modes
 """
 
 from contextlib import contextmanager
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import abort, current_app, g, has_request_context
 from flask import session as cookie_session
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 from werkzeug.local import LocalProxy
 
-from ..db import session
+from ..db import persistent_from_row, row_columns, session
 from ..errors import ServiceError
-from ..models import LoginSession, Tenant
+from ..models import LoginSession, Tenant, User
 from .identity import MissingHookError
 from .workspaces import create_tenant, is_valid_slug
 
@@ -31,24 +31,35 @@ MODES = ("path", "subdomain", "single", "custom")
 current_tenant = LocalProxy(lambda: g.get("tickets_tenant"))
 
 
-#: Runs before every page; built once, the statement keeps its SQL cache key
-#: (building it on each request cost as much as running it).
-_ACTIVE_TENANT = sa.select(Tenant).where(Tenant.slug == sa.bindparam("slug"), Tenant.active.is_(True))
+_TENANT_COLUMNS, _TENANT_NAMES = row_columns(Tenant)
+_USER_COLUMNS, _USER_NAMES = row_columns(User)
+_LOGINS = LoginSession.__table__
 
+#: Runs before every page: Core columns, made into the ORM instance by
+#: db.persistent_from_row (an ORM query of one row cost more than the query). Built
+#: once, the statement keeps its SQL cache key.
+_ACTIVE_TENANT = sa.select(*_TENANT_COLUMNS).where(
+    Tenant.__table__.c.slug == sa.bindparam("slug"), Tenant.__table__.c.active.is_(True)
+)
 
-#: The same, with the standalone login session the browser's cookie names in the same
-#: statement: one query instead of two before every page of a logged-in user.
+#: The same, with the standalone login session the browser's cookie names and its user
+#: in the same statement: one query before every page of a logged-in user.
 _ACTIVE_TENANT_AND_LOGIN = (
-    sa.select(Tenant, LoginSession)
-    .outerjoin(
-        LoginSession,
-        sa.and_(LoginSession.id == sa.bindparam("sid"), LoginSession.user_id == sa.bindparam("user_id")),
-    )
-    .where(Tenant.slug == sa.bindparam("slug"), Tenant.active.is_(True))
+    sa.select(*_TENANT_COLUMNS, _LOGINS.c.created_at, *_USER_COLUMNS)
+    .select_from(Tenant.__table__)
+    .outerjoin(_LOGINS, sa.and_(_LOGINS.c.id == sa.bindparam("sid"), _LOGINS.c.user_id == sa.bindparam("user_id")))
     # The session's user by an outer join too: an inner join after the outer one would
     # drop the tenant's row when the cookie names no live session.
-    .options(joinedload(LoginSession.user, innerjoin=False))
+    .outerjoin(User.__table__, User.__table__.c.id == _LOGINS.c.user_id)
+    .where(Tenant.__table__.c.slug == sa.bindparam("slug"), Tenant.__table__.c.active.is_(True))
 )
+
+
+class LoginRecord(NamedTuple):
+    """A live standalone login session as read with the tenant: its user and when it began."""
+
+    user: User
+    created_at: object
 
 
 def login_cookie():
@@ -59,6 +70,11 @@ def login_cookie():
     if not sid or not user_id.isdigit() or len(user_id) > 18:
         return None
     return str(sid), int(user_id)
+
+
+def _connection():
+    # The tenants' bind, as an ORM query would find it (a host may put our tables on a bind of their own).
+    return session.connection(bind_arguments={"mapper": Tenant})
 
 
 def load_active_tenant(slug):
@@ -72,12 +88,20 @@ def load_active_tenant(slug):
         return None
     login = login_cookie()
     if login is None:
-        return session.scalar(_ACTIVE_TENANT, {"slug": slug})
-    row = session.execute(_ACTIVE_TENANT_AND_LOGIN, {"slug": slug, "sid": login[0], "user_id": login[1]}).first()
+        row = _connection().execute(_ACTIVE_TENANT, {"slug": slug}).first()
+        return None if row is None else persistent_from_row(Tenant, _TENANT_NAMES, row)
+    params = {"slug": slug, "sid": login[0], "user_id": login[1]}
+    row = _connection().execute(_ACTIVE_TENANT_AND_LOGIN, params).first()
     if row is None:
         return None
-    g.tickets_login_record = (login, row[1])
-    return row[0]
+    count = len(_TENANT_NAMES)
+    tenant = persistent_from_row(Tenant, _TENANT_NAMES, row[:count])
+    created_at, user_values = row[count], row[count + 1 :]
+    record = None
+    if created_at is not None and user_values[0] is not None:
+        record = LoginRecord(persistent_from_row(User, _USER_NAMES, user_values), created_at)
+    g.tickets_login_record = (login, record)
+    return tenant
 
 
 def ensure_tenant(slug, name=None):

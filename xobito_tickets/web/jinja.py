@@ -39,11 +39,8 @@ def time_tag(value):
     if value is None:
         return Markup('<time datetime="" title=""></time>')
     value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return Markup('<time datetime="%s" title="%s">%s</time>') % (
-        value.isoformat(timespec="seconds"),
-        dates.exact_time(value),
-        dates.relative_time(value),
-    )
+    exact, relative = dates.exact_and_relative(value)
+    return Markup('<time datetime="%s" title="%s">%s</time>') % (value.isoformat(timespec="seconds"), exact, relative)
 
 
 def status_badge(status):

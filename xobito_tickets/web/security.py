@@ -39,16 +39,22 @@ def apply_security_headers(response):
     if not current_app.config.get("TICKETS_SECURITY_HEADERS", True):
         return response
     headers = response.headers
+    # One pass over what the view set: each Headers lookup of a missing name raises and
+    # catches an exception, and these run on every response.
+    present = {name.lower(): value for name, value in headers.items()}
     policy = current_app.config.get("TICKETS_CONTENT_SECURITY_POLICY") or CONTENT_SECURITY_POLICY
-    headers.setdefault("Content-Security-Policy", policy)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", REFERRER_POLICY)
-    # A window opened from a ticket link cannot reach back into the helpdesk's window.
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    for name, value in (
+        ("Content-Security-Policy", policy),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", REFERRER_POLICY),
+        # A window opened from a ticket link cannot reach back into the helpdesk's window.
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    ):
+        if name.lower() not in present:
+            headers.add(name, value)
     if _is_personal(response):
-        cache_control = headers.get("Cache-Control", "")
-        if "no-store" not in cache_control:
+        if "no-store" not in present.get("cache-control", ""):
             headers["Cache-Control"] = "private, no-store"
         response.vary.add("Cookie")
     return response
