@@ -179,8 +179,12 @@ def configure_sqlite_engine(engine):
             _begin_immediate(conn)
         else:
             # On the driver's connection: through SQLAlchemy's statement machinery this
-            # BEGIN, before every page, cost a tenth of an empty page.
-            conn.connection.dbapi_connection.execute("BEGIN")
+            # BEGIN, before every page, cost a tenth of an empty page. A failure runs it
+            # again through SQLAlchemy, which raises its own error (a 503, not a 500).
+            try:
+                conn.connection.dbapi_connection.execute("BEGIN")
+            except sqlite3.Error:
+                conn.exec_driver_sql("BEGIN")
 
 
 def begin_write():
