@@ -10,6 +10,7 @@ Four ways, chosen by ``TICKETS_TENANCY``:
 A ``tenant_resolver`` hook also overrides the built-in lookup in the other modes.
 """
 
+import functools
 from contextlib import contextmanager
 from typing import NamedTuple
 
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, g, has_request_context
 from flask import session as cookie_session
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.local import LocalProxy
 
 from ..db import persistent_from_row, row_columns, session
@@ -31,28 +33,67 @@ MODES = ("path", "subdomain", "single", "custom")
 current_tenant = LocalProxy(lambda: g.get("tickets_tenant"))
 
 
-_TENANT_COLUMNS, _TENANT_NAMES = row_columns(Tenant)
-_USER_COLUMNS, _USER_NAMES = row_columns(User)
 _LOGINS = LoginSession.__table__
+_TENANTS = Tenant.__table__
 
-#: Runs before every page: Core columns, made into the ORM instance by
-#: db.persistent_from_row (an ORM query of one row cost more than the query). Built
-#: once, the statement keeps its SQL cache key.
-_ACTIVE_TENANT = sa.select(*_TENANT_COLUMNS).where(
-    Tenant.__table__.c.slug == sa.bindparam("slug"), Tenant.__table__.c.active.is_(True)
-)
 
-#: The same, with the standalone login session the browser's cookie names and its user
-#: in the same statement: one query before every page of a logged-in user.
-_ACTIVE_TENANT_AND_LOGIN = (
-    sa.select(*_TENANT_COLUMNS, _LOGINS.c.created_at, *_USER_COLUMNS)
-    .select_from(Tenant.__table__)
-    .outerjoin(_LOGINS, sa.and_(_LOGINS.c.id == sa.bindparam("sid"), _LOGINS.c.user_id == sa.bindparam("user_id")))
-    # The session's user by an outer join too: an inner join after the outer one would
-    # drop the tenant's row when the cookie names no live session.
-    .outerjoin(User.__table__, User.__table__.c.id == _LOGINS.c.user_id)
-    .where(Tenant.__table__.c.slug == sa.bindparam("slug"), Tenant.__table__.c.active.is_(True))
-)
+class _Lookup:
+    """The statements that run before every page, with what is needed to read their rows.
+
+    Core columns, made into the session's instances by db.persistent_from_row (an ORM
+    query of one row cost more than the query). The tenant's relationships that an ORM
+    query would join eagerly (another feature's one-to-one settings, as a backref) are
+    joined too, so that no page reads them again. Built once, after every feature's
+    models are mapped; the statements keep their SQL cache key.
+    """
+
+    def __init__(self):
+        sa.orm.configure_mappers()
+        tenant_columns, self.tenant_names = row_columns(Tenant)
+        self.user_columns, self.user_names = row_columns(User)
+        self.eager = []  # (relationship key, model, attribute names, number of columns)
+        joined_columns = []
+        select_from = _TENANTS
+        for rel in sa.inspect(Tenant).relationships:
+            if rel.lazy == "joined" and not rel.uselist:
+                columns, names = row_columns(rel.mapper.class_)
+                self.eager.append((rel.key, rel.mapper.class_, names))
+                joined_columns += columns
+                select_from = select_from.outerjoin(rel.mapper.local_table, rel.primaryjoin)
+        active = sa.and_(_TENANTS.c.slug == sa.bindparam("slug"), _TENANTS.c.active.is_(True))
+        self.tenant = sa.select(*tenant_columns, *joined_columns).select_from(select_from).where(active)
+        #: The same, with the standalone login session the browser's cookie names and its
+        #: user in the same statement: one query before every page of a logged-in user.
+        self.tenant_and_login = (
+            sa.select(*tenant_columns, *joined_columns, _LOGINS.c.created_at, *self.user_columns)
+            .select_from(
+                select_from.outerjoin(
+                    _LOGINS, sa.and_(_LOGINS.c.id == sa.bindparam("sid"), _LOGINS.c.user_id == sa.bindparam("user_id"))
+                )
+                # The session's user by an outer join too: an inner join after the outer one
+                # would drop the tenant's row when the cookie names no live session.
+                .outerjoin(User.__table__, User.__table__.c.id == _LOGINS.c.user_id)
+            )
+            .where(active)
+        )
+
+    def read_tenant(self, row):
+        """Return (the tenant made from the row's first columns, the position after them and its joins)."""
+        count = len(self.tenant_names)
+        tenant = persistent_from_row(Tenant, self.tenant_names, row[:count])
+        loaded = sa.inspect(tenant).dict
+        for key, model, names in self.eager:
+            values = row[count : count + len(names)]
+            count += len(names)
+            if key not in loaded:
+                related = None if all(v is None for v in values) else persistent_from_row(model, names, values)
+                set_committed_value(tenant, key, related)
+        return tenant, count
+
+
+@functools.cache
+def _lookup():
+    return _Lookup()
 
 
 class LoginRecord(NamedTuple):
@@ -86,20 +127,20 @@ def load_active_tenant(slug):
     """
     if not isinstance(slug, str) or not is_valid_slug(slug):
         return None
+    lookup = _lookup()
     login = login_cookie()
     if login is None:
-        row = _connection().execute(_ACTIVE_TENANT, {"slug": slug}).first()
-        return None if row is None else persistent_from_row(Tenant, _TENANT_NAMES, row)
+        row = _connection().execute(lookup.tenant, {"slug": slug}).first()
+        return None if row is None else lookup.read_tenant(row)[0]
     params = {"slug": slug, "sid": login[0], "user_id": login[1]}
-    row = _connection().execute(_ACTIVE_TENANT_AND_LOGIN, params).first()
+    row = _connection().execute(lookup.tenant_and_login, params).first()
     if row is None:
         return None
-    count = len(_TENANT_NAMES)
-    tenant = persistent_from_row(Tenant, _TENANT_NAMES, row[:count])
+    tenant, count = lookup.read_tenant(row)
     created_at, user_values = row[count], row[count + 1 :]
     record = None
     if created_at is not None and user_values[0] is not None:
-        record = LoginRecord(persistent_from_row(User, _USER_NAMES, user_values), created_at)
+        record = LoginRecord(persistent_from_row(User, lookup.user_names, user_values), created_at)
     g.tickets_login_record = (login, record)
     return tenant
 
