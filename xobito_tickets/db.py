@@ -61,7 +61,9 @@ def persistent_from_row(model, names, values):
     sess = _get_db().session()
     mapper = sa_inspect(model)
     row = dict(zip(names, values, strict=True))
-    key = mapper.identity_key_from_primary_key([row[prop.key] for prop in mapper.primary_key])
+    key = mapper.identity_key_from_primary_key(
+        [row[mapper.get_property_by_column(column).key] for column in mapper.primary_key]
+    )
     existing = sess.identity_map.get(key)
     if existing is not None:
         return existing
