@@ -89,10 +89,16 @@ PYTEST_ARGS=("$@")
 failed=()
 
 # Style and architecture first: a broken import contract or an unformatted file fails the run.
-echo "== ruff check, ruff format --check, lint-imports =="
+echo "== ruff check, ruff format --check, lint-imports, node --check =="
 .venv/bin/ruff check . || failed+=(ruff)
 .venv/bin/ruff format --check . || failed+=(ruff-format)
 .venv/bin/lint-imports || failed+=(import-contracts)
+# The page scripts are parsed (not run): a broken merge of the JavaScript fails here, not in a browser.
+js_ok=true
+while IFS= read -r -d '' script; do
+    node --check "$script" || js_ok=false
+done < <(find xobito_tickets/static -name '*.js' -print0 | sort -z)
+"$js_ok" || failed+=(node-check)
 
 # Two pytest workers (xdist): the machine has two cores and most tests wait on a database.
 WORKERS="${XT_TEST_WORKERS:-2}"
