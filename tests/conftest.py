@@ -12,6 +12,7 @@ from xobito_tickets.models import Role
 from xobito_tickets.team.services import create_department, create_user
 from xobito_tickets.tenancy.workspaces import create_tenant
 
+from .factories import Factory
 from .pgdatabases import PostgresDatabases, is_postgres
 
 PASSWORD = "correct horse battery"
@@ -124,6 +125,12 @@ class World:
 @pytest.fixture
 def world(app):
     return World(app)
+
+
+@pytest.fixture
+def make(app, world):
+    """The factory of tickets and replies (tests/factories.py)."""
+    return Factory(app, world)
 
 
 class AuthActions:

@@ -15,6 +15,7 @@ from xobito_tickets.tickets.services import open_ticket, post_reply
 
 # The embedding suite's host sites, for tests/api/test_embedded.py.
 from ..embed.conftest import make_host, single_host  # noqa: E402, F401
+from ..mail.conftest import smtp_server  # noqa: E402, F401
 
 BASE = "http://helpdesk.test"
 

@@ -3,27 +3,13 @@ delivered by the outbox worker to the real SMTP server of the mail suite."""
 
 import pytest
 
-from ..mail.conftest import SMTPServer, deliver, extract_emails
+from ..mail.conftest import deliver, extract_emails, sending_config
 from .conftest import body
 
 
 @pytest.fixture
-def smtp_server():
-    server = SMTPServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def app_config(app_config, smtp_server):
-    app_config.update(
-        MAIL_SERVER=smtp_server.host,
-        MAIL_PORT=smtp_server.port,
-        MAIL_SUPPRESS_SEND=False,
-        MAIL_DEFAULT_SENDER="Helpdesk <helpdesk@helpdesk.test>",
-        TICKETS_MAIL_RETRY_BASE=0,
-        TICKETS_MAIL_SMTP_TIMEOUT=5,
-    )
+    app_config.update(sending_config(smtp_server))
     return app_config
 
 

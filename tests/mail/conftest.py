@@ -153,17 +153,22 @@ def smtp_server():
     server.stop()
 
 
-@pytest.fixture
-def mail_config(smtp_server):
-    """Config that sends through the test's SMTP server (Flask-Mail, sending on)."""
+def sending_config(server):
+    """Return the config that sends the outbox through ``server`` (Flask-Mail, sending on, quick retries)."""
     return {
-        "MAIL_SERVER": smtp_server.host,
-        "MAIL_PORT": smtp_server.port,
+        "MAIL_SERVER": server.host,
+        "MAIL_PORT": server.port,
         "MAIL_SUPPRESS_SEND": False,
         "MAIL_DEFAULT_SENDER": "Helpdesk <helpdesk@helpdesk.test>",
         "TICKETS_MAIL_RETRY_BASE": 0,
         "TICKETS_MAIL_SMTP_TIMEOUT": 5,
     }
+
+
+@pytest.fixture
+def mail_config(smtp_server):
+    """Config that sends through the test's SMTP server (Flask-Mail, sending on)."""
+    return sending_config(smtp_server)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Fixtures of the portal suite: logged-in clients, tickets made through the services, disk checks."""
+"""Fixtures of the portal suite: template databases, logged-in clients, disk checks."""
 
 import io
 import shutil
@@ -11,16 +11,8 @@ from jinja2 import BytecodeCache
 from xobito_tickets import create_app
 from xobito_tickets.db import metadata, session
 from xobito_tickets.models import (
-    Attachment,
-    Department,
     LoginSession,
-    Reply,
-    Tenant,
-    Ticket,
-    User,
 )
-from xobito_tickets.tickets.services import open_ticket, post_reply
-from xobito_tickets.tickets.uploads import UploadedFile
 
 from ..conftest import PASSWORD, TEST_SETTINGS, World, snapshot, storage_files  # noqa: F401 (re-exported)
 
@@ -104,85 +96,6 @@ def world(request, app, sqlite_templates):
 def upload(data, name):
     """Return a file part for :func:`post_multipart`."""
     return (data, name)
-
-
-class Maker:
-    """Create tickets and replies through the services, as the app would."""
-
-    def __init__(self, app, world):
-        self.app = app
-        self.world = world
-
-    def ticket(
-        self,
-        requester_id=None,
-        department_id=None,
-        subject="Printer on fire",
-        body="It is on fire.",
-        priority=2,
-        files=(),
-        tenant="acme",
-    ):
-        """Open a ticket and return its display number."""
-        world = self.world
-        if requester_id is None:
-            requester_id = world.customer_id if tenant == "acme" else world.globex_customer_id
-        if department_id is None:
-            department_id = world.support_id if tenant == "acme" else world.globex_support_id
-        with self.app.test_request_context():
-            requester = session.get(User, requester_id)
-            uploads = [UploadedFile(name, kind, io.BytesIO(data), len(data)) for name, kind, data in files]
-            ticket = open_ticket(
-                requester.tenant,
-                requester,
-                session.get(Department, department_id),
-                subject,
-                body,
-                priority=priority,
-                files=uploads,
-            )
-            return ticket.display_number
-
-    def reply(self, number, author_id, body="Thanks, looking into it.", files=(), tenant="acme"):
-        """Post a reply as ``author_id`` and return the reply id."""
-        with self.app.test_request_context():
-            author = session.get(User, author_id)
-            ticket = self.get(number, tenant=tenant)
-            uploads = [UploadedFile(name, kind, io.BytesIO(data), len(data)) for name, kind, data in files]
-            return post_reply(ticket, author, body, files=uploads).id
-
-    def get(self, number, tenant="acme"):
-        """Return the ticket row (in the current app context)."""
-        return session.scalar(
-            sa.select(Ticket)
-            .join(Tenant, Tenant.id == Ticket.tenant_id)
-            .where(Tenant.slug == tenant, Ticket.number == int(number[4:]))
-        )
-
-    def ticket_state(self, number, tenant="acme"):
-        """Return (status, number of replies, number of attachments) of a ticket."""
-        with self.app.app_context():
-            ticket = self.get(number, tenant)
-            replies = session.scalar(sa.select(sa.func.count()).select_from(Reply).where(Reply.ticket_id == ticket.id))
-            files = session.scalar(
-                sa.select(sa.func.count()).select_from(Attachment).where(Attachment.ticket_id == ticket.id)
-            )
-            return ticket.status, replies, files
-
-    def attachment_ids(self, number, tenant="acme"):
-        """Return the attachment ids of a ticket, oldest first."""
-        with self.app.app_context():
-            ticket = self.get(number, tenant)
-            return list(
-                session.scalars(
-                    sa.select(Attachment.id).where(Attachment.ticket_id == ticket.id).order_by(Attachment.id)
-                )
-            )
-
-
-@pytest.fixture
-def make(app, world):
-    return Maker(app, world)
 
 
 @pytest.fixture

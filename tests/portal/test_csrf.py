@@ -43,7 +43,7 @@ def _post_requests(number):
 @pytest.mark.parametrize("index", range(4))
 @pytest.mark.parametrize("token", [None, "", "not-a-token", "WRONG"])
 def test_posts_without_a_valid_token_are_400(logged_in, make, app, index, token):
-    number = make.ticket()
+    number = make.ticket().number
     url, data = _post_requests(number)[index]
     if token == "WRONG":
         # A real token, but of another session.
@@ -101,7 +101,7 @@ def test_valid_tokens_work_for_the_whole_story(logged_in, world, app, make):
 
 
 def test_every_logged_in_page_carries_a_token(logged_in, make, app):
-    number = make.ticket()
+    number = make.ticket().number
     pages = [
         "/acme/tickets",
         "/acme/tickets/create",
@@ -121,7 +121,7 @@ def test_every_logged_in_page_carries_a_token(logged_in, make, app):
 def test_token_from_before_login_does_not_work_after(client, world, make):
     old_token = csrf_token_from(client.get("/acme/login").get_data(as_text=True))
     _login(client)
-    number = make.ticket()
+    number = make.ticket().number
     response = client.post(f"/acme/tickets/{number}/close", data={"csrf_token": old_token})
     assert response.status_code == 400
     assert make.ticket_state(number)[0] == "open"

@@ -22,7 +22,7 @@ def _download(client, number, attachment_id):
     ],
 )
 def test_download_headers(customer, make, name, data, kind):
-    number = make.ticket(files=[(name, kind, data)])
+    number = make.ticket(files=[(name, kind, data)]).number
     [attachment_id] = make.attachment_ids(number)
     status, headers, body = _download(customer, number, attachment_id)
     assert status == 200 and body == data
@@ -38,7 +38,7 @@ def test_download_headers(customer, make, name, data, kind):
 
 def test_unicode_and_hostile_names_are_encoded(customer, make):
     name = 'Résumé "final"; ü\u202e.pdf'
-    number = make.ticket(files=[(name, "application/pdf", PDF)])
+    number = make.ticket(files=[(name, "application/pdf", PDF)]).number
     [attachment_id] = make.attachment_ids(number)
     _status, headers, _body = _download(customer, number, attachment_id)
     disposition = headers["Content-Disposition"]
@@ -52,7 +52,7 @@ def test_unicode_and_hostile_names_are_encoded(customer, make):
 
 def test_type_is_what_the_server_decided_not_the_name(customer, make, app):
     # A JPEG that the customer named .png is sent as a JPEG, never as what the name says.
-    number = make.ticket(files=[("shot.png", "image/jpeg", JPEG)])
+    number = make.ticket(files=[("shot.png", "image/jpeg", JPEG)]).number
     [attachment_id] = make.attachment_ids(number)
     _status, headers, _body = _download(customer, number, attachment_id)
     assert headers["Content-Type"] == "image/jpeg"
@@ -60,7 +60,7 @@ def test_type_is_what_the_server_decided_not_the_name(customer, make, app):
 
 def test_markup_is_never_served_as_html(customer, make):
     # Whatever is in storage, the type comes from the row the upload check wrote.
-    number = make.ticket(files=[("notes.txt", "text/plain; charset=utf-8", HTML)])
+    number = make.ticket(files=[("notes.txt", "text/plain; charset=utf-8", HTML)]).number
     [attachment_id] = make.attachment_ids(number)
     _status, headers, _body = _download(customer, number, attachment_id)
     assert "html" not in headers["Content-Type"]
@@ -68,7 +68,7 @@ def test_markup_is_never_served_as_html(customer, make):
 
 
 def test_missing_file_in_storage_is_404_not_500(customer, make, app):
-    number = make.ticket(files=[("shot.png", "image/png", PNG)])
+    number = make.ticket(files=[("shot.png", "image/png", PNG)]).number
     [attachment_id] = make.attachment_ids(number)
     root = app.config["TICKETS_STORAGE_ROOT"]
     for dirpath, _dirs, files in os.walk(root):
@@ -87,7 +87,7 @@ def test_storage_is_not_served_statically(customer, make, app):
 
 
 def test_head_request_sends_headers_only(customer, make):
-    number = make.ticket(files=[("report.pdf", "application/pdf", PDF)])
+    number = make.ticket(files=[("report.pdf", "application/pdf", PDF)]).number
     [attachment_id] = make.attachment_ids(number)
     with customer.head(f"/acme/tickets/{number}/download?attachment={attachment_id}") as response:
         assert response.status_code == 200

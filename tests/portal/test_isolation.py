@@ -11,13 +11,13 @@ from .samples import PDF, PNG
 @pytest.fixture
 def others(world, make):
     """Carla's own ticket TKT-000001 in acme, Oscar's TKT-000002 in acme, and Globex's tickets."""
-    mine = make.ticket(subject="Carla's ticket", files=[("mine.png", "image/png", PNG)])
+    mine = make.ticket(subject="Carla's ticket", files=[("mine.png", "image/png", PNG)]).number
     oscars = make.ticket(
         requester_id=world.other_customer_id,
         subject="Oscar's secret",
         body="Oscar's private body",
         files=[("oscar.pdf", "application/pdf", PDF)],
-    )
+    ).number
     make.reply(oscars, world.staff_id, "Staff answer to Oscar", files=[("oscar-reply.png", "image/png", PNG)])
     globex = [
         make.ticket(
@@ -25,7 +25,7 @@ def others(world, make):
             subject=f"Globex secret {i}",
             body="Globex private body",
             files=[("globex.pdf", "application/pdf", PDF)],
-        )
+        ).number
         for i in range(3)
     ]
     return {"mine": mine, "oscars": oscars, "globex": globex}

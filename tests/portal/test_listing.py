@@ -40,7 +40,7 @@ def mixed(world, make, app):
         ("Closed billing low", world.billing_id, 1, "close"),
     ]
     for subject, department, priority, action in specs:
-        number = make.ticket(subject=subject, department_id=department, priority=priority)
+        number = make.ticket(subject=subject, department_id=department, priority=priority).number
         if action == "answer":
             make.reply(number, world.staff_id)
         elif action == "close":

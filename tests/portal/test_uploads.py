@@ -55,7 +55,7 @@ def test_each_allowed_type_is_accepted_and_served_back(customer, world, app, mak
 
 
 def test_reply_accepts_attachments(customer, make, app):
-    number = make.ticket()
+    number = make.ticket().number
     response = post_multipart(
         customer,
         f"/acme/tickets/{number}/reply",
@@ -157,7 +157,7 @@ def test_six_files_are_refused(customer, world, app):
 
 
 def test_six_files_on_a_reply_are_refused(customer, make, app):
-    number = make.ticket()
+    number = make.ticket().number
     before = snapshot(app)
     response = post_multipart(
         customer,
@@ -240,7 +240,7 @@ def test_oversized_request_gets_a_readable_413(customer, world, app):
 
 
 def test_oversized_reply_text_gets_a_413_not_a_500(customer, make, app):
-    number = make.ticket()
+    number = make.ticket().number
     before = snapshot(app)
     # More text than MAX_FORM_MEMORY_SIZE lets the form parser keep in memory.
     response = customer.post(f"/acme/tickets/{number}/reply", data={"body": "x" * (300 * 1024)})

@@ -1,19 +1,15 @@
-"""Fixtures of the security suite: tickets made through the services, and a snapshot of
+"""Fixtures of the security suite: logged-in clients, an app with CSRF on, and a snapshot of
 everything an attack could change (every row of every table, every stored file)."""
 
 import io
 import re
-from types import SimpleNamespace
 
 import pytest
-import sqlalchemy as sa
 
 from xobito_tickets.db import session
-from xobito_tickets.models import Department, Priority, Tenant, Ticket, User
-from xobito_tickets.tickets.services import open_ticket, post_reply
-from xobito_tickets.tickets.uploads import UploadedFile
 
 from ..conftest import PASSWORD, csrf_token_from, snapshot, storage_files  # noqa: F401 (re-exported)
+from ..mail.conftest import smtp_server  # noqa: F401 (a fixture of the email tests)
 
 #: The smallest files that pass the content checks of their type.
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
@@ -47,68 +43,6 @@ def page_body(response):
 def upload(name, data):
     """Return a file tuple for the test client's ``data=``."""
     return (io.BytesIO(data), name)
-
-
-class Factory:
-    """Make tickets and replies through the services, as the portal would."""
-
-    def __init__(self, app, world):
-        self.app = app
-        self.world = world
-
-    def ticket(
-        self,
-        requester_id=None,
-        department_id=None,
-        subject="Printer is on fire",
-        body="Smoke everywhere",
-        files=(),
-        tenant="acme",
-    ):
-        """Open a ticket and return a namespace with its number, id and attachment ids."""
-        with self.app.app_context():
-            tenant_row = session.scalar(sa.select(Tenant).where(Tenant.slug == tenant))
-            requester = session.get(User, requester_id or self.world.customer_id)
-            department = session.get(Department, department_id or self.world.support_id)
-            uploads = [
-                UploadedFile(filename=name, content_type=ctype, stream=io.BytesIO(data), size=len(data))
-                for name, ctype, data in files
-            ]
-            ticket = open_ticket(tenant_row, requester, department, subject, body, Priority.MEDIUM, files=uploads)
-            result = self._describe(ticket)
-            session.remove()
-        return result
-
-    def reply(self, ticket_id, author_id, body="A reply with enough text", files=()):
-        """Post a reply; return the attachment ids of the ticket afterwards."""
-        with self.app.app_context():
-            ticket = session.get(Ticket, ticket_id)
-            author = session.get(User, author_id)
-            uploads = [
-                UploadedFile(filename=name, content_type=ctype, stream=io.BytesIO(data), size=len(data))
-                for name, ctype, data in files
-            ]
-            post_reply(ticket, author, body, files=uploads)
-            result = self._describe(session.get(Ticket, ticket_id))
-            session.remove()
-        return result
-
-    @staticmethod
-    def _describe(ticket):
-        from xobito_tickets.models import Attachment
-
-        attachment_ids = session.scalars(
-            sa.select(Attachment.id).where(Attachment.ticket_id == ticket.id).order_by(Attachment.id)
-        ).all()
-        return SimpleNamespace(
-            id=ticket.id, number=ticket.display_number, tenant_id=ticket.tenant_id, attachment_ids=list(attachment_ids)
-        )
-
-
-@pytest.fixture
-def make(app, world):
-    """Factory of tickets and replies (see :class:`Factory`)."""
-    return Factory(app, world)
 
 
 def login(client, email, password=PASSWORD, tenant="acme", next_path=None):

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from xobito_tickets.db import session
 from xobito_tickets.models import Department, OutboxEmail, Tenant, User
 
-from ..mail.conftest import SMTPServer, deliver, extract_emails
+from ..mail.conftest import deliver, extract_emails, sending_config
 from .conftest import PNG, snapshot
 
 #: Every way to end a line that some parser, somewhere, honours.
@@ -36,22 +36,8 @@ ALLOWED_HEADERS = {
 
 
 @pytest.fixture
-def smtp_server():
-    server = SMTPServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def app_config(app_config, smtp_server):
-    app_config.update(
-        MAIL_SERVER=smtp_server.host,
-        MAIL_PORT=smtp_server.port,
-        MAIL_SUPPRESS_SEND=False,
-        MAIL_DEFAULT_SENDER="Helpdesk <helpdesk@helpdesk.test>",
-        TICKETS_MAIL_RETRY_BASE=0,
-        TICKETS_MAIL_SMTP_TIMEOUT=5,
-    )
+    app_config.update(sending_config(smtp_server))
     return app_config
 
 
@@ -120,8 +106,8 @@ def test_names_cannot_inject_headers(app, world, make, smtp_server, line_break):
     rename(app, User, world.staff_id, name=injected("Sam", line_break))
     rename(app, User, world.admin_id, name='Ada "Admin", <ada@evil.test>')
     ticket = make.ticket()
-    make.reply(ticket.id, world.customer_id, body="Customer follow-up")
-    make.reply(ticket.id, world.staff_id, body="Staff answer here")
+    make.reply(ticket.number, world.customer_id, body="Customer follow-up")
+    make.reply(ticket.number, world.staff_id, body="Staff answer here")
     deliver(app)
     assert_headers_clean(extract_emails(smtp_server), {"carla@acme.test", "sam@acme.test", "ada@acme.test"})
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ..mail.conftest import deliver, emails_to, extract_emails
+from ..mail.conftest import deliver, emails_to, extract_emails, sending_config
 from ..staff.conftest import login
 from .conftest import outbox
 
@@ -12,14 +12,7 @@ BOSS = "boss@example.com"
 
 @pytest.fixture
 def app_config(app_config, smtp_server):
-    app_config.update(
-        MAIL_SERVER=smtp_server.host,
-        MAIL_PORT=smtp_server.port,
-        MAIL_SUPPRESS_SEND=False,
-        MAIL_DEFAULT_SENDER="Helpdesk <helpdesk@helpdesk.test>",
-        TICKETS_MAIL_RETRY_BASE=0,
-        TICKETS_MAIL_SMTP_TIMEOUT=5,
-    )
+    app_config.update(sending_config(smtp_server))
     return app_config
 
 

@@ -2,31 +2,27 @@
 
 import pytest
 
-from ..mail.conftest import SMTPServer, deliver, extract_emails
+from ..mail.conftest import deliver, extract_emails, sending_config, smtp_server
 from ..staff.conftest import app, desk, field_error, login, snapshot, staff_templates, text_of, ticket_row, world
 
-__all__ = ["app", "desk", "field_error", "login", "snapshot", "staff_templates", "text_of", "ticket_row", "world"]
-
-
-@pytest.fixture
-def smtp_server():
-    """A real SMTP server on a loopback port, for this test."""
-    server = SMTPServer().start()
-    yield server
-    server.stop()
+__all__ = [
+    "app",
+    "desk",
+    "field_error",
+    "login",
+    "smtp_server",
+    "snapshot",
+    "staff_templates",
+    "text_of",
+    "ticket_row",
+    "world",
+]
 
 
 @pytest.fixture
 def mailbox(app_config, smtp_server):
     """Send the app's outbox to a real SMTP server: ``mailbox.new()`` delivers and returns the new emails."""
-    app_config.update(
-        MAIL_SERVER=smtp_server.host,
-        MAIL_PORT=smtp_server.port,
-        MAIL_SUPPRESS_SEND=False,
-        MAIL_DEFAULT_SENDER="Helpdesk <helpdesk@helpdesk.test>",
-        TICKETS_MAIL_RETRY_BASE=0,
-        TICKETS_MAIL_SMTP_TIMEOUT=5,
-    )
+    app_config.update(sending_config(smtp_server))
 
     class Mailbox:
         app = None
