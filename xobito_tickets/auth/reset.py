@@ -7,19 +7,17 @@ changes the hash (a new salt every time), so the fingerprint no longer matches. 
 token is stored anywhere.
 """
 
-import hashlib
-import hmac
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from itsdangerous import BadData, URLSafeTimedSerializer
 
 from ..db import begin_write, session
 from ..mail.outbox import external_url, queue_email
 from ..models import LoginFailure, LoginSession, OutboxEmail, Tenant, User, utcnow
+from ..team.links import PersonLink, fingerprint
 from ..team.services import hash_password, normalize_email
 from .limits import account_key
 
@@ -27,41 +25,18 @@ SALT = "xobito-tickets.password-reset"
 KIND = "password_reset"
 
 
-def _serializer():
-    return URLSafeTimedSerializer(current_app.secret_key, salt=SALT)
-
-
-def _fingerprint(user):
-    # A digest, not the hash itself: the token's payload is signed, not encrypted.
-    return hashlib.sha256((user.password_hash or "-").encode()).hexdigest()[:20]
+#: A new password (a new salt every time) voids the link.
+_LINK = PersonLink(SALT, "TICKETS_PASSWORD_RESET_MAX_AGE", lambda user: fingerprint(user.password_hash))
 
 
 def make_reset_token(user):
     """Return a reset token for ``user``, valid until the password changes or it expires."""
-    return _serializer().dumps({"u": user.id, "t": user.tenant_id, "f": _fingerprint(user)})
-
-
-def _user_for_token(token, tenant, lock=False):
-    try:
-        data = _serializer().loads(token, max_age=current_app.config["TICKETS_PASSWORD_RESET_MAX_AGE"])
-    except BadData:
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("u"), int) or data.get("t") != tenant.id:
-        return None
-    stmt = sa.select(User).where(User.id == data["u"], User.tenant_id == tenant.id)
-    if lock:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    user = session.scalar(stmt)
-    if user is None or not user.active:
-        return None
-    if not hmac.compare_digest(str(data.get("f", "")), _fingerprint(user)):
-        return None
-    return user
+    return _LINK.make(user)
 
 
 def user_for_reset_token(token, tenant):
     """Return the user a still-valid ``token`` of ``tenant`` belongs to, or None."""
-    return _user_for_token(token, tenant)
+    return _LINK.user_for(token, tenant)
 
 
 def request_password_reset(tenant, email):
@@ -124,7 +99,7 @@ def reset_password(token, tenant, password):
     password_hash = hash_password(password)
     begin_write()
     try:
-        user = _user_for_token(token, tenant, lock=True)
+        user = _LINK.user_for(token, tenant, lock=True)
         if user is None:
             session.rollback()
             return None

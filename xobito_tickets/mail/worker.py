@@ -34,6 +34,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from .. import jobs as background_jobs
+from ..claims import claim_due
 from ..db import begin_write, session
 from ..models import OutboxEmail, OutboxStatus, utcnow
 from .compose import ComposeError, Job, build_message
@@ -131,39 +132,7 @@ class OutboxWorker:
 
     def claim(self, due_before=None):
         """Claim up to ``batch_size`` due rows for this worker; return their ids."""
-        due_before = due_before or utcnow()
-        due = sa.and_(OutboxEmail.status == PENDING, OutboxEmail.next_attempt_at <= due_before)
-        if session.scalar(sa.select(OutboxEmail.id).where(due).limit(1)) is None:
-            session.commit()
-            return []
-        candidates = (
-            sa.select(OutboxEmail.id)
-            .where(due)
-            .order_by(OutboxEmail.next_attempt_at, OutboxEmail.id)
-            .limit(self.batch_size)
-            .with_for_update(skip_locked=True)  # PostgreSQL; SQLite has BEGIN IMMEDIATE instead
-        )
-        begin_write()
-        ids = (
-            session.execute(
-                sa.update(OutboxEmail)
-                # Only the id condition: with a status test here too, SQLite walks every
-                # pending row's index entry per claim instead of looking up the batch's ids.
-                .where(OutboxEmail.id.in_(candidates))
-                .values(
-                    status=SENDING,
-                    claimed_by=self.name,
-                    claimed_at=utcnow(),
-                    attempts=OutboxEmail.attempts + 1,
-                )
-                .returning(OutboxEmail.id)
-                .execution_options(synchronize_session=False)
-            )
-            .scalars()
-            .all()
-        )
-        session.commit()
-        return sorted(ids)
+        return claim_due(OutboxEmail, PENDING, SENDING, self.name, self.batch_size, due_before)
 
     def release(self, ids):
         """Give claimed rows back untouched (the worker is stopping or its lease runs short)."""

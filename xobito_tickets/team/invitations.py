@@ -8,19 +8,16 @@ earlier link, and nothing secret is stored. Sign-up answers the same for every a
 an address that has an account already gets an email offering a password reset instead.
 """
 
-import hashlib
-import hmac
-
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from itsdangerous import BadData, URLSafeTimedSerializer
 from werkzeug.security import generate_password_hash
 
 from ..db import begin_write, session
 from ..mail.outbox import external_url, queue_email
 from ..models import LoginSession, User, utcnow
+from .links import PersonLink, fingerprint
 
 SALT = "xobito-tickets.invitation"
 INVITATION = "invitation"
@@ -28,35 +25,24 @@ SIGNUP = "signup_verify"
 PASSWORD_LINK = "password_link"
 
 
-def _serializer():
-    return URLSafeTimedSerializer(current_app.secret_key, salt=SALT)
+def _invitation_fingerprint(user):
+    invited = user.invited_at.isoformat() if user.invited_at is not None else None
+    return fingerprint(user.password_hash, invited)
 
 
-def _fingerprint(user):
-    invited = user.invited_at.isoformat() if user.invited_at is not None else "-"
-    return hashlib.sha256(f"{user.password_hash or '-'}|{invited}".encode()).hexdigest()[:20]
+#: Setting the password, resending (a new ``invited_at``) or revoking (none) voids the link.
+_LINK = PersonLink(SALT, "TICKETS_INVITATION_MAX_AGE", _invitation_fingerprint)
 
 
 def make_invitation_token(user):
     """Return the link token of ``user``'s pending invitation."""
-    return _serializer().dumps({"u": user.id, "t": user.tenant_id, "f": _fingerprint(user)})
+    return _LINK.make(user)
 
 
 def user_for_invitation_token(token, tenant, lock=False):
     """Return the invited user of ``tenant`` a still-valid ``token`` names, or None."""
-    try:
-        data = _serializer().loads(token, max_age=current_app.config["TICKETS_INVITATION_MAX_AGE"])
-    except BadData:
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("u"), int) or data.get("t") != tenant.id:
-        return None
-    stmt = sa.select(User).where(User.id == data["u"], User.tenant_id == tenant.id)
-    if lock:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    user = session.scalar(stmt)
-    if user is None or not user.active or user.invited_at is None:
-        return None
-    if not hmac.compare_digest(str(data.get("f", "")), _fingerprint(user)):
+    user = _LINK.user_for(token, tenant, lock=lock)
+    if user is None or user.invited_at is None:
         return None
     return user
 

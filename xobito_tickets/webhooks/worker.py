@@ -20,6 +20,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from ..claims import claim_due
 from ..db import begin_write, session
 from ..jobs import job
 from ..mail.worker import default_worker_name
@@ -105,37 +106,7 @@ class WebhookWorker:
 
     def claim(self, due_before=None):
         """Claim up to a batch of rows due at ``due_before`` (now) for this worker; return their ids."""
-        due_before = due_before or utcnow()
-        due = sa.and_(WebhookDelivery.status == PENDING, WebhookDelivery.next_attempt_at <= due_before)
-        if session.scalar(sa.select(WebhookDelivery.id).where(due).limit(1)) is None:
-            session.commit()
-            return []
-        candidates = (
-            sa.select(WebhookDelivery.id)
-            .where(due)
-            .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-            .limit(self.batch_size)
-            .with_for_update(skip_locked=True)
-        )
-        begin_write()
-        ids = (
-            session.execute(
-                sa.update(WebhookDelivery)
-                .where(WebhookDelivery.id.in_(candidates))
-                .values(
-                    status=DELIVERING,
-                    claimed_by=self.name,
-                    claimed_at=utcnow(),
-                    attempts=WebhookDelivery.attempts + 1,
-                )
-                .returning(WebhookDelivery.id)
-                .execution_options(synchronize_session=False)
-            )
-            .scalars()
-            .all()
-        )
-        session.commit()
-        return sorted(ids)
+        return claim_due(WebhookDelivery, PENDING, DELIVERING, self.name, self.batch_size, due_before)
 
     def _send_lane(self, url, lane, results):
         """Send one endpoint's deliveries in order (runs in a thread: no database here).
