@@ -4,8 +4,10 @@ import pytest
 import sqlalchemy as sa
 
 from xobito_tickets.db import session
-from xobito_tickets.models import Department, Tenant, TicketEvent, User
+from xobito_tickets.errors import ServiceError
+from xobito_tickets.models import Department, Priority, Tenant, Ticket, TicketEvent, User
 from xobito_tickets.team.services import create_department, create_user
+from xobito_tickets.tickets.services import change_priority
 
 from .conftest import field_error, login, snapshot, text_of, ticket_row
 
@@ -83,6 +85,27 @@ def test_priority_change_is_recorded(app, client, desk):
     assert history(app, desk.open_number)[-1] == ("priority", "Medium", "Urgent")
     page = text_of(client.get(f"/acme/admin/tickets/{desk.open_number}"))
     assert "Alex Assigned changed priority Medium → Urgent" in page
+
+
+def test_choosing_the_priority_a_ticket_has_records_nothing(app, client, desk):
+    login(client, "alex@acme.test")
+    before = history(app, desk.open_number)
+    response = client.post(f"/acme/admin/tickets/{desk.open_number}/priority", data={"priority": "medium"})
+    assert response.status_code == 303
+    assert ticket_row(app, desk.open_number).priority == 2
+    assert history(app, desk.open_number) == before
+    assert "changed priority" not in text_of(client.get(f"/acme/admin/tickets/{desk.open_number}"))
+
+
+def test_a_customer_cannot_change_the_priority_even_through_the_service(app, desk, world):
+    # A host calling the services directly gets the same rule as the pages.
+    with app.test_request_context():
+        ticket = session.scalar(sa.select(Ticket).where(Ticket.tenant_id == world.acme_id, Ticket.number == 1))
+        with pytest.raises(ServiceError):
+            change_priority(ticket, session.get(User, world.customer_id), Priority.URGENT)
+        session.rollback()
+    assert ticket_row(app, desk.open_number).priority == 2
+    assert history(app, desk.open_number)[-1][0] != "priority"
 
 
 @pytest.fixture
