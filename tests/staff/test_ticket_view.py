@@ -97,12 +97,20 @@ def test_choosing_the_priority_a_ticket_has_records_nothing(app, client, desk):
     assert "changed priority" not in text_of(client.get(f"/acme/admin/tickets/{desk.open_number}"))
 
 
-def test_a_customer_cannot_change_the_priority_even_through_the_service(app, desk, world):
-    # A host calling the services directly gets the same rule as the pages.
+@pytest.mark.parametrize(
+    "who, message",
+    [
+        ("customer_id", "Only staff can change the priority."),
+        ("globex_admin_id", "That person is not part of this workspace."),
+    ],
+)
+def test_the_service_refuses_a_priority_change_by_a_customer_or_another_workspace(app, desk, world, who, message):
+    # A host calling the services directly gets the same rules as the pages, and a message to show.
     with app.test_request_context():
         ticket = session.scalar(sa.select(Ticket).where(Ticket.tenant_id == world.acme_id, Ticket.number == 1))
-        with pytest.raises(ServiceError):
-            change_priority(ticket, session.get(User, world.customer_id), Priority.URGENT)
+        with pytest.raises(ServiceError) as refused:
+            change_priority(ticket, session.get(User, getattr(world, who)), Priority.URGENT)
+        assert refused.value.message == message
         session.rollback()
     assert ticket_row(app, desk.open_number).priority == 2
     assert history(app, desk.open_number)[-1][0] != "priority"
