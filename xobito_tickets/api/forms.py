@@ -1,5 +1,6 @@
 """The form that makes an API token on the profile's tokens page."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 
@@ -7,5 +8,5 @@ from ..web.forms import single_line
 
 
 class TokenCreateForm(FlaskForm):
-    name = StringField("Token name", filters=[single_line])
-    read_only = BooleanField("Read-only (it can read but not change anything)")
+    name = StringField(_l("Token name"), filters=[single_line])
+    read_only = BooleanField(_l("Read-only (it can read but not change anything)"))

@@ -1,6 +1,7 @@
 """The person's API tokens page, ``/{subdomain}/profile/tokens``: list, make (shown once), revoke."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 
 from ..models import MAX_ROW_ID
 from ..tenancy.current import get_current_user
@@ -53,5 +54,5 @@ def token_revoke(token_id):
     row = revoke_token(get_current_user(), token_id)
     if row is None:
         abort(404)
-    flash(f"The token “{row.name}” was revoked: it no longer works.", "success")
+    flash(_("The token “%(name)s” was revoked: it no longer works.", name=row.name), "success")
     return redirect(url_for("tickets.api_tokens.token_list"), 303)

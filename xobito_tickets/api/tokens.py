@@ -41,11 +41,14 @@ def create_token(user, name, read_only=False):
     """Make a token for ``user``; return ``(row, token)``. The token itself is never stored."""
     name = " ".join((name or "").split())
     if not name:
-        raise TokenError("Give the token a name, e.g. what will use it.", field="name")
+        raise TokenError(_("Give the token a name, e.g. what will use it."), field="name")
     if len(name) > 100:
-        raise TokenError(f"The name can be at most 100 characters (it has {len(name)}).", field="name")
+        raise TokenError(
+            _("The name can be at most %(most)s characters (it has %(count)s).", most=100, count=len(name)),
+            field="name",
+        )
     if not user.active:
-        raise TokenError("An inactive account cannot have API tokens.")
+        raise TokenError(_("An inactive account cannot have API tokens."))
     if held_at_enrolment(user, user.tenant):
         # A token would let the person act without the second factor the workspace requires.
         raise TokenError(

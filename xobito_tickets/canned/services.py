@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import abort
+from flask_babel import gettext as _
 
 from ..cc.models import TicketCC
 from ..db import session
@@ -141,18 +142,18 @@ def may_manage(user, canned):
 
 def _check(user, title, body, department, personal):
     if department is not None and department.tenant_id != user.tenant_id:
-        raise ServiceError("Choose one of the listed departments.", field="department")
+        raise ServiceError(_("Choose one of the listed departments."), field="department")
     if not personal and not user.is_admin:
-        raise ServiceError("Only admins can share canned replies. Keep this one personal.", field="personal")
+        raise ServiceError(_("Only admins can share canned replies. Keep this one personal."), field="personal")
     title = (title or "").strip()
     if not title:
-        raise ServiceError("Give the canned reply a title.", field="title")
+        raise ServiceError(_("Give the canned reply a title."), field="title")
     if len(title) > TITLE_MAX:
-        raise ServiceError(f"At most {TITLE_MAX} characters.", field="title")
+        raise ServiceError(_("At most %(most)s characters.", most=TITLE_MAX), field="title")
     if not (body or "").strip():
-        raise ServiceError("Write the text of the reply.", field="body")
+        raise ServiceError(_("Write the text of the reply."), field="body")
     if len(body) > BODY_MAX:
-        raise ServiceError(f"At most {BODY_MAX} characters.", field="body")
+        raise ServiceError(_("At most %(most)s characters.", most=BODY_MAX), field="body")
     try:
         check_template(body)
     except TemplateRefused as refused:
@@ -179,10 +180,10 @@ def create_canned_reply(user, title, body, department=None, personal=True):
 def update_canned_reply(user, canned, title, body, department=None, personal=True):
     """Change a canned reply ``user`` may manage."""
     if not may_manage(user, canned):
-        raise ServiceError("You cannot change this canned reply.")
+        raise ServiceError(_("You cannot change this canned reply."))
     title = _check(user, title, body, department, personal)
     if canned.personal and not personal and canned.owner_id != user.id:
-        raise ServiceError("You cannot share someone else's canned reply.", field="personal")
+        raise ServiceError(_("You cannot share someone else's canned reply."), field="personal")
     canned.title, canned.body, canned.personal = title, body, bool(personal)
     canned.department_id = department.id if department is not None else None
     canned.updated_at = utcnow()
@@ -193,7 +194,7 @@ def update_canned_reply(user, canned, title, body, department=None, personal=Tru
 def delete_canned_reply(user, canned):
     """Delete a canned reply ``user`` may manage."""
     if not may_manage(user, canned):
-        raise ServiceError("You cannot delete this canned reply.")
+        raise ServiceError(_("You cannot delete this canned reply."))
     session.delete(canned)
     session.commit()
 
@@ -206,7 +207,7 @@ def department_for(user, department_id):
         sa.select(Department).where(Department.id == department_id, Department.tenant_id == user.tenant_id)
     )
     if department is None:
-        raise ServiceError("Choose one of the listed departments.", field="department")
+        raise ServiceError(_("Choose one of the listed departments."), field="department")
     return department
 
 

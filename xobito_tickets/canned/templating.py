@@ -9,6 +9,8 @@ The check walks the parsed template; rendering then runs in a
 :class:`~jinja2.sandbox.SandboxedEnvironment` as a second wall.
 """
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from jinja2 import TemplateSyntaxError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -53,14 +55,25 @@ def _check_expression(node):
         allowed = FILTERS.get(node.name)
         if allowed is None:
             allowed_names = ", ".join(name for name in FILTERS if name != "d")
-            raise TemplateRefused(f"The filter “{node.name}” is not available. Use one of: {allowed_names}.")
+            raise TemplateRefused(
+                _("The filter “%(name)s” is not available. Use one of: %(names)s.", name=node.name, names=allowed_names)
+            )
         if node.kwargs or node.dyn_args or node.dyn_kwargs or len(node.args) > allowed:
-            raise TemplateRefused(f"The filter “{node.name}” takes at most {allowed} plain value(s) here.")
+            raise TemplateRefused(
+                ngettext(
+                    "The filter “%(name)s” takes at most %(num)d plain value here.",
+                    "The filter “%(name)s” takes at most %(num)d plain values here.",
+                    allowed,
+                    name=node.name,
+                )
+            )
         for argument in node.args:
             if not isinstance(argument, nodes.Const) or not isinstance(argument.value, str | bool | int):
-                raise TemplateRefused(f"The filter “{node.name}” takes only quoted text (or true/false) here.")
+                raise TemplateRefused(
+                    _("The filter “%(name)s” takes only quoted text (or true/false) here.", name=node.name)
+                )
         if node.node is None:
-            raise TemplateRefused("Filter blocks are not available in canned replies.")
+            raise TemplateRefused(_("Filter blocks are not available in canned replies."))
         _check_expression(node.node)
         return
     if _variable(node) is None:
@@ -72,12 +85,13 @@ def _unknown(node):
         known = ", ".join(f"{name}.…" for name in VARIABLES)
         if node.name in VARIABLES:
             fields = ", ".join(f"{node.name}.{a}" for a in VARIABLES[node.name])
-            return f"Write “{node.name}” with one of its fields: {fields}."
-        return f"Unknown variable “{node.name}”. Use one of: {known}."
+            return _("Write “%(name)s” with one of its fields: %(fields)s.", name=node.name, fields=fields)
+        return _("Unknown variable “%(name)s”. Use one of: %(names)s.", name=node.name, names=known)
     if isinstance(node, nodes.Getattr) and isinstance(node.node, nodes.Name) and node.node.name in VARIABLES:
         fields = ", ".join(f"{node.node.name}.{a}" for a in VARIABLES[node.node.name])
-        return f"Unknown variable “{node.node.name}.{node.attr}”. Use one of: {fields}."
-    return "Only the listed variables can be used between {{ and }}: " + ", ".join(VARIABLE_NAMES) + "."
+        written = f"{node.node.name}.{node.attr}"
+        return _("Unknown variable “%(name)s”. Use one of: %(names)s.", name=written, names=fields)
+    return _("Only the listed variables can be used between {{ and }}: %(names)s.", names=", ".join(VARIABLE_NAMES))
 
 
 def check_template(source):
@@ -85,11 +99,13 @@ def check_template(source):
     try:
         tree = _ENV.parse(source)
     except TemplateSyntaxError as error:
-        raise TemplateRefused(f"This is not a valid template (line {error.lineno}): {error.message}") from None
+        raise TemplateRefused(
+            _("This is not a valid template (line %(line)s): %(error)s", line=error.lineno, error=error.message)
+        ) from None
     for statement in tree.body:
         if not isinstance(statement, nodes.Output):
             raise TemplateRefused(
-                "Statements such as {% … %} are not available in canned replies: use {{ variables }} only."
+                _("Statements such as {% … %} are not available in canned replies: use {{ variables }} only.")
             )
         for part in statement.nodes:
             if isinstance(part, nodes.TemplateData):

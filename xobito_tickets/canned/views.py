@@ -1,6 +1,7 @@
 """The canned-reply pages of the staff side: list (with search), create, edit, delete."""
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from ..db import session
@@ -29,8 +30,8 @@ def _form(canned=None, submitted=True):
     """Return the form; its department choices are this tenant's departments (inactive ones only if chosen)."""
     form = CannedReplyForm() if submitted else CannedReplyForm(formdata=None, obj=canned)
     chosen = canned.department_id if canned is not None else None
-    form.department.choices = [SelectChoice("", "Every department")] + [
-        SelectChoice(d.id, d.name if d.active else f"{d.name} (inactive)")
+    form.department.choices = [SelectChoice("", _("Every department"))] + [
+        SelectChoice(d.id, d.name if d.active else f"{d.name} {_('(inactive)')}")
         for d in department_choices(current_tenant.id)
         if d.active or d.id == chosen
     ]
@@ -61,7 +62,7 @@ def _save(form, user, canned=None):
         session.rollback()
         getattr(form, exc.field or "title").errors.append(exc.message)
         return None
-    flash("The canned reply is saved.", "success")
+    flash(_("The canned reply is saved."), "success")
     return redirect(url_for("tickets.admin.canned_reply_list"), 303)
 
 
@@ -123,7 +124,7 @@ def canned_reply_delete(canned_id):
         abort(400)
     title = canned.title
     delete_canned_reply(user, canned)
-    flash(f"“{title}” is deleted.", "success")
+    flash(_("“%(title)s” is deleted.", title=title), "success")
     return redirect(url_for("tickets.admin.canned_reply_list"), 303)
 
 

@@ -4,6 +4,7 @@ import re
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 
 from ..db import session
 from ..errors import ServiceError
@@ -21,17 +22,17 @@ def normalize_cc_email(text):
     """Return ``text`` as a lower-cased plain address, or raise :class:`ServiceError` on the ``email`` field."""
     text = text or ""
     if "\r" in text or "\n" in text:
-        raise ServiceError("Line breaks are not allowed in an email address.", field="email")
+        raise ServiceError(_("Line breaks are not allowed in an email address."), field="email")
     address = text.strip().lower()
     if not address:
-        raise ServiceError("Enter an email address.", field="email")
+        raise ServiceError(_("Enter an email address."), field="email")
     try:
         validate_email(address, check_deliverability=False, test_environment=True)
     except EmailNotValidError:
-        raise ServiceError("Enter a valid email address.", field="email") from None
+        raise ServiceError(_("Enter a valid email address."), field="email") from None
     # Stricter than the validator: nothing that could bend a mail header (quotes, comments, brackets).
     if not _PLAIN_ADDRESS.match(address):
-        raise ServiceError("Enter a plain address such as name@example.com.", field="email")
+        raise ServiceError(_("Enter a plain address such as name@example.com."), field="email")
     return address
 
 
@@ -83,16 +84,16 @@ def add_cc(ticket, actor, email):
     """Copy ``email`` on ``ticket``'s customer-facing emails; return the normalized address."""
     address = normalize_cc_email(email)
     if address == (ticket.requester.email or "").lower():
-        raise ServiceError("The customer gets these emails already.", field="email")
+        raise ServiceError(_("The customer gets these emails already."), field="email")
     with Transaction() as tx:
         ticket = tx.lock(ticket)
         if ticket.merged_into_id is not None:
-            raise ServiceError("This ticket was merged into another one: copy the address there.", field="email")
+            raise ServiceError(_("This ticket was merged into another one: copy the address there."), field="email")
         present = cc_emails(ticket)
         if address in present:
-            raise ServiceError("This address is copied already.", field="email")
+            raise ServiceError(_("This address is copied already."), field="email")
         if len(present) >= MAX_CCS:
-            raise ServiceError(f"A ticket can have at most {MAX_CCS} CC addresses.", field="email")
+            raise ServiceError(_("A ticket can have at most %(most)s CC addresses.", most=MAX_CCS), field="email")
         add_ccs_in_transaction(ticket, actor, [address])
     return address
 
@@ -108,6 +109,6 @@ def remove_cc(ticket, actor, email):
             )
         ).rowcount
         if not deleted:
-            raise ServiceError("This address is not copied on the ticket.", field="email")
+            raise ServiceError(_("This address is not copied on the ticket."), field="email")
         record_event(ticket, actor, "cc_removed", old=address)
     return address

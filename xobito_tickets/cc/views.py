@@ -1,6 +1,7 @@
 """CC on the staff side and in the portal: add or remove an address; a refused one shows the CC page (422)."""
 
 from flask import flash, redirect, render_template, url_for
+from flask_babel import lazy_gettext as _l
 
 from ..db import session
 from ..errors import ServiceError
@@ -44,7 +45,7 @@ def _change(side, number, action, success):
             session.rollback()
             form.email.errors = [exc.message]
         else:
-            flash(success.format(address=address or form.email.data.strip().lower()), "success")
+            flash(success % {"address": address or form.email.data.strip().lower()}, "success")
             return redirect(url_for(_SIDES[side][0], ticket=ticket.display_number) + "#xt-cc", 303)
     ticket = get_ticket_or_404(number, user)
     return _render_cc_page(ticket, side, form, 422)
@@ -59,13 +60,13 @@ def ticket_cc(ticket):
 @staff_bp.post("/tickets/<ticket>/cc")
 def ticket_cc_add(ticket):
     """Copy an address on the ticket's customer-facing emails."""
-    return _change("staff", ticket, add_cc, "{address} will get copies of the customer's emails.")
+    return _change("staff", ticket, add_cc, _l("%(address)s will get copies of the customer's emails."))
 
 
 @staff_bp.post("/tickets/<ticket>/cc/remove")
 def ticket_cc_remove(ticket):
     """Stop copying an address."""
-    return _change("staff", ticket, remove_cc, "{address} is no longer copied.")
+    return _change("staff", ticket, remove_cc, _l("%(address)s is no longer copied."))
 
 
 @portal_bp.get("/tickets/<ticket>/cc", endpoint="ticket_cc")
@@ -80,13 +81,13 @@ def ticket_cc_portal(ticket):
 @portal_bp.post("/tickets/<ticket>/cc", endpoint="ticket_cc_add")
 def ticket_cc_add_portal(ticket):
     """Copy an address on the emails of the customer's ticket."""
-    return _change("portal", ticket, add_cc, "{address} will get copies of the emails about this ticket.")
+    return _change("portal", ticket, add_cc, _l("%(address)s will get copies of the emails about this ticket."))
 
 
 @portal_bp.post("/tickets/<ticket>/cc/remove", endpoint="ticket_cc_remove")
 def ticket_cc_remove_portal(ticket):
     """Stop copying an address on the customer's ticket."""
-    return _change("portal", ticket, remove_cc, "{address} is no longer copied.")
+    return _change("portal", ticket, remove_cc, _l("%(address)s is no longer copied."))
 
 
 @staff_bp.app_template_global("tickets_cc_emails")

@@ -69,6 +69,9 @@ def for_recipient(language, zone_name):
 
 
 def _aware(value):
+    # Emails carry times as ISO text in their payload (JSON).
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
@@ -119,6 +122,21 @@ def exact_time(value, format="medium"):
     if value is None:
         return ""
     return _exact(_aware(value), current_zone(), current_locale(), format)
+
+
+def day(value, format="medium"):
+    """Return the date ``value`` as the reader writes it: ``07.12.2026``."""
+    if not value:
+        return ""
+    if isinstance(value, str | datetime):
+        # A moment: the day it is in the reader's zone.
+        value = _aware(value).astimezone(current_zone()).date()
+    return format_date(value, format, locale=current_locale())
+
+
+def number(value, format=None):
+    """Return ``value`` with the reader's digit grouping and decimal mark: ``12.345``, ``1,5``."""
+    return format_decimal(value, format=format, locale=current_locale())
 
 
 def relative_time(value, now=None):

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base
@@ -19,11 +20,11 @@ class InboundOutcome:
     DISCARDED = "discarded"
 
     LABELS = {
-        NEW_TICKET: "New ticket",
-        REPLY: "Reply",
-        IGNORED: "Ignored",
-        QUARANTINED: "Quarantined",
-        DISCARDED: "Discarded",
+        NEW_TICKET: _l("New ticket"),
+        REPLY: _l("Reply"),
+        IGNORED: _l("Ignored"),
+        QUARANTINED: _l("Quarantined"),
+        DISCARDED: _l("Discarded"),
     }
 
 

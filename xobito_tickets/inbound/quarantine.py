@@ -1,6 +1,7 @@
 """What an admin does with a quarantined message: attach it to a ticket, open it as a new ticket, discard it."""
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from ..db import session
 from ..errors import ServiceError
@@ -28,7 +29,7 @@ def _sender_account(tenant, parsed):
     )
     if user is not None:
         if not user.active:
-            raise ServiceError("The sender's account is deactivated.")
+            raise ServiceError(_("The sender's account is deactivated."))
         return user
     name = parsed.sender_name or parsed.sender.partition("@")[0]
     return create_user(tenant, parsed.sender, name[:200], role=Role.CUSTOMER, password=None)
@@ -36,11 +37,11 @@ def _sender_account(tenant, parsed):
 
 def _parsed_quarantined(row):
     if row.outcome != InboundOutcome.QUARANTINED:
-        raise ServiceError("Only a quarantined message can be released or discarded.")
+        raise ServiceError(_("Only a quarantined message can be released or discarded."))
     raw = inbound.read_raw(row)
     parsed = parse_message(raw)
     if not raw or not parsed.sender:
-        raise ServiceError("This message cannot be posted (no sender, or it was not kept); discard it.")
+        raise ServiceError(_("This message cannot be posted (no sender, or it was not kept); discard it."))
     return parsed
 
 
@@ -55,7 +56,7 @@ def _release(tenant, row, action, reason):
     finally:
         inbound._pending_log.reset(token)
     if not state.get("done"):
-        raise ServiceError("The message was not posted.")
+        raise ServiceError(_("The message was not posted."))
     row.reason = reason[:255]
     session.commit()
     return row
@@ -65,7 +66,7 @@ def attach_to_ticket(tenant, row, ticket, actor):
     """Post a quarantined message as a reply on ``ticket`` by its sender; return the log row."""
     parsed = _parsed_quarantined(row)
     if ticket.tenant_id != tenant.id:
-        raise ServiceError("No such ticket.", field="ticket")
+        raise ServiceError(_("No such ticket."), field="ticket")
     author = _sender_account(tenant, parsed)
     body, files = inbound._text_and_files(
         parsed, inbound._config("TICKETS_REPLY_MAX"), inbound._config("TICKETS_REPLY_MIN")
@@ -83,10 +84,10 @@ def open_as_ticket(tenant, row, actor):
     parsed = _parsed_quarantined(row)
     requester = _sender_account(tenant, parsed)
     if requester.is_staff:
-        raise ServiceError("The sender is a staff member; attach the message to a ticket instead.")
+        raise ServiceError(_("The sender is a staff member; attach the message to a ticket instead."))
     department = inbound._addressed_department(tenant, parsed) or default_department(tenant)
     if department is None:
-        raise ServiceError("There is no active department to open the ticket in.")
+        raise ServiceError(_("There is no active department to open the ticket in."))
     body, files = inbound._text_and_files(
         parsed, inbound._config("TICKETS_BODY_MAX"), inbound._config("TICKETS_BODY_MIN")
     )
@@ -102,7 +103,7 @@ def open_as_ticket(tenant, row, actor):
 def discard(tenant, row, actor):
     """Mark a quarantined message discarded and delete its stored copy."""
     if row.outcome != InboundOutcome.QUARANTINED:
-        raise ServiceError("Only a quarantined message can be discarded.")
+        raise ServiceError(_("Only a quarantined message can be discarded."))
     key = row.raw_key
     row.outcome = InboundOutcome.DISCARDED
     row.reason = f"discarded by {actor.name}"[:255]

@@ -6,6 +6,7 @@ are admin-only, the raw message of a ticket is for whoever may see that ticket.
 
 import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from ..db import session
 from ..errors import ServiceError
@@ -91,14 +92,14 @@ def inbound_attach(row_id):
         number = parse_ticket_number(form.ticket.data.strip().upper())
         ticket = quarantine.ticket_by_number(current_tenant, number) if number is not None else None
         if ticket is None:
-            form.ticket.errors.append("No ticket with this number.")
+            form.ticket.errors.append(_("No ticket with this number."))
         else:
             try:
                 quarantine.attach_to_ticket(current_tenant, row, ticket, get_current_user())
             except ServiceError as exc:
                 form.ticket.errors.append(exc.message)
             else:
-                flash(f"The message was added to {ticket.display_number}.", "success")
+                flash(_("The message was added to %(number)s.", number=ticket.display_number), "success")
                 return redirect(url_for(".inbound_log"), code=303)
     parsed = parse_message(read_raw(row)) if row.raw_key else None
     return (
@@ -121,7 +122,7 @@ def inbound_open(row_id):
     return _quarantine_action(
         row_id,
         lambda row: quarantine.open_as_ticket(current_tenant, row, get_current_user()),
-        "A ticket was opened from the message.",
+        _("A ticket was opened from the message."),
     )
 
 
@@ -130,7 +131,7 @@ def inbound_open(row_id):
 def inbound_discard(row_id):
     """Discard a quarantined message (its stored copy is deleted)."""
     return _quarantine_action(
-        row_id, lambda row: quarantine.discard(current_tenant, row, get_current_user()), "The message was discarded."
+        row_id, lambda row: quarantine.discard(current_tenant, row, get_current_user()), _("The message was discarded.")
     )
 
 
@@ -174,7 +175,7 @@ def _department_choices():
         .where(Department.tenant_id == current_tenant.id, Department.active.is_(True))
         .order_by(Department.name)
     ).all()
-    return [("", "First active department by name")] + [(str(d.id), d.name) for d in departments]
+    return [("", _("First active department by name"))] + [(str(d.id), d.name) for d in departments]
 
 
 @bp.route("/inbound/settings", methods=["GET", "POST"])
@@ -192,7 +193,7 @@ def inbound_settings():
         if form.validate_on_submit():
             form.apply(settings)
             session.commit()
-            flash("Inbound settings saved.", "success")
+            flash(_("Inbound settings saved."), "success")
             return redirect(url_for(".inbound_settings"), code=303)
         status = 422
     token = inbound_token(current_tenant) if settings.token_salt else None
@@ -217,7 +218,7 @@ def inbound_token_rotate():
     if not ActionForm().validate_on_submit():
         abort(400)
     inbound_token(current_tenant, rotate=True)
-    flash("A new inbound token was made; update your mail service.", "success")
+    flash(_("A new inbound token was made; update your mail service."), "success")
     return redirect(url_for(".inbound_settings"), code=303)
 
 

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
 
 from .. import signals
 from ..db import session
@@ -94,6 +95,20 @@ def ticket_url(ticket, staff):
 def ticket_tenant_slug(ticket):
     """Return the slug of the ticket's tenant."""
     return session.get(Tenant, ticket.tenant_id).slug
+
+
+def in_language_of(recipient):
+    """Return a context in which texts (an email's subject) are written in ``recipient``'s language."""
+    language = getattr(recipient, "language", None) or current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
+    return force_locale(language)
+
+
+def language_of(recipient, zone=None):
+    """Return the payload keys the worker renders ``recipient``'s email in: their language and time zone.
+
+    ``zone`` is the zone for someone who chose none (a workspace's business hours), else UTC.
+    """
+    return {"locale": getattr(recipient, "language", None), "timezone": getattr(recipient, "timezone", None) or zone}
 
 
 def outbox_row(kind, recipient, subject, payload, ticket=None, tenant_id=None):

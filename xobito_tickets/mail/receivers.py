@@ -276,7 +276,7 @@ def on_note_added(sender, ticket, actor, note, mentioned=(), **extra):
             [person for person in people if person.is_staff],
             ticket,
             STAFF,
-            f"{_actor_name(actor)} mentioned you: {ticket.subject}",
+            lambda: _("%(name)s mentioned you: %(subject)s", name=_actor_name(actor), subject=ticket.subject),
             actor_name=_actor_name(actor),
             body=note.body,
         )

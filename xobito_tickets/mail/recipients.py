@@ -26,15 +26,18 @@ from ..models import Role, User, department_members
 
 @dataclass(frozen=True)
 class CopiedAddress:
-    """A CC address as an email recipient: no account, no name, the customer's view only."""
+    """A CC address as an email recipient: no name, the customer's view only.
+
+    Its language and zone are those of the workspace account with this address, if any,
+    else the requester's (a colleague copied in is likely to read what the customer reads).
+    """
 
     email: str
     id: None = None
     name: str = ""
     active: bool = True
-    #: No account, so no chosen language or zone: the workspace's defaults apply.
-    language: None = None
-    timezone: None = None
+    language: str | None = None
+    timezone: str | None = None
 
 
 def deliverable(people, exclude=()):
@@ -165,7 +168,23 @@ def copied_addresses(ticket, actor, already):
         .where(TicketCC.ticket_id == ticket.id, TicketCC.tenant_id == ticket.tenant_id)
         .order_by(TicketCC.id)
     ).all()
-    return [CopiedAddress(email) for email in emails if email not in skip]
+    emails = [email for email in emails if email not in skip]
+    if not emails:
+        return []
+    known = {
+        (email or "").lower(): (language, zone)
+        for email, language, zone in session.execute(
+            sa.select(User.email, User.language, User.timezone).where(
+                User.tenant_id == ticket.tenant_id, sa.func.lower(User.email).in_([e.lower() for e in emails])
+            )
+        )
+    }
+    requester = (ticket.requester.language, ticket.requester.timezone)
+    copied = []
+    for email in emails:
+        language, zone = known.get(email.lower(), requester)
+        copied.append(CopiedAddress(email, language=language, timezone=zone))
+    return copied
 
 
 def is_customer_facing(ticket, actor, reply=False):

@@ -1,5 +1,6 @@
 """The merge form: the number of the ticket to merge into."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
 
@@ -7,4 +8,4 @@ from ..web.forms import single_line
 
 
 class MergeForm(FlaskForm):
-    into = StringField("Merge into ticket", filters=[single_line])
+    into = StringField(_l("Merge into ticket"), filters=[single_line])

@@ -1,6 +1,7 @@
 """The merge of a ticket into another, in one ticket-services transaction."""
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from .. import signals
 from ..cc.services import add_ccs_in_transaction, cc_emails
@@ -13,15 +14,17 @@ from ..tickets.transaction import Transaction, current_app_object, record_event
 def check_merge(source, target, actor):
     """Raise :class:`ServiceError` (on ``into``) unless ``source`` may be merged into ``target`` by ``actor``."""
     if not actor.is_staff or source.tenant_id != actor.tenant_id:
-        raise ServiceError("Only staff can merge tickets.", field="into")
+        raise ServiceError(_("Only staff can merge tickets."), field="into")
     if target is None or target.tenant_id != source.tenant_id:
-        raise ServiceError("There is no ticket with that number that you can see.", field="into")
+        raise ServiceError(_("There is no ticket with that number that you can see."), field="into")
     if target.id == source.id:
-        raise ServiceError("A ticket cannot be merged into itself.", field="into")
+        raise ServiceError(_("A ticket cannot be merged into itself."), field="into")
     if source.merged_into_id is not None:
-        raise ServiceError("This ticket was merged already.", field="into")
+        raise ServiceError(_("This ticket was merged already."), field="into")
     if target.merged_into_id is not None:
-        raise ServiceError(f"{target.display_number} was itself merged into another ticket.", field="into")
+        raise ServiceError(
+            _("%(number)s was itself merged into another ticket.", number=target.display_number), field="into"
+        )
 
 
 def merge_ticket(source, target, actor):

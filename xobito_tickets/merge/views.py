@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 
 from ..db import session
 from ..errors import ServiceError
@@ -50,7 +51,10 @@ def ticket_merge(ticket):
             session.rollback()
             form.into.errors = [exc.message]
         else:
-            flash(f"{source.display_number} is merged into {target.display_number}.", "success")
+            flash(
+                _("%(source)s is merged into %(target)s.", source=source.display_number, target=target.display_number),
+                "success",
+            )
             return redirect(url_for("tickets.admin.ticket_detail", ticket=target.display_number), 303)
     return _render(get_ticket_or_404(ticket, user), form, 422)
 

@@ -1,5 +1,7 @@
 """The staff's "new ticket for a customer" form: the customer's address on top of the portal's create form."""
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, StringField
 from wtforms.validators import Length, ValidationError
 
@@ -9,11 +11,13 @@ from ..web.forms import single_line
 
 class OnBehalfForm(TicketCreateForm):
     # No single_line filter: a line break in an address is refused, not repaired.
-    customer = EmailField("Customer's email")
+    customer = EmailField(_l("Customer's email"))
     customer_name = StringField(
-        "Customer's name (for a new customer)", filters=[single_line], validators=[Length(max=200, message="Too long.")]
+        _l("Customer's name (for a new customer)"),
+        filters=[single_line],
+        validators=[Length(max=200, message=_l("Too long."))],
     )
 
     def validate_customer_name(self, field):
         if any(c in (field.raw_data[0] if field.raw_data else "") for c in "\r\n"):
-            raise ValidationError("Line breaks are not allowed here.")
+            raise ValidationError(_("Line breaks are not allowed here."))

@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 
 from ..db import session
 from ..errors import ServiceError
@@ -15,16 +16,16 @@ def normalize_customer_email(text):
     """Return ``text`` as a lower-cased plain address, or raise :class:`ServiceError` on ``customer``."""
     text = text or ""
     if "\r" in text or "\n" in text:
-        raise ServiceError("Line breaks are not allowed in an email address.", field="customer")
+        raise ServiceError(_("Line breaks are not allowed in an email address."), field="customer")
     address = text.strip().lower()
     if not address:
-        raise ServiceError("Enter the customer's email address.", field="customer")
+        raise ServiceError(_("Enter the customer's email address."), field="customer")
     try:
         validate_email(address, check_deliverability=False, test_environment=True)
     except EmailNotValidError:
-        raise ServiceError("Enter a valid email address.", field="customer") from None
+        raise ServiceError(_("Enter a valid email address."), field="customer") from None
     if not is_deliverable_address(address):
-        raise ServiceError("Enter a plain address such as name@example.com.", field="customer")
+        raise ServiceError(_("Enter a plain address such as name@example.com."), field="customer")
     return address
 
 
@@ -38,9 +39,9 @@ def _customer(tenant, address, name):
         session.flush()
         return person, True
     if person.is_staff:
-        raise ServiceError("This address belongs to a member of the team, not a customer.", field="customer")
+        raise ServiceError(_("This address belongs to a member of the team, not a customer."), field="customer")
     if not person.active:
-        raise ServiceError("This customer's account is deactivated.", field="customer")
+        raise ServiceError(_("This customer's account is deactivated."), field="customer")
     return person, False
 
 
@@ -53,12 +54,12 @@ def open_ticket_on_behalf(
     the staff notices skip the actor). The history says who opened it for whom.
     """
     if not actor.is_staff or actor.tenant_id != tenant.id:
-        raise ServiceError("Only staff can open a ticket for a customer.", field="customer")
+        raise ServiceError(_("Only staff can open a ticket for a customer."), field="customer")
     address = normalize_customer_email(customer_email)
     if department is None or department.tenant_id != tenant.id or not department.active:
-        raise ServiceError("Choose one of the listed departments.", field="department")
+        raise ServiceError(_("Choose one of the listed departments."), field="department")
     with Transaction() as tx:
-        customer, _ = _customer(tenant, address, customer_name)
+        customer, _created = _customer(tenant, address, customer_name)
         ticket = add_ticket(tx, tenant, customer, department, subject, body, priority, files, actor=actor)
         record_event(ticket, actor, "on_behalf", new=f"{customer.name} <{customer.email}>")
     return ticket

@@ -1,6 +1,7 @@
 """The staff page that opens a ticket for a customer."""
 
 from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from ..db import session
@@ -57,7 +58,12 @@ def ticket_store_on_behalf():
             getattr(form, exc.field or "customer").errors.append(exc.message)
         else:
             flash(
-                f"{ticket.display_number} is open for {ticket.requester.name}; they got the usual receipt.", "success"
+                _(
+                    "%(number)s is open for %(name)s; they got the usual receipt.",
+                    number=ticket.display_number,
+                    name=ticket.requester.name,
+                ),
+                "success",
             )
             if not can_see_ticket(user, ticket):
                 # Opened in a department the staff member is not in: its page would be a 404.

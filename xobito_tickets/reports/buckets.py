@@ -10,6 +10,8 @@ year and a month) is counted in the last bucket.
 import bisect
 import math
 
+from flask_babel import gettext as _
+
 
 def _bounds():
     bounds = [0]
@@ -76,9 +78,9 @@ def format_minutes(minutes):
         return "–"
     minutes = int(minutes)
     if minutes < 60:
-        return f"{minutes} min"
+        return _("%(num)s min", num=minutes)
     hours, rest = divmod(minutes, 60)
     if hours < 24:
-        return f"{hours} h {rest} min" if rest else f"{hours} h"
+        return f"{_('%(num)s h', num=hours)} {_('%(num)s min', num=rest)}" if rest else _("%(num)s h", num=hours)
     days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
+    return f"{_('%(num)s d', num=days)} {_('%(num)s h', num=hours)}" if hours else _("%(num)s d", num=days)

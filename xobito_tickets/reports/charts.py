@@ -11,6 +11,11 @@ classes from the package's stylesheet, and every chart has its table next to it.
 import math
 from dataclasses import dataclass, field
 
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+from ..i18n.dates import current_locale
+
 WIDTH = 720
 LINE_HEIGHT = 240
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 12, 28
@@ -45,6 +50,11 @@ class Chart:
     gridlines: list = field(default_factory=list)  # dicts y, label
 
 
+def _number(value):
+    """Return ``value`` with the reader's decimal mark, without trailing zeros: ``1,5``, ``20``."""
+    return format_decimal(value, format="#,##0.#", locale=current_locale())
+
+
 def line_chart(title, days, series):
     """Return a line chart of ``series`` (``[(name, [value per day])]``) over ``days``."""
     plot_w = WIDTH - LEFT - RIGHT
@@ -63,12 +73,13 @@ def line_chart(title, days, series):
         chart.lines.append((index, " ".join(f"{x(i)},{y(v)}" for i, v in enumerate(values))))
     for fraction in (0, 0.5, 1):
         value = top_value * fraction
-        chart.gridlines.append({"y": y(value), "label": f"{value:g}", "x1": LEFT, "x2": WIDTH - RIGHT})
+        chart.gridlines.append({"y": y(value), "label": _number(value), "x1": LEFT, "x2": WIDTH - RIGHT})
     if days:
         picks = sorted({0, len(days) // 2, len(days) - 1})
         for i in picks:
             anchor = "start" if i == 0 else "end" if i == len(days) - 1 else "middle"
-            chart.labels.append({"x": x(i), "y": LINE_HEIGHT - 8, "text": days[i].isoformat(), "anchor": anchor})
+            text = format_date(days[i], "medium", locale=current_locale())
+            chart.labels.append({"x": x(i), "y": LINE_HEIGHT - 8, "text": text, "anchor": anchor})
     return chart
 
 
@@ -91,9 +102,14 @@ def bar_chart(title, categories, series, unit=""):
             chart.bars.append(
                 {"x": LABEL_WIDTH, "y": bar_y, "width": max(width, 0.5), "height": BAR - 2, "series": index}
             )
-            text = "–" if values[row] is None else f"{value:g}{unit}"
+            text = "–" if values[row] is None else f"{_number(value)}{unit}"
             chart.labels.append({"x": LABEL_WIDTH + width + 4, "y": bar_y + BAR - 3, "text": text, "anchor": "start"})
     chart.gridlines.append(
-        {"y": height - BOTTOM + 4, "label": f"{top_value:g}{unit}", "x1": LABEL_WIDTH, "x2": LABEL_WIDTH + plot_w}
+        {
+            "y": height - BOTTOM + 4,
+            "label": f"{_number(top_value)}{unit}",
+            "x1": LABEL_WIDTH,
+            "x2": LABEL_WIDTH + plot_w,
+        }
     )
     return chart

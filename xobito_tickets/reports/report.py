@@ -4,8 +4,15 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from babel.dates import format_date
+from babel.numbers import format_decimal
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_babel.speaklater import LazyString
 
+from ..i18n.dates import current_locale
+from ..i18n.labels import STATUS_LABELS
 from ..models import QueueCount, TicketStatus
 from ..tickets.access import department_choices, staff_choices, visible_counts_clause
 from . import buckets, charts, queries
@@ -18,8 +25,10 @@ DEFAULT_DAYS = 30
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
-METRICS = ((FIRST_RESPONSE, "First response"), (RESOLUTION, "Resolution"))
-UNASSIGNED = "Unassigned"
+#: Labels, columns and titles are lazy texts: the page shows them in the reader's language, the CSV
+#: files in English (reports/views.py renders them in "en").
+METRICS = ((FIRST_RESPONSE, _l("First response")), (RESOLUTION, _l("Resolution")))
+UNASSIGNED = _l("Unassigned")
 
 
 class RangeError(ValueError):
@@ -44,13 +53,13 @@ def parse_range(args, today):
                 raise ValueError(raw)
             values[name] = date.fromisoformat(raw)
         except ValueError:
-            raise RangeError("Enter a date as YYYY-MM-DD, e.g. 2026-03-31.", name) from None
+            raise RangeError(_l("Enter a date as YYYY-MM-DD, e.g. 2026-03-31."), name) from None
     end = values["to"] or today
     start = values["from"] or end - timedelta(days=DEFAULT_DAYS - 1)
     if start > end:
-        raise RangeError("The start must not be after the end.", "from")
+        raise RangeError(_l("The start must not be after the end."), "from")
     if (end - start).days + 1 > MAX_DAYS:
-        raise RangeError(f"A report covers at most {MAX_DAYS} days.", "from")
+        raise RangeError(_l("A report covers at most %(most)s days.", most=MAX_DAYS), "from")
     return start, end
 
 
@@ -89,9 +98,22 @@ def _fmt(value, kind):
         return "–"
     if kind == "minutes":
         return buckets.format_minutes(value)
+    locale = current_locale()
     if kind == "percent":
-        return f"{value:g} %"
-    return f"{value:,}" if isinstance(value, int) else str(value)
+        return f"{format_decimal(value, format='0.#', locale=locale)} %"
+    if kind == "day":
+        return format_date(date.fromisoformat(value), "medium", locale=locale)
+    return format_decimal(value, locale=locale) if isinstance(value, int) else str(value)
+
+
+def _satisfaction_note(share, given):
+    return ngettext(
+        "%(percent)s good of %(count)s rating given in the range.",
+        "%(percent)s good of %(count)s ratings given in the range.",
+        given,
+        percent=_fmt(share, "percent"),
+        count=_fmt(given, "int"),
+    )
 
 
 def _display(rows, kinds):
@@ -166,15 +188,15 @@ def build_report(visible, start, end, department_names, staff_names, days_table=
     sections.append(
         Section(
             "times",
-            "First response and resolution time",
-            ["Measure", "Tickets", "Median (minutes)", "90th percentile (minutes)"],
+            _l("First response and resolution time"),
+            [_l("Measure"), _l("Tickets"), _l("Median (minutes)"), _l("90th percentile (minutes)")],
             rows,
             charts.bar_chart(
-                "Median and 90th percentile, in hours",
-                [label for _, label in METRICS],
+                _l("Median and 90th percentile, in hours"),
+                [label for _metric, label in METRICS],
                 [
-                    ("Median", [None if r[2] is None else round(r[2] / 60, 1) for r in rows]),
-                    ("90th percentile", [None if r[3] is None else round(r[3] / 60, 1) for r in rows]),
+                    (_l("Median"), [None if r[2] is None else round(r[2] / 60, 1) for r in rows]),
+                    (_l("90th percentile"), [None if r[3] is None else round(r[3] / 60, 1) for r in rows]),
                 ],
                 unit=" h",
             ),
@@ -185,53 +207,57 @@ def build_report(visible, start, end, department_names, staff_names, days_table=
 
     # SLA attainment.
     rows = []
-    for label, prefix in (("First response", "response_sla"), ("Resolution", "resolution_sla")):
+    for label, prefix in ((_l("First response"), "response_sla"), (_l("Resolution"), "resolution_sla")):
         met, missed = totals[prefix + "_met"], totals[prefix + "_missed"]
         rows.append([label, met, missed, _percent(met, met + missed)])
     sections.append(
         Section(
             "sla",
-            "SLA attainment",
-            ["Target", "Met", "Missed", "Attainment (%)"],
+            _l("SLA attainment"),
+            [_l("Target"), _l("Met"), _l("Missed"), _l("Attainment (%)")],
             rows,
-            charts.bar_chart("SLA attainment", [r[0] for r in rows], [("Attainment", [r[3] for r in rows])], " %"),
+            charts.bar_chart(
+                _l("SLA attainment"), [r[0] for r in rows], [(_l("Attainment"), [r[3] for r in rows])], " %"
+            ),
             display=_display(rows, ("text", "int", "int", "percent")),
         )
     )
 
     # Satisfaction.
     good, bad = totals["rated_good"], totals["rated_bad"]
-    rows = [["Good", good], ["Bad", bad]]
+    rows = [[_l("Good"), good], [_l("Bad"), bad]]
     sections.append(
         Section(
             "satisfaction",
-            "Satisfaction",
-            ["Rating", "Tickets"],
+            _l("Satisfaction"),
+            [_l("Rating"), _l("Tickets")],
             rows,
-            charts.bar_chart("Satisfaction ratings", ["Good", "Bad"], [("Ratings", [good, bad])]),
-            note=f"{_fmt(_percent(good, good + bad), 'percent')} good of {good + bad:,} ratings given in the range.",
+            charts.bar_chart(_l("Satisfaction ratings"), [_l("Good"), _l("Bad")], [(_l("Ratings"), [good, bad])]),
+            note=LazyString(_satisfaction_note, _percent(good, good + bad), good + bad),
             display=_display(rows, ("text", "int")),
         )
     )
 
     # Backlog now.
     backlog = _merge_counts(data.backlog, _everything).get(None, {})
-    rows = [[status.label, backlog.get(status.value, 0)] for status in TicketStatus]
+    rows = [[STATUS_LABELS[status.value], backlog.get(status.value, 0)] for status in TicketStatus]
     sections.append(
         Section(
             "backlog",
-            "Backlog by status (now)",
-            ["Status", "Tickets"],
+            _l("Backlog by status (now)"),
+            [_l("Status"), _l("Tickets")],
             rows,
-            charts.bar_chart("Tickets by status now", [r[0] for r in rows], [("Tickets", [r[1] for r in rows])]),
+            charts.bar_chart(
+                _l("Tickets by status now"), [r[0] for r in rows], [(_l("Tickets"), [r[1] for r in rows])]
+            ),
             display=_display(rows, ("text", "int")),
         )
     )
 
     # By department and by staff member.
     for group, title, names in (
-        ("department", "By department", department_names),
-        ("assignee", "By staff member", staff_names),
+        ("department", _l("By department"), department_names),
+        ("assignee", _l("By staff member"), staff_names),
     ):
         sections.append(_breakdown(data, group, title, names))
     return sections
@@ -256,13 +282,13 @@ def _per_day_section(counts, points, weekly, days_table):
     return Section(
         "per-day",
         title,
-        [_("Week") if weekly else "Day", "Created", "Closed"],
+        [_l("Week") if weekly else _l("Day"), _l("Created"), _l("Closed")],
         rows,
-        charts.line_chart(title, points, [("Created", [r[1] for r in rows]), ("Closed", [r[2] for r in rows])]),
+        charts.line_chart(title, points, [(_l("Created"), [r[1] for r in rows]), (_l("Closed"), [r[2] for r in rows])]),
         note=_("Each week from its Monday (the first from the range's start); the days' table and CSV have every day.")
         if weekly
         else "",
-        display=_display(rows, ("text", "int", "int")) if days_table else [],
+        display=_display(rows, ("day", "int", "int")) if days_table else [],
     )
 
 
@@ -276,17 +302,17 @@ def report_for(user, start, end, days_table=True):
 
 
 _BREAKDOWN_COLUMNS = [
-    "Created",
-    "Closed",
-    "First response median (minutes)",
-    "First response 90th percentile (minutes)",
-    "Resolution median (minutes)",
-    "Resolution 90th percentile (minutes)",
-    "Good",
-    "Bad",
-    "SLA met (%)",
-    "Open now",
-    "Answered now",
+    _l("Created"),
+    _l("Closed"),
+    _l("First response median (minutes)"),
+    _l("First response 90th percentile (minutes)"),
+    _l("Resolution median (minutes)"),
+    _l("Resolution 90th percentile (minutes)"),
+    _l("Good"),
+    _l("Bad"),
+    _l("SLA met (%)"),
+    _l("Open now"),
+    _l("Answered now"),
 ]
 _BREAKDOWN_KINDS = (
     "text",
@@ -321,7 +347,7 @@ def _breakdown(data, group, title, names):
 
     def label(key):
         if group == "assignee" and not key:
-            return UNASSIGNED
+            return str(UNASSIGNED)
         return names.get(key, f"#{key}")
 
     rows = []
@@ -348,11 +374,11 @@ def _breakdown(data, group, title, names):
         )
     name = "departments" if group == "department" else "staff"
     chart = charts.bar_chart(
-        f"Created and closed, {title.lower()}",
+        _l("Created and closed by department") if group == "department" else _l("Created and closed by staff member"),
         [r[0] for r in rows],
-        [("Created", [r[1] for r in rows]), ("Closed", [r[2] for r in rows])],
+        [(_l("Created"), [r[1] for r in rows]), (_l("Closed"), [r[2] for r in rows])],
     )
-    first = "Department" if group == "department" else "Staff member"
+    first = _l("Department") if group == "department" else _l("Staff member")
     return Section(name, title, [first, *_BREAKDOWN_COLUMNS], rows, chart, display=_display(rows, _BREAKDOWN_KINDS))
 
 

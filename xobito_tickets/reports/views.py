@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from flask import Response, abort, current_app, render_template, request, stream_with_context
+from flask_babel import force_locale
 
 from ..sla.settings import calendar_for
 from ..tenancy import current_tenant
@@ -64,9 +65,10 @@ def report_csv(name):
     if error is not None:
         return report_page()
     section = next(s for s in sections if s.name == name)
-    return _csv_response(
-        export.table_lines(section.columns, section.rows), f"{current_tenant.slug}-{name}-{start}-{end}.csv"
-    )
+    # The page speaks the reader's language; the file keeps English headers for the scripts that read it.
+    with force_locale("en"):
+        lines = list(export.table_lines(section.columns, section.rows))
+    return _csv_response(lines, f"{current_tenant.slug}-{name}-{start}-{end}.csv")
 
 
 @bp.get("/tickets.csv")

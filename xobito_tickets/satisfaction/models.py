@@ -4,6 +4,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base
@@ -17,6 +18,15 @@ class RatingChoice(enum.StrEnum):
     @property
     def label(self):
         return self.value.capitalize()
+
+    @property
+    def shown_label(self):
+        """Return the choice's name in the reader's language ("Gut")."""
+        return str(SHOWN_LABELS[self])
+
+
+#: The choices' names as shown; ``label`` stays English for the history and exports.
+SHOWN_LABELS = {RatingChoice.GOOD: _l("Good"), RatingChoice.BAD: _l("Bad")}
 
 
 #: The longest comment kept with a rating (characters, counted as replies are).

@@ -1,6 +1,7 @@
 """Save a rating: through the tickets' one write path, recorded in the history, announced by a signal."""
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from .. import signals
 from ..db import session
@@ -20,10 +21,10 @@ def rate_ticket(ticket, choice, comment=""):
     try:
         choice = RatingChoice(choice)
     except ValueError:
-        raise ServiceError("Choose Good or Bad.", field="rating") from None
+        raise ServiceError(_("Choose Good or Bad."), field="rating") from None
     comment = (comment or "").strip()
     if len(comment) > COMMENT_MAX:
-        raise ServiceError(f"At most {COMMENT_MAX} characters.", field="comment")
+        raise ServiceError(_("At most %(most)s characters.", most=COMMENT_MAX), field="comment")
     with Transaction() as tx:
         ticket = tx.lock(ticket)
         requester = session.get(User, ticket.requester_id)

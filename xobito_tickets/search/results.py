@@ -18,6 +18,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.selectable import Join
 
 from ..db import session
+from ..i18n.dates import number
 from ..models import MAX_ROW_ID, Tenant, Ticket
 from .filters import ID_RANGE, filter_groups, fts5_filter, id_range_tokens, tsquery_filter, visibility_tokens
 from .index import search_configuration
@@ -82,8 +83,8 @@ class CappedCount(int):
 
     @property
     def label(self):
-        """The count as a tab shows it: ``12`` or ``1,000+``."""
-        return f"{int(self):,}+" if self.capped else str(int(self))
+        """The count as a tab shows it: ``12`` or ``1,000+`` (``1.000+`` in German)."""
+        return f"{number(int(self))}+" if self.capped else str(int(self))
 
     __str__ = label.fget
 

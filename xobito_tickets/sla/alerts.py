@@ -9,13 +9,13 @@ and a pass run again finds nothing left to do.
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from ..db import begin_write, session
-from ..i18n.dates import exact_time, for_recipient
 from ..jobs import job
-from ..mail.outbox import add_to_outbox, outbox_row, ticket_url
+from ..mail.outbox import add_to_outbox, in_language_of, language_of, outbox_row, ticket_url
 from ..mail.recipients import staff_side
 from ..models import Priority, Tenant, Ticket, TicketStatus, utcnow
 from .models import TimeAlert
@@ -28,7 +28,7 @@ RESOLUTION = "resolution"
 #: hand is warned about once.
 MANUAL = "manual"
 MANUAL_KINDS = (f"{MANUAL}_warning", f"{MANUAL}_breach")
-CLOCK_LABELS = {FIRST_RESPONSE: "first response", RESOLUTION: "resolution", MANUAL: _l("manual due time")}
+CLOCK_LABELS = {FIRST_RESPONSE: _l("first response"), RESOLUTION: _l("resolution"), MANUAL: _l("manual due time")}
 
 
 def _clock_of(first_response_at, first_response_due_at, due_at, due_override_at=None):
@@ -66,25 +66,21 @@ def pending_alert_ids(now, limit=200):
     ).all()
 
 
-def format_due(due_at, person, tenant_zone):
-    """Return ``due_at`` as ``person`` reads it: their language, their zone, else the tenant's business hours' zone.
-
-    ``Mar 29, 2026, 3:30:00 AM CEST``: the zone's abbreviation says which side of a clock change it is.
-    """
-    with for_recipient(person.language, person.timezone or tenant_zone):
-        return exact_time(due_at)
-
-
 def _queue_alert(ticket, clock, stage):
     """Add the outbox rows of one alert about ``ticket`` (to its assignee, else its department)."""
     settings = time_settings(ticket.tenant_id)
     tenant = session.get(Tenant, ticket.tenant_id)
     due_at = ticket.due_at
-    label = str(CLOCK_LABELS[clock])
-    if stage == "breach":
-        subject = f"[{ticket.display_number}] Overdue ({label}): {ticket.subject}"
-    else:
-        subject = f"[{ticket.display_number}] {label.capitalize()} due soon: {ticket.subject}"
+
+    def subject_for(person):
+        with in_language_of(person):
+            label = str(CLOCK_LABELS[clock])
+            if stage == "breach":
+                text = _("Overdue (%(clock)s): %(subject)s", clock=label, subject=ticket.subject)
+            else:
+                text = _("%(clock)s due soon: %(subject)s", clock=label[:1].upper() + label[1:], subject=ticket.subject)
+        return f"[{ticket.display_number}] {text}"
+
     view = {
         "number": ticket.display_number,
         "subject": ticket.subject,
@@ -98,15 +94,16 @@ def _queue_alert(ticket, clock, stage):
         outbox_row(
             f"sla_{stage}",
             person,
-            subject,
+            subject_for(person),
             {
                 "audience": "staff",
                 "tenant_name": tenant.name,
                 "recipient_name": person.name,
                 "ticket": view,
-                "clock": label,
-                "due": format_due(due_at, person, settings.timezone),
+                "clock_key": clock,
+                # Shown in the recipient's language and zone (else the business hours' zone).
                 "due_at": due_at.isoformat(),
+                **language_of(person, settings.timezone),
             },
             ticket=ticket,
         )

@@ -14,15 +14,15 @@ from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from ..db import begin_write, session
 from ..jobs import job
-from ..mail.outbox import add_to_outbox, outbox_row, ticket_url
+from ..mail.outbox import add_to_outbox, in_language_of, language_of, outbox_row, ticket_url
 from ..mail.recipients import customer_side
 from ..models import Tenant, Ticket, TicketStatus, utcnow
 from ..tickets.services import close_automatically
-from .alerts import format_due
 from .models import TimeAlert, TimeSettings
 
 REMINDER = "autoclose_reminder"
@@ -47,23 +47,21 @@ def _queue_reminder(ticket, settings, close_at):
         "department": ticket.department.name,
         "url": ticket_url(ticket, staff=False),
     }
-    rows = [
-        outbox_row(
-            REMINDER,
-            person,
-            f"[{ticket.display_number}] Waiting for your reply: {ticket.subject}",
-            {
-                "audience": "customer",
-                "tenant_name": tenant.name,
-                "recipient_name": person.name,
-                "ticket": view,
-                "close_on": format_due(close_at, person, settings.timezone),
-                "days": settings.autoclose_reminder_days,
-            },
-            ticket=ticket,
-        )
-        for person in customer_side(ticket)
-    ]
+    rows = []
+    for person in customer_side(ticket):
+        with in_language_of(person):
+            subject = _("Waiting for your reply: %(subject)s", subject=ticket.subject)
+        payload = {
+            "audience": "customer",
+            "tenant_name": tenant.name,
+            "recipient_name": person.name,
+            "ticket": view,
+            # The day, in the customer's language and zone (else the business hours' zone).
+            "close_on": close_at.isoformat(),
+            "days": settings.autoclose_reminder_days,
+            **language_of(person, settings.timezone),
+        }
+        rows.append(outbox_row(REMINDER, person, f"[{ticket.display_number}] {subject}", payload, ticket=ticket))
     add_to_outbox(rows)
 
 

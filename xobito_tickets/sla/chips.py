@@ -2,6 +2,11 @@
 
 from dataclasses import dataclass
 
+from babel.units import format_unit
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..i18n.dates import current_locale
 from ..models import TicketStatus, utcnow
 from .settings import policy_for
 
@@ -16,15 +21,21 @@ class DueChip:
 
 
 def span_text(seconds):
-    """Return a short span: ``45m``, ``3h 20m``, ``2d 4h``."""
+    """Return a short span in the reader's language: ``45m``, ``3h 20m``, ``2d 4h`` (CLDR's narrow units)."""
     minutes = max(0, int(seconds) // 60)
     days, rest = divmod(minutes, 1440)
     hours, minutes = divmod(rest, 60)
     if days:
-        return f"{days}d {hours}h" if hours else f"{days}d"
-    if hours:
-        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
-    return f"{minutes}m"
+        parts = [(days, "duration-day"), (hours, "duration-hour")]
+    elif hours:
+        parts = [(hours, "duration-hour"), (minutes, "duration-minute")]
+    else:
+        parts = [(minutes, "duration-minute")]
+    locale = current_locale()
+    shown = [
+        format_unit(value, unit, length="narrow", locale=locale) for value, unit in parts if value or len(parts) == 1
+    ]
+    return " ".join(shown)
 
 
 def due_chip(ticket, now=None):
@@ -37,20 +48,20 @@ def due_chip(ticket, now=None):
     now = now or utcnow()
     left = (due_at - now).total_seconds()
     if left <= 0:
-        return DueChip("overdue", f"Overdue {span_text(-left)}", due_at)
+        return DueChip("overdue", _("Overdue %(span)s", span=span_text(-left)), due_at)
     warn_at = ticket.sla_warn_at
     if warn_at is not None and warn_at <= now:
-        return DueChip("soon", f"Due in {span_text(left)}", due_at)
-    return DueChip("due", f"Due in {span_text(left)}", due_at)
+        return DueChip("soon", _("Due in %(span)s", span=span_text(left)), due_at)
+    return DueChip("due", _("Due in %(span)s", span=span_text(left)), due_at)
 
 
 def clock_summary(ticket):
     """Return the ticket page's lines about its clocks: ``[(label, text)]``."""
     lines = []
     if ticket.first_response_at is None and ticket.first_response_due_at is not None and not ticket.is_closed:
-        lines.append(("First response due", ticket.first_response_due_at))
+        lines.append((_l("First response due"), ticket.first_response_due_at))
     if ticket.resolution_due_at is not None:
-        lines.append(("Resolution due", ticket.resolution_due_at))
+        lines.append((_l("Resolution due"), ticket.resolution_due_at))
     return lines
 
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_babel import gettext as _
+
 MINUTES_PER_DAY = 24 * 60
 
 #: Weekday keys, Monday first (``date.weekday()`` order).
@@ -46,10 +48,10 @@ def _normalize_day(intervals):
     pairs = sorted((int(start), int(end)) for start, end in intervals)
     for start, end in pairs:
         if not 0 <= start < end <= MINUTES_PER_DAY:
-            raise ValueError("Each interval must start before it ends, within the day (00:00–24:00).")
-    for (_, end), (start, _) in zip(pairs, pairs[1:], strict=False):
+            raise ValueError(_("Each interval must start before it ends, within the day (00:00–24:00)."))
+    for (_start, end), (start, _end) in zip(pairs, pairs[1:], strict=False):
         if start < end:
-            raise ValueError("Intervals of one day must not overlap.")
+            raise ValueError(_("Intervals of one day must not overlap."))
     return tuple(pairs)
 
 
@@ -118,13 +120,13 @@ def parse_interval(text):
     """Parse ``"09:00-17:00"`` into minutes ``(540, 1020)``; ``24:00`` ends a day; else ValueError."""
     match = _INTERVAL_RE.match(str(text))
     if not match:
-        raise ValueError(f"{text!r} is not an interval like 09:00-17:00.")
+        raise ValueError(_("“%(text)s” is not an interval like 09:00-17:00.", text=text))
     h1, m1, h2, m2 = (int(part) for part in match.groups())
     if h1 > 23 or m1 > 59 or m2 > 59 or h2 > 24 or (h2 == 24 and m2):
-        raise ValueError(f"{text!r} is not a time of day.")
+        raise ValueError(_("“%(text)s” is not a time of day.", text=text))
     start, end = h1 * 60 + m1, h2 * 60 + m2
     if start >= end:
-        raise ValueError(f"{text!r} ends before it starts.")
+        raise ValueError(_("“%(text)s” ends before it starts.", text=text))
     return start, end
 
 

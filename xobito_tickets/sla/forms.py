@@ -9,12 +9,17 @@ from wtforms import BooleanField, IntegerField, StringField, SubmitField, TextAr
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from ..i18n.dates import current_zone
+from ..i18n.labels import PRIORITY_LABELS
 from ..models import Priority, utcnow
 from ..web.forms import single_line
 from .clock import WEEKDAYS, load_zone, parse_day
 
 DAY_LABELS = dict(
-    zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"), strict=True)
+    zip(
+        WEEKDAYS,
+        (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"), _l("Sunday")),
+        strict=True,
+    )
 )
 
 #: A year of business minutes is more than any target anyone sets.
@@ -27,7 +32,7 @@ def time_zone(form, field):
     try:
         load_zone(field.data or "")
     except ValueError:
-        raise ValidationError("Enter a time zone such as Europe/Berlin or America/New_York.") from None
+        raise ValidationError(_l("Enter a time zone such as Europe/Berlin or America/New_York.")) from None
 
 
 def day_hours(form, field):
@@ -35,7 +40,9 @@ def day_hours(form, field):
     try:
         field.parsed = parse_day(field.data)
     except ValueError as error:
-        raise ValidationError(f"{error} Write hours like 09:00-12:00, 13:00-17:00, or leave empty.") from None
+        raise ValidationError(
+            _l("%(error)s Write hours like 09:00-12:00, 13:00-17:00, or leave empty.", error=error)
+        ) from None
 
 
 def holiday_dates(form, field):
@@ -45,9 +52,9 @@ def holiday_dates(form, field):
         try:
             days.add(date.fromisoformat(part))
         except ValueError:
-            raise ValidationError(f"{part!r} is not a date like 2026-12-25.") from None
+            raise ValidationError(_l("“%(text)s” is not a date like 2026-12-25.", text=part)) from None
     if len(days) > MAX_HOLIDAYS:
-        raise ValidationError(f"At most {MAX_HOLIDAYS} holidays.")
+        raise ValidationError(_l("At most %(most)s holidays.", most=MAX_HOLIDAYS))
     field.parsed = sorted(days)
 
 
@@ -56,7 +63,9 @@ def _target(label):
         label,
         validators=[
             Optional(),
-            NumberRange(1, MAX_TARGET_MINUTES, message=f"Business minutes, from 1 to {MAX_TARGET_MINUTES}."),
+            NumberRange(
+                1, MAX_TARGET_MINUTES, message=_l("Business minutes, from 1 to %(most)s.", most=MAX_TARGET_MINUTES)
+            ),
         ],
     )
 
@@ -64,11 +73,14 @@ def _target(label):
 class SlaSettingsForm(FlaskForm):
     """Business hours, holidays, warning lead time and the targets of each priority."""
 
-    timezone = StringField("Time zone", filters=[single_line], validators=[time_zone])
-    holidays = TextAreaField("Holidays", validators=[holiday_dates])
+    timezone = StringField(_l("Time zone"), filters=[single_line], validators=[time_zone])
+    holidays = TextAreaField(_l("Holidays"), validators=[holiday_dates])
     warn_before_minutes = IntegerField(
-        "Warn before a due time (business minutes)",
-        validators=[InputRequired("Enter a number of minutes (0: only at the breach)."), NumberRange(0, 10080)],
+        _l("Warn before a due time (business minutes)"),
+        validators=[
+            InputRequired(_l("Enter a number of minutes (0: only at the breach).")),
+            NumberRange(0, 10080, message=_l("From 0 to %(most)s minutes.", most=10080)),
+        ],
     )
 
     def validate(self, extra_validators=None):
@@ -76,7 +88,7 @@ class SlaSettingsForm(FlaskForm):
         if not super().validate(extra_validators):
             return False
         if any(self.targets().get(p) != (None, None) for p in Priority) and not any(self.weekly()):
-            self.hours_mon.errors.append("Targets need working hours on at least one day.")
+            self.hours_mon.errors.append(_l("Targets need working hours on at least one day."))
             return False
         return True
 
@@ -90,7 +102,7 @@ class SlaSettingsForm(FlaskForm):
 
     def weekly(self):
         """Return the seven days' intervals (after validation)."""
-        return tuple(getattr(field, "parsed", ()) for _, field in self.day_fields())
+        return tuple(getattr(field, "parsed", ()) for _label, field in self.day_fields())
 
     def targets(self):
         """Return ``{Priority: (first response, resolution)}`` minutes (None: no target)."""
@@ -100,27 +112,41 @@ class SlaSettingsForm(FlaskForm):
 for _key in WEEKDAYS:
     setattr(SlaSettingsForm, f"hours_{_key}", StringField(DAY_LABELS[_key], validators=[day_hours]))
 for _priority in Priority:
-    setattr(SlaSettingsForm, f"first_response_{_priority.key}", _target(f"{_priority.label}: first response"))
-    setattr(SlaSettingsForm, f"resolution_{_priority.key}", _target(f"{_priority.label}: resolution"))
+    setattr(
+        SlaSettingsForm,
+        f"first_response_{_priority.key}",
+        _target(_l("%(priority)s: first response", priority=PRIORITY_LABELS[_priority])),
+    )
+    setattr(
+        SlaSettingsForm,
+        f"resolution_{_priority.key}",
+        _target(_l("%(priority)s: resolution", priority=PRIORITY_LABELS[_priority])),
+    )
 
 
 class AutoCloseForm(FlaskForm):
     """Remind after R days without a customer reply, close after N days."""
 
-    enabled = BooleanField("Close Answered tickets automatically when the customer does not reply")
+    enabled = BooleanField(_l("Close Answered tickets automatically when the customer does not reply"))
     reminder_days = IntegerField(
-        "Reminder after (days)",
-        validators=[InputRequired("Enter a number of days."), NumberRange(1, 365, message="From 1 to 365 days.")],
+        _l("Reminder after (days)"),
+        validators=[
+            InputRequired(_l("Enter a number of days.")),
+            NumberRange(1, 365, message=_l("From 1 to 365 days.")),
+        ],
     )
     close_days = IntegerField(
-        "Close after (days)",
-        validators=[InputRequired("Enter a number of days."), NumberRange(2, 365, message="From 2 to 365 days.")],
+        _l("Close after (days)"),
+        validators=[
+            InputRequired(_l("Enter a number of days.")),
+            NumberRange(2, 365, message=_l("From 2 to 365 days.")),
+        ],
     )
 
     def validate_close_days(self, field):
         """Close only after the reminder had time to be read."""
         if self.reminder_days.data is not None and field.data is not None and field.data <= self.reminder_days.data:
-            raise ValidationError("Close later than the reminder: the customer needs time to answer it.")
+            raise ValidationError(_l("Close later than the reminder: the customer needs time to answer it."))
 
 
 #: How far ahead a due time may be set by hand (a typo of a year is caught).

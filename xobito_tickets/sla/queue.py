@@ -1,6 +1,7 @@
 """The staff queue's Overdue tab: tickets whose next due time has passed."""
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from ..models import Ticket, utcnow
 from ..tickets.access import visible_tickets_clause
@@ -28,6 +29,6 @@ def overdue_tally(user):
     )
 
 
-OVERDUE_TAB = Tab("overdue", "Overdue", overdue_clause, overdue_tally)
+OVERDUE_TAB = Tab("overdue", _l("Overdue"), overdue_clause, overdue_tally)
 
 register_tab(OVERDUE_TAB, after="unassigned")

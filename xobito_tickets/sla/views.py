@@ -49,7 +49,7 @@ def sla_settings():
             form.warn_before_minutes.data,
             form.targets(),
         )
-        flash("Business hours and SLA targets were saved; open tickets' due times are updated.", "success")
+        flash(_("Business hours and SLA targets were saved; open tickets' due times are updated."), "success")
         return redirect(url_for("tickets.admin.sla_settings"), 303)
 
     def render():
@@ -68,7 +68,7 @@ def autoclose_settings():
         form = AutoCloseForm(formdata=None, obj=_AutoCloseValues(time_settings(current_tenant.id)))
     if form.validate_on_submit():
         save_autoclose_settings(current_tenant.id, form.enabled.data, form.reminder_days.data, form.close_days.data)
-        flash("Auto-close settings were saved.", "success")
+        flash(_("Auto-close settings were saved."), "success")
         return redirect(url_for("tickets.admin.autoclose_settings"), 303)
 
     def render():

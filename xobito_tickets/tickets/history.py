@@ -20,12 +20,14 @@ CHANGED = {
 
 #: kind -> verb, for "<actor> <verb> <value>" (the value is the event's new, else old, value).
 WORDED = {
-    "on_behalf": "opened the ticket on behalf of",
-    "cc_added": "copied",
-    "cc_removed": "stopped copying",
-    "merged_into": "merged this ticket into",
-    "merged_from": "merged in",
+    "on_behalf": _l("opened the ticket on behalf of"),
+    "cc_added": _l("copied"),
+    "cc_removed": _l("stopped copying"),
+    "merged_into": _l("merged this ticket into"),
+    "merged_from": _l("merged in"),
 }
+#: A rating's stored word (the English label) -> the shown one.
+RATINGS = {"Good": _l("Good"), "Bad": _l("Bad")}
 
 
 @dataclass
@@ -74,18 +76,18 @@ def describe_event(event):
         line.verb = _("replied")
         line.reply_id = int(event.new_value) if (event.new_value or "").isdigit() else None
     elif event.kind == "auto_closed":
-        line.verb = "closed the ticket automatically (no reply from the customer)"
+        line.verb = _("closed the ticket automatically (no reply from the customer)")
     elif event.kind in WORDED:
-        line.verb = WORDED[event.kind]
+        line.verb = str(WORDED[event.kind])
         line.new = event.new_value if event.new_value is not None else event.old_value
     elif event.kind == "note":
-        line.verb = "added an internal note"
+        line.verb = _("added an internal note")
         line.reply_id = int(event.new_value) if (event.new_value or "").isdigit() else None
     elif event.kind == "tagged":
-        line.verb = "added the tag"
+        line.verb = _("added the tag")
         line.new = event.new_value
     elif event.kind == "untagged":
-        line.verb = "removed the tag"
+        line.verb = _("removed the tag")
         line.old = event.old_value
     elif event.kind == "assigned" and event.new_value is None:
         line.verb = _("unassigned")
@@ -94,8 +96,9 @@ def describe_event(event):
         line.verb = _("set the due time by hand to") if event.new_value else _("cleared the due time set by hand")
         line.new = _exact_iso(event.new_value) if event.new_value else _exact_iso(event.old_value)
     elif event.kind == "rating":
-        line.verb = "rated the ticket" if event.old_value is None else "changed the rating"
-        line.old, line.new = event.old_value, event.new_value
+        line.verb = _("rated the ticket") if event.old_value is None else _("changed the rating")
+        line.old = str(RATINGS.get(event.old_value, event.old_value)) if event.old_value is not None else None
+        line.new = str(RATINGS.get(event.new_value, event.new_value)) if event.new_value is not None else None
     elif event.kind == "assigned" and event.old_value is None:
         line.verb = _("assigned the ticket to")
         line.new = event.new_value

@@ -75,7 +75,7 @@ def _create_form():
     form.department.choices = [SelectChoice(d.id, d.name) for d in departments]
     if len(departments) > 1:
         # The customer chooses: a preselected first department sent tickets to the wrong team.
-        form.department.choices.insert(0, SelectChoice("", "Choose a department…"))
+        form.department.choices.insert(0, SelectChoice("", _("Choose a department…")))
     # Keep the rows: the session's identity map holds them only weakly, and looking
     # the chosen one up again by id would cost another query.
     form.department_rows = {d.id: d for d in departments}

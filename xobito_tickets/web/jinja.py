@@ -15,9 +15,14 @@ def relative_time(value, now=None):
     return dates.relative_time(value, now)
 
 
-def exact_time(value):
+def exact_time(value, format="medium"):
     """Return ``value`` as the reader writes date and time, in the reader's time zone: ``04.03.2026, 15:05:00 CET``."""
-    return dates.exact_time(value)
+    return dates.exact_time(value, format)
+
+
+def date_text(value, format="medium"):
+    """Return a date as the reader writes it: ``07.12.2026``, ``7 dic 2026``."""
+    return dates.day(value, format)
 
 
 def iso_time(value):
@@ -97,6 +102,7 @@ def register(app):
     app.jinja_env.filters["tickets_relative_time"] = relative_time
     app.jinja_env.filters["tickets_exact_time"] = exact_time
     app.jinja_env.filters["tickets_iso_time"] = iso_time
+    app.jinja_env.filters["tickets_date"] = date_text
     app.jinja_env.filters["tickets_paragraphs"] = paragraphs
     app.jinja_env.filters["tickets_filesize"] = filesize
     app.jinja_env.filters["tickets_time_tag"] = time_tag

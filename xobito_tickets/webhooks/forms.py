@@ -1,5 +1,6 @@
 """The admin form of a webhook endpoint."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, widgets
 from wtforms.fields import SelectMultipleField
@@ -17,6 +18,6 @@ class CheckboxesField(SelectMultipleField):
 
 
 class EndpointForm(FlaskForm):
-    url = StringField("Payload URL", filters=[lambda v: (v or "").strip()])
-    description = StringField("Description", filters=[single_line])
-    events = CheckboxesField("Events", choices=[SelectChoice(e, e) for e in EVENTS], validate_choice=True)
+    url = StringField(_l("Payload URL"), filters=[lambda v: (v or "").strip()])
+    description = StringField(_l("Description"), filters=[single_line])
+    events = CheckboxesField(_l("Events"), choices=[SelectChoice(e, e) for e in EVENTS], validate_choice=True)

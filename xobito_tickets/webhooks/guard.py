@@ -12,6 +12,8 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
+
 #: Longest URL accepted (a column of this size keeps it).
 MAX_URL_LENGTH = 2000
 
@@ -75,25 +77,25 @@ def address_problem(address, allow_private=False):
     try:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
-        return "it is not an IP address"
+        return _("it is not an IP address")
     # The embedded IPv4 address first: its reason is the telling one (::ffff:127.0.0.1 is "loopback").
     for candidate in [*_embedded_ipv4(ip), ip]:
         if candidate.is_multicast:
-            return f"{address} is a multicast address"
+            return _("%(address)s is a multicast address", address=address)
         if candidate.is_unspecified:
-            return f"{address} is the unspecified address"
+            return _("%(address)s is the unspecified address", address=address)
         if allow_private:
             continue
         if candidate.is_loopback:
-            return f"{address} is a loopback address"
+            return _("%(address)s is a loopback address", address=address)
         if candidate.is_link_local:
-            return f"{address} is a link-local address"
+            return _("%(address)s is a link-local address", address=address)
         if candidate.is_private:
-            return f"{address} is a private address"
+            return _("%(address)s is a private address", address=address)
         if candidate.is_reserved:
-            return f"{address} is a reserved address"
+            return _("%(address)s is a reserved address", address=address)
         if not candidate.is_global:
-            return f"{address} is not a public address"
+            return _("%(address)s is not a public address", address=address)
     return None
 
 
@@ -101,25 +103,25 @@ def parse_url(url):
     """Return ``(scheme, host, port, path)`` of a webhook URL, or raise :class:`UnsafeURLError`."""
     url = (url or "").strip()
     if not url:
-        raise UnsafeURLError("Enter the URL that should receive the events.")
+        raise UnsafeURLError(_("Enter the URL that should receive the events."))
     if len(url) > MAX_URL_LENGTH:
-        raise UnsafeURLError(f"The URL may be at most {MAX_URL_LENGTH} characters long.")
+        raise UnsafeURLError(_("The URL may be at most %(most)s characters long.", most=MAX_URL_LENGTH))
     if any(ord(c) < 33 or ord(c) == 127 for c in url) or not url.isascii():
-        raise UnsafeURLError("The URL may not contain spaces, control or non-ASCII characters (encode them).")
+        raise UnsafeURLError(_("The URL may not contain spaces, control or non-ASCII characters (encode them)."))
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        raise UnsafeURLError("That is not a valid URL.") from None
+        raise UnsafeURLError(_("That is not a valid URL.")) from None
     if parts.scheme not in ("http", "https"):
-        raise UnsafeURLError("Only http:// and https:// URLs can receive webhooks.")
+        raise UnsafeURLError(_("Only http:// and https:// URLs can receive webhooks."))
     if parts.username is not None or parts.password is not None:
-        raise UnsafeURLError("Put no user name or password in the URL: check the signature instead.")
+        raise UnsafeURLError(_("Put no user name or password in the URL: check the signature instead."))
     host = parts.hostname
     if not host:
-        raise UnsafeURLError("The URL needs a host name.")
+        raise UnsafeURLError(_("The URL needs a host name."))
     if port == 0:
-        raise UnsafeURLError("That is not a valid port.")
+        raise UnsafeURLError(_("That is not a valid port."))
     port = port or (443 if parts.scheme == "https" else 80)
     path = parts.path or "/"
     if parts.query:
@@ -147,11 +149,11 @@ def check_url(url, allow_private=False, resolver=resolve):
     try:
         addresses = resolver(host, port)
     except (OSError, UnicodeError):
-        raise UnsafeURLError(f"The host name {host} could not be resolved.") from None
+        raise UnsafeURLError(_("The host name %(host)s could not be resolved.", host=host)) from None
     if not addresses:
-        raise UnsafeURLError(f"The host name {host} could not be resolved.")
+        raise UnsafeURLError(_("The host name %(host)s could not be resolved.", host=host))
     for address in addresses:
         problem = address_problem(address, allow_private)
         if problem:
-            raise UnsafeURLError(f"Webhooks cannot be sent to {host}: {problem}.")
+            raise UnsafeURLError(_("Webhooks cannot be sent to %(host)s: %(problem)s.", host=host, problem=problem))
     return Target(scheme=scheme, host=host, port=port, path=path, addresses=tuple(addresses))

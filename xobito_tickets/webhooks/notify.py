@@ -2,13 +2,14 @@
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from ..db import session
-from ..mail.outbox import add_to_outbox, external_url, outbox_row
+from ..mail.outbox import add_to_outbox, external_url, in_language_of, language_of, outbox_row
 from ..models import Role, Tenant, User
 
 #: The admin page of the endpoints (built into the email's link when the app has it).
-LOG_ENDPOINT = "tickets.admin.webhooks.endpoint_detail"
+LOG_ENDPOINT = "tickets.admin.webhook_detail"
 
 
 def endpoint_disabled(endpoint, failing_since):
@@ -23,15 +24,14 @@ def endpoint_disabled(endpoint, failing_since):
     payload = {
         "tenant_name": tenant.name,
         "endpoint_url": endpoint.url,
-        "failing_since": failing_since.strftime("%Y-%m-%d %H:%M UTC"),
+        # Shown in each admin's language and zone.
+        "failing_since": failing_since.isoformat(),
         "log_url": url,
     }
-    subject = f"Webhook switched off: {endpoint.url}"
-    return add_to_outbox(
-        [
-            outbox_row(
-                "webhook_disabled", admin, subject, {**payload, "recipient_name": admin.name}, tenant_id=tenant.id
-            )
-            for admin in admins
-        ]
-    )
+    rows = []
+    for admin in admins:
+        with in_language_of(admin):
+            subject = _("Webhook switched off: %(url)s", url=endpoint.url)
+        payload_for = {**payload, "recipient_name": admin.name, **language_of(admin)}
+        rows.append(outbox_row("webhook_disabled", admin, subject, payload_for, tenant_id=tenant.id))
+    return add_to_outbox(rows)

@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from ..db import begin_write, session
 from ..errors import ServiceError
@@ -27,7 +28,10 @@ def _checked_events(events):
     events = list(dict.fromkeys(events or ()))
     unknown = [e for e in events if e not in EVENTS]
     if unknown:
-        raise ServiceError(f"Unknown event: {', '.join(unknown)}. Events: {', '.join(EVENTS)}.", field="events")
+        raise ServiceError(
+            _("Unknown event: %(unknown)s. Events: %(events)s.", unknown=", ".join(unknown), events=", ".join(EVENTS)),
+            field="events",
+        )
     # Every event chosen is the same as none chosen: all, including events added later.
     return [] if set(events) == set(EVENTS) else events
 
@@ -39,7 +43,9 @@ def create_endpoint(tenant, url, events=(), description=""):
     description = " ".join((description or "").split())[:200]
     count = session.scalar(sa.select(sa.func.count()).where(WebhookEndpoint.tenant_id == tenant.id))
     if count >= MAX_ENDPOINTS:
-        raise ServiceError(f"A workspace can have at most {MAX_ENDPOINTS} webhook endpoints.", field="url")
+        raise ServiceError(
+            _("A workspace can have at most %(most)s webhook endpoints.", most=MAX_ENDPOINTS), field="url"
+        )
     secret = new_secret()
     endpoint = WebhookEndpoint(tenant_id=tenant.id, url=url, events=events, description=description, secret=secret)
     begin_write()

@@ -1,6 +1,8 @@
 """Admins' webhook pages: ``/{subdomain}/admin/webhooks`` — endpoints, secrets, delivery log, redeliver."""
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..errors import ServiceError
 from ..models import MAX_ROW_ID
@@ -9,7 +11,7 @@ from ..tickets.access import get_tenant_row_or_404
 from ..web.forms import ActionForm
 from ..web.staff import admin_only, bp
 from .forms import EndpointForm
-from .models import EVENTS, WebhookDelivery, WebhookEndpoint
+from .models import EVENTS, DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from .services import (
     create_endpoint,
     delete_endpoint,
@@ -66,6 +68,15 @@ def webhook_create():
     return _render_list(form, 422)
 
 
+#: A delivery's state as the log shows it.
+DELIVERY_STATES = {
+    DeliveryStatus.PENDING.value: _l("Pending"),
+    DeliveryStatus.DELIVERING.value: _l("Delivering"),
+    DeliveryStatus.DELIVERED.value: _l("Delivered"),
+    DeliveryStatus.FAILED.value: _l("Failed"),
+}
+
+
 def _render_detail(endpoint, form, status=200, secret=None):
     before = request.args.get("before", "")
     before_id = int(before) if before.isascii() and before.isdecimal() and 0 < int(before) <= MAX_ROW_ID else None
@@ -79,6 +90,7 @@ def _render_detail(endpoint, form, status=200, secret=None):
         older=deliveries[LOG_PAGE - 1].id if more else None,
         secret=secret,
         action_form=ActionForm(formdata=None),
+        delivery_states=DELIVERY_STATES,
     ), status
 
 
@@ -104,7 +116,7 @@ def webhook_update(endpoint_id):
         except ServiceError as exc:
             getattr(form, exc.field or "url").errors.append(exc.message)
         else:
-            flash("The endpoint was saved.", "success")
+            flash(_("The endpoint was saved."), "success")
             return redirect(url_for("tickets.admin.webhook_detail", endpoint_id=endpoint.id), 303)
     return _render_detail(endpoint, form, 422)
 
@@ -119,7 +131,7 @@ def _action(endpoint_id):
 def webhook_enable(endpoint_id):
     """Switch an endpoint on again (after fixing its receiver)."""
     set_active(_action(endpoint_id), True)
-    flash("The endpoint is on: new events are sent to it. Redeliver what it missed from the log.", "success")
+    flash(_("The endpoint is on: new events are sent to it. Redeliver what it missed from the log."), "success")
     return redirect(url_for("tickets.admin.webhook_detail", endpoint_id=endpoint_id), 303)
 
 
@@ -128,7 +140,7 @@ def webhook_enable(endpoint_id):
 def webhook_disable(endpoint_id):
     """Switch an endpoint off: no events are sent to it."""
     set_active(_action(endpoint_id), False)
-    flash("The endpoint is off: no events are sent to it.", "success")
+    flash(_("The endpoint is off: no events are sent to it."), "success")
     return redirect(url_for("tickets.admin.webhook_detail", endpoint_id=endpoint_id), 303)
 
 
@@ -149,7 +161,7 @@ def webhook_delete(endpoint_id):
     """Remove an endpoint and its log."""
     endpoint = _action(endpoint_id)
     delete_endpoint(endpoint)
-    flash("The endpoint was removed.", "success")
+    flash(_("The endpoint was removed."), "success")
     return redirect(url_for("tickets.admin.webhook_list"), 303)
 
 
@@ -162,8 +174,8 @@ def webhook_redeliver(endpoint_id, delivery_id):
     if delivery.endpoint_id != endpoint.id:
         return redirect(url_for("tickets.admin.webhook_detail", endpoint_id=endpoint.id), 303)
     if not endpoint.active:
-        flash("The endpoint is off: switch it on before redelivering.", "error")
+        flash(_("The endpoint is off: switch it on before redelivering."), "error")
     else:
         redeliver(delivery)
-        flash(f"{delivery.event} was queued again; the worker sends it shortly.", "success")
+        flash(_("%(event)s was queued again; the worker sends it shortly.", event=delivery.event), "success")
     return redirect(url_for("tickets.admin.webhook_detail", endpoint_id=endpoint.id), 303)

@@ -19,6 +19,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 
 from ..claims import claim_due
 from ..db import begin_write, session
@@ -36,6 +38,14 @@ PENDING = DeliveryStatus.PENDING.value
 DELIVERING = DeliveryStatus.DELIVERING.value
 DELIVERED = DeliveryStatus.DELIVERED.value
 FAILED = DeliveryStatus.FAILED.value
+#: Stored in English; the endpoint's page shows it in the reader's language (a catalogue lookup).
+DISABLED_REASON = _l("Every delivery failed for 24 hours.")
+
+
+def _stored(text):
+    """Return a lazy text in English, as it is kept in the database."""
+    with force_locale("en"):
+        return str(text)
 
 
 @dataclass
@@ -238,7 +248,7 @@ class WebhookWorker:
                 switched = session.execute(
                     sa.update(WebhookEndpoint)
                     .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.active.is_(True))
-                    .values(active=False, disabled_reason="Every delivery failed for 24 hours.")
+                    .values(active=False, disabled_reason=_stored(DISABLED_REASON))
                 ).rowcount
                 if switched:
                     stats.disabled += 1

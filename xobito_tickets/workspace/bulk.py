@@ -3,9 +3,13 @@
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from ..db import session
 from ..errors import ServiceError
+from ..i18n.labels import priority_label
 from ..models import Department, Priority, Ticket, TicketStatus, User, parse_ticket_number
 from ..tickets.access import visible_tickets_clause
 from ..tickets.services import assign_ticket, change_priority, close_ticket, reopen_ticket
@@ -14,16 +18,16 @@ from .tagtext import TagError, parse_tags
 
 #: The actions of ``POST …/admin/tickets/bulk`` and the words of the result.
 ACTIONS = {
-    "assign": "Assign",
-    "priority": "Set priority",
-    "close": "Close",
-    "reopen": "Reopen",
-    "tag": "Add tags",
-    "untag": "Remove tags",
+    "assign": _l("Assign"),
+    "priority": _l("Set priority"),
+    "close": _l("Close"),
+    "reopen": _l("Reopen"),
+    "tag": _l("Add tags"),
+    "untag": _l("Remove tags"),
 }
 #: The most tickets one bulk request acts on.
 MAX_BULK = 100
-NOT_FOUND = "not found"
+NOT_FOUND = _l("not found")
 
 
 @dataclass
@@ -49,11 +53,17 @@ class BulkResult:
 
     def summary(self):
         """Return one sentence for the person who acted."""
-        done = f"{len(self.changed)} ticket{'s' if len(self.changed) != 1 else ''} changed"
+        changed = len(self.changed)
         if not self.skipped:
-            return done + "."
+            return ngettext("%(num)d ticket changed.", "%(num)d tickets changed.", changed)
         reasons = "; ".join(f"{number}: {reason}" for number, reason in self.skipped)
-        return f"{done}, {len(self.skipped)} skipped ({reasons})."
+        return ngettext(
+            "%(num)d ticket changed, %(skipped)d skipped (%(reasons)s).",
+            "%(num)d tickets changed, %(skipped)d skipped (%(reasons)s).",
+            changed,
+            skipped=len(self.skipped),
+            reasons=reasons,
+        )
 
 
 class BulkError(ValueError):
@@ -78,12 +88,12 @@ def plan_bulk(user, form):
         if raw and raw not in numbers:
             numbers.append(raw)
     if not numbers:
-        errors["tickets"] = "Select at least one ticket."
+        errors["tickets"] = _("Select at least one ticket.")
     elif len(numbers) > MAX_BULK:
-        errors["tickets"] = f"Select at most {MAX_BULK} tickets at once."
+        errors["tickets"] = _("Select at most %(most)s tickets at once.", most=MAX_BULK)
     action = form.get("action", "")
     if action not in ACTIONS:
-        errors["action"] = "Choose an action."
+        errors["action"] = _("Choose an action.")
         raise BulkError(errors)
     plan = BulkPlan(action=action, numbers=numbers)
     if action == "assign":
@@ -101,7 +111,7 @@ def plan_bulk(user, form):
                 else None
             )
             if plan.department is None or not plan.department.active:
-                errors["department"] = "Choose one of the listed departments."
+                errors["department"] = _("Choose one of the listed departments.")
         raw_assignee = form.get("assignee", "keep")
         if raw_assignee != "keep":
             plan.keep_assignee = False
@@ -115,13 +125,13 @@ def plan_bulk(user, form):
                     else None
                 )
                 if plan.assignee is None or not plan.assignee.is_staff or not plan.assignee.active:
-                    errors["assignee"] = "Choose an active staff member or admin."
+                    errors["assignee"] = _("Choose an active staff member or admin.")
         if plan.keep_department and plan.keep_assignee:
-            errors["assignee"] = "Choose a department or a person to assign the tickets to."
+            errors["assignee"] = _("Choose a department or a person to assign the tickets to.")
     elif action == "priority":
         plan.priority = Priority.from_key(form.get("priority", ""))
         if plan.priority is None:
-            errors["priority"] = "Choose a priority."
+            errors["priority"] = _("Choose a priority.")
     elif action in ("tag", "untag"):
         try:
             plan.tags = parse_tags(form.get("tags", ""))
@@ -129,7 +139,7 @@ def plan_bulk(user, form):
             errors["tags"] = str(exc)
         else:
             if not plan.tags:
-                errors["tags"] = "Type at least one tag."
+                errors["tags"] = _("Type at least one tag.")
     if errors:
         raise BulkError(errors)
     return plan
@@ -148,28 +158,28 @@ def _apply(plan, ticket, user):
         department = ticket.department if plan.keep_department else plan.department
         assignee = ticket.assignee if plan.keep_assignee else plan.assignee
         if department.id == ticket.department_id and (assignee.id if assignee else None) == ticket.assignee_id:
-            return "already assigned that way"
+            return _("already assigned that way")
         assign_ticket(ticket, user, department, assignee)
     elif plan.action == "priority":
         if ticket.priority == int(plan.priority):
-            return f"already {plan.priority.label}"
+            return _("already %(priority)s", priority=priority_label(plan.priority))
         change_priority(ticket, user, plan.priority)
     elif plan.action == "close":
         if ticket.status == TicketStatus.CLOSED.value:
-            return "already closed"
+            return _("already closed")
         close_ticket(ticket, user)
     elif plan.action == "reopen":
         if ticket.status != TicketStatus.CLOSED.value:
-            return "not closed"
+            return _("not closed")
         reopen_ticket(ticket, user)
     elif plan.action == "tag":
-        added, _ = change_tags(ticket, user, add=plan.tags)
+        added, _removed = change_tags(ticket, user, add=plan.tags)
         if not added:
-            return "already tagged"
+            return _("already tagged")
     elif plan.action == "untag":
-        _, removed = change_tags(ticket, user, remove=plan.tags)
+        _added, removed = change_tags(ticket, user, remove=plan.tags)
         if not removed:
-            return "had none of these tags"
+            return _("had none of these tags")
     return None
 
 

@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from flask import request
+from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
@@ -38,10 +39,12 @@ def panel_form(ticket, tags, submitted=False):
     form = PanelForm() if submitted else PanelForm(formdata=None)
     all_departments, all_people = assignment_choices(ticket.tenant_id)
     departments = [d for d in all_departments if d.active or d.id == ticket.department_id]
-    form.department.choices = [SelectChoice(d.id, d.name if d.active else f"{d.name} (inactive)") for d in departments]
+    inactive = _("(inactive)")
+    form.department.choices = [SelectChoice(d.id, d.name if d.active else f"{d.name} {inactive}") for d in departments]
     people = [p for p in all_people if p.active or p.id == ticket.assignee_id]
-    form.assignee.choices = [SelectChoice("", "Nobody")] + [
-        SelectChoice(p.id, p.name if p.active else f"{p.name} (deactivated)") for p in people
+    deactivated = _("(deactivated)")
+    form.assignee.choices = [SelectChoice("", _("Nobody"))] + [
+        SelectChoice(p.id, p.name if p.active else f"{p.name} {deactivated}") for p in people
     ]
     if not submitted:
         form.department.data = ticket.department_id

@@ -1,6 +1,8 @@
 """Forms of the staff workspace: the composer (reply or note), the properties panel, tags."""
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import MultipleFileField, SelectField, StringField, TextAreaField
 from wtforms.validators import ValidationError
@@ -17,27 +19,31 @@ KINDS = ("reply", "note")
 class ComposerForm(FlaskForm):
     """One form for replies and notes: ``kind`` chooses; ``then=close`` also closes the ticket."""
 
-    kind = StringField("Write", default="reply")
-    body = TextAreaField("Your reply or note", filters=[normalize_text])
-    attachments = MultipleFileField("Attachments", validators=[Attachments()])
+    kind = StringField(_l("Write"), default="reply")
+    body = TextAreaField(_l("Your reply or note"), filters=[normalize_text])
+    attachments = MultipleFileField(_l("Attachments"), validators=[Attachments()])
 
     def validate_kind(self, field):
         if field.data not in KINDS:
-            raise ValidationError("Choose Reply or Internal note.")
+            raise ValidationError(_("Choose Reply or Internal note."))
 
     def validate_body(self, field):
         # A note may be a single character ("✓"); a reply is at least TICKETS_REPLY_MIN (SPEC §5, §14).
         is_note = self.kind.data == "note"
         low = 1 if is_note else current_app.config["TICKETS_REPLY_MIN"]
         high = current_app.config["TICKETS_REPLY_MAX"]
-        what = "The note" if is_note else "The reply"
+        what = _("The note") if is_note else _("The reply")
         count = len(field.data or "")
         if count == 0:
-            raise ValidationError(f"{what} is required.")
+            raise ValidationError(_("%(what)s is required.", what=what))
         if count < low:
-            raise ValidationError(f"{what} must be at least {low} characters (it has {count}).")
+            raise ValidationError(
+                _("%(what)s must be at least %(low)s characters (it has %(count)s).", what=what, low=low, count=count)
+            )
         if count > high:
-            raise ValidationError(f"{what} can be at most {high} characters (it has {count}).")
+            raise ValidationError(
+                _("%(what)s can be at most %(high)s characters (it has %(count)s).", what=what, high=high, count=count)
+            )
 
 
 def validate_tags_field(form, field):
@@ -52,15 +58,15 @@ def validate_tags_field(form, field):
 class TagsForm(FlaskForm):
     """The full new tag set of a ticket, comma-separated."""
 
-    tags = StringField("Tags", validators=[validate_tags_field])
+    tags = StringField(_l("Tags"), validators=[validate_tags_field])
 
 
 class PanelForm(AssignForm):
     """The side panel: department, assignee, priority and tags, saved at once."""
 
-    priority = SelectField("Priority", choices=PRIORITY_CHOICES, validate_choice=False)
-    tags = StringField("Tags", validators=[validate_tags_field])
+    priority = SelectField(_l("Priority"), choices=PRIORITY_CHOICES, validate_choice=False)
+    tags = StringField(_l("Tags"), validators=[validate_tags_field])
 
     def validate_priority(self, field):
         if Priority.from_key(field.data) is None:
-            raise ValidationError("Choose Low, Medium, High or Urgent.")
+            raise ValidationError(_("Choose Low, Medium, High or Urgent."))

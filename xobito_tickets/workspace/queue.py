@@ -10,8 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..db import session
+from ..i18n.labels import priority_label, status_label
 from ..models import QueueCount, Ticket, TicketStatus
 from ..tickets.access import visible_counts_clause, visible_tickets_clause
 from ..tickets.listing import TicketFilters
@@ -44,7 +47,7 @@ TABS = {}
 def register_tab(tab, after=None):
     """Add ``tab`` to the queue's tabs, after the tab keyed ``after`` (else at the end, before "All")."""
     items = [item for item in TABS.items() if item[0] != tab.key]
-    keys = [key for key, _ in items]
+    keys = [key for key, _tab in items]
     if after in keys:
         position = keys.index(after) + 1
     else:
@@ -65,30 +68,30 @@ def needs_reply_clause():
 for _tab in (
     Tab(
         "needs_reply",
-        "Needs reply",
+        _l("Needs reply"),
         lambda user: needs_reply_clause(),
         lambda user: _sum(QueueCount.status == OPEN) + _sum(QueueCount.status == ANSWERED, QueueCount.waiting),
     ),
     Tab(
         "mine",
-        "Mine",
+        _l("Mine"),
         lambda user: sa.and_(Ticket.assignee_id == user.id, Ticket.status != CLOSED),
         lambda user: _sum(sa.and_(QueueCount.assignee_id == user.id, QueueCount.status != CLOSED)),
     ),
     Tab(
         "unassigned",
-        "Unassigned",
+        _l("Unassigned"),
         lambda user: sa.and_(Ticket.assignee_id.is_(None), Ticket.status != CLOSED),
         lambda user: _sum(sa.and_(QueueCount.assignee_id == 0, QueueCount.status != CLOSED)),
     ),
     Tab(
         "open",
-        "All open",
+        _l("All open"),
         lambda user: Ticket.status != CLOSED,
         lambda user: _sum(QueueCount.status != CLOSED),
     ),
-    Tab("closed", "Closed", lambda user: Ticket.status == CLOSED, lambda user: _sum(QueueCount.status == CLOSED)),
-    Tab("all", "All", lambda user: sa.true(), lambda user: _sum(sa.true())),
+    Tab("closed", _l("Closed"), lambda user: Ticket.status == CLOSED, lambda user: _sum(QueueCount.status == CLOSED)),
+    Tab("all", _l("All"), lambda user: sa.true(), lambda user: _sum(sa.true())),
 ):
     register_tab(_tab)
 
@@ -108,7 +111,7 @@ def tab_counts(user):
         row = session.execute(
             sa.select(*[expr.label(key) for key, expr in summed]).where(visible_counts_clause(user))
         ).one()
-        counts = {key: int(value or 0) for (key, _), value in zip(summed, row, strict=True)}
+        counts = {key: int(value or 0) for (key, _expr), value in zip(summed, row, strict=True)}
     for key, tab in TABS.items():
         if tab.tally is None:
             counts[key] = session.scalar(
@@ -199,18 +202,20 @@ def active_filter_chips(filters, departments=(), people=()):
     args = filters.query_args()
     chips = []
     for status in filters.statuses:
-        chips.append((f"Status: {TicketStatus(status).label}", _without(args, "status", status)))
+        chips.append((_("Status: %(value)s", value=status_label(status)), _without(args, "status", status)))
     for priority in filters.priorities:
-        chips.append((f"Priority: {priority.label}", _without(args, "priority", priority.key)))
+        chips.append(
+            (_("Priority: %(value)s", value=priority_label(priority)), _without(args, "priority", priority.key))
+        )
     if filters.department_id is not None:
         name = next((d.name for d in departments if d.id == filters.department_id), "?")
-        chips.append((f"Department: {name}", _without(args, "department")))
+        chips.append((_("Department: %(value)s", value=name), _without(args, "department")))
     if filters.assignee:
         names = {str(p.id): p.name for p in people}
-        label = {"me": "Me", "none": "Unassigned"}.get(filters.assignee) or names.get(filters.assignee, "?")
-        chips.append((f"Assignee: {label}", _without(args, "assignee")))
+        label = {"me": _("Me"), "none": _("Unassigned")}.get(filters.assignee) or names.get(filters.assignee, "?")
+        chips.append((_("Assignee: %(value)s", value=label), _without(args, "assignee")))
     if filters.q:
-        chips.append((f"Search: {filters.q}", _without(args, "q")))
+        chips.append((_("Search: %(value)s", value=filters.q), _without(args, "q")))
     for tag in filters.tags:
-        chips.append((f"Tag: {tag}", _without(args, "tag", tag)))
+        chips.append((_("Tag: %(value)s", value=tag), _without(args, "tag", tag)))
     return chips

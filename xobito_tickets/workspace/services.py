@@ -1,6 +1,7 @@
 """Internal notes and tags: each change in the ticket transaction (lock, history, counts, signal)."""
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from .. import signals
 from ..db import session
@@ -15,7 +16,7 @@ from .tagtext import TagError, parse_tags, tag_key
 
 def _check_staff(ticket, actor):
     if actor is None or actor.tenant_id != ticket.tenant_id or not actor.is_staff:
-        raise ServiceError("Only staff of this workspace can do this.")
+        raise ServiceError(_("Only staff of this workspace can do this."))
 
 
 def staff_who_see(ticket):
@@ -46,7 +47,7 @@ def add_note(ticket, author, body, files=(), then_close=False):
         ticket = tx.lock(ticket)
         old_status = TicketStatus(ticket.status)
         if then_close and TRANSITIONS.get((old_status, "close")) is None:
-            raise ServiceError("This ticket is already closed.", field="body")
+            raise ServiceError(_("This ticket is already closed."), field="body")
         note = Reply(
             tenant_id=ticket.tenant_id,
             ticket_id=ticket.id,
@@ -158,7 +159,7 @@ def change_tags(ticket, actor, add=(), remove=(), replace=None):
             remove_keys = [tag_key(name) for name in remove if tag_key(name) in current]
         total = len(current) - len(remove_keys) + len(add)
         if total > 20:
-            raise ServiceError("A ticket carries at most 20 tags.", field="tags")
+            raise ServiceError(_("A ticket carries at most %(most)s tags.", most=20), field="tags")
         if not add and not remove_keys:
             return [], []
         tags = _tags_by_key(ticket.tenant_id, add, create=True)

@@ -2,6 +2,8 @@
 
 import unicodedata
 
+from flask_babel import gettext as _
+
 #: The longest tag name, in characters.
 MAX_TAG_LENGTH = 40
 #: The most tags one ticket carries.
@@ -15,12 +17,18 @@ class TagError(ValueError):
 def clean_tag(name):
     """Return ``name`` with whitespace collapsed, or raise TagError if it is no valid tag."""
     if any(unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") for char in name):
-        raise TagError("A tag cannot contain control characters or line breaks.")
+        raise TagError(_("A tag cannot contain control characters or line breaks."))
     name = " ".join(name.split())
     if not name:
-        raise TagError("A tag needs at least one character.")
+        raise TagError(_("A tag needs at least one character."))
     if len(name) > MAX_TAG_LENGTH:
-        raise TagError(f"A tag has at most {MAX_TAG_LENGTH} characters: “{name[:MAX_TAG_LENGTH]}…” is longer.")
+        raise TagError(
+            _(
+                "A tag has at most %(most)s characters: “%(start)s…” is longer.",
+                most=MAX_TAG_LENGTH,
+                start=name[:MAX_TAG_LENGTH],
+            )
+        )
     return name
 
 
@@ -43,5 +51,5 @@ def parse_tags(text):
             seen.add(name.casefold())
             names.append(name)
     if len(names) > MAX_TAGS_PER_TICKET:
-        raise TagError(f"A ticket carries at most {MAX_TAGS_PER_TICKET} tags.")
+        raise TagError(_("A ticket carries at most %(most)s tags.", most=MAX_TAGS_PER_TICKET))
     return names

@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from ..db import session
@@ -52,8 +53,11 @@ def _after_change(ticket, user, message):
     """Go back to the ticket, or to the queue if the change took it out of the person's sight."""
     if not can_see_ticket(user, ticket):
         # Routed out of the person's departments: the ticket page would now be a 404.
-        where = ticket.department.name if ticket.department is not None else "another department"
-        flash(f"{ticket.display_number} moved to {where} and left your queue.", "success")
+        where = ticket.department.name if ticket.department is not None else _("another department")
+        flash(
+            _("%(number)s moved to %(where)s and left your queue.", number=ticket.display_number, where=where),
+            "success",
+        )
         return redirect(url_for("tickets.admin.ticket_queue"), 303)
     flash(message, "success")
     return _back_to(ticket)
@@ -72,7 +76,7 @@ def compose(number, kind=None):
     then_close = request.form.get("then") == "close"
     if not is_note and ticket.is_closed:
         form.validate_on_submit()
-        form.body.errors = ["This ticket is closed. Reopen it first to reply. Internal notes can still be added."]
+        form.body.errors = [_("This ticket is closed. Reopen it first to reply. Internal notes can still be added.")]
         return render_detail(ticket, 422, composer=form)
     if not form.validate_on_submit():
         session.rollback()
@@ -93,11 +97,11 @@ def compose(number, kind=None):
         form.body.errors = [exc.message]
         return render_detail(load_ticket(number), 422, composer=form)
     if is_note:
-        message = "Your internal note was added (staff only)."
+        message = _("Your internal note was added (staff only).")
     else:
-        message = "Your reply was sent to the customer."
+        message = _("Your reply was sent to the customer.")
     if then_close:
-        message += f" {ticket.display_number} is closed."
+        message += " " + _("%(number)s is closed.", number=ticket.display_number)
     flash(message, "success")
     return _back_to(ticket)
 
@@ -152,7 +156,7 @@ def _save_panel(number, fields):
             field = exc.field if exc.field in fields else fields[0]
             getattr(form, field).errors.append(exc.message)
         else:
-            return _after_change(ticket, user, f"{ticket.display_number} is saved.")
+            return _after_change(ticket, user, _("%(number)s is saved.", number=ticket.display_number))
     session.rollback()
     ticket = load_ticket(number)
     panel = panel_form(ticket, ticket_tags(ticket), submitted=True)
@@ -192,7 +196,7 @@ def ticket_tags_update(ticket):
         except ServiceError as exc:
             form.tags.errors.append(exc.message)
         else:
-            flash("Tags saved." if added or removed else "The tags were already so.", "success")
+            flash(_("Tags saved.") if added or removed else _("The tags were already so."), "success")
             return _back_to(ticket)
     session.rollback()
     ticket = load_ticket(ticket.display_number)
@@ -210,14 +214,14 @@ def ticket_take(ticket):
     if not ActionForm().validate_on_submit():
         abort(400)
     if ticket.assignee_id == user.id:
-        flash(f"{ticket.display_number} is already yours.", "success")
+        flash(_("%(number)s is already yours.", number=ticket.display_number), "success")
         return _back_to(ticket)
     try:
         assign_ticket(ticket, user, ticket.department, user)
     except ServiceError as exc:
         flash(exc.message, "error")
         return _back_to(ticket)
-    return _after_change(ticket, user, f"{ticket.display_number} is yours now.")
+    return _after_change(ticket, user, _("%(number)s is yours now.", number=ticket.display_number))
 
 
 def _queue_args(raw):
