@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import flask_babel
 from babel import Locale
-from babel.dates import format_timedelta, get_date_format, get_datetime_format, get_time_format
+from babel.dates import format_date, format_timedelta, get_date_format, get_datetime_format, get_time_format
 from babel.numbers import format_decimal
 from flask import current_app, g, has_app_context
 
