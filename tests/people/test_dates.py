@@ -1,10 +1,10 @@
 """Times in the reader's zone and language, across the spring DST change in Berlin and New York."""
 
 import zoneinfo
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_timedelta
 from flask import Flask
 
 from xobito_tickets.i18n import init_babel
@@ -74,3 +74,22 @@ def test_times_are_written_as_babel_writes_them(app, language, zone_name):
             )
             assert exact_time(moment) == expected
             assert relative_time(moment, now=now) == format_date(moment.astimezone(zone), "medium", locale=language)
+
+
+def test_relative_times_are_written_as_babel_writes_them(app):
+    """The remembered "3 days ago" texts are Babel's, at the edges where the unit and the rounding change."""
+    now = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
+    seconds = [45, 59, 60, 89, 90, 91, 149, 150, 151, 3239, 3240, 5399, 5400, 77399, 77400, 77401, 77759, 77760]
+    seconds += [86400 * d + s for d in (1, 2, 5, 6, 7, 12, 13, 20, 21, 25, 26, 29) for s in (-1, 0, 1, 43199, 43200)]
+    seconds += [3600 * h + m for h in (1, 2, 21, 22, 23) for m in (0, 1799, 1800, 1801)]
+    for language in ("en", "de", "es", "fr", "ja", "ar", "pt_BR", "pl"):
+        with app.app_context(), for_recipient(language, "UTC"):
+            for second in seconds:
+                for sign in (-1, 1):
+                    delta = timedelta(seconds=sign * second)
+                    if abs(delta.days) >= 30:
+                        continue
+                    expected = format_timedelta(delta, add_direction=True, threshold=0.9, locale=language)
+                    # Twice: the second answer comes from the remembered texts.
+                    assert relative_time(now + delta, now=now) == expected, (language, sign * second)
+                    assert relative_time(now + delta, now=now) == expected, (language, sign * second)

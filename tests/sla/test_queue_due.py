@@ -1,12 +1,13 @@
 """Staff see due times: chips on the queue and the ticket page, the Overdue tab, sort by due."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from xobito_tickets.db import session
 from xobito_tickets.models import Department, Tenant, Ticket, User
+from xobito_tickets.sla import queue as sla_queue
 from xobito_tickets.tickets.services import open_ticket, post_reply
 
 from .conftest import age_ticket, set_targets
@@ -108,3 +109,13 @@ def test_customers_see_no_due_times(client, auth, desk):
     html = client.get(f"/acme/tickets/{desk['A']}").get_data(as_text=True)
     assert "xt-due" not in html and "Overdue" not in html
     assert "Overdue" not in client.get("/acme/tickets").get_data(as_text=True)
+
+
+def test_overdue_count_follows_the_clock_between_two_pages(client, auth, desk, monkeypatch):
+    """The tab counts' statement is built once per person; its "now" is read on every page."""
+    auth.login("sam@acme.test")
+    assert overdue_tab(client.get(QUEUE)) == 1
+    later = datetime.now(UTC) + timedelta(minutes=45)  # B (due in 30 min) is late by then
+    monkeypatch.setattr(sla_queue, "utcnow", lambda: later)
+    assert overdue_tab(client.get(QUEUE)) == 2
+    assert rows(client.get(QUEUE + "?tab=overdue&sort=due")) == [desk["A"], desk["B"]]

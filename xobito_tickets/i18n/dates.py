@@ -12,7 +12,14 @@ from functools import lru_cache
 
 import flask_babel
 from babel import Locale
-from babel.dates import format_date, format_timedelta, get_date_format, get_datetime_format, get_time_format
+from babel.dates import (
+    TIMEDELTA_UNITS,
+    format_date,
+    format_timedelta,
+    get_date_format,
+    get_datetime_format,
+    get_time_format,
+)
 from babel.numbers import format_decimal
 from flask import current_app, g, has_app_context
 
@@ -108,7 +115,36 @@ def _relative(value, now, zone, locale_name):
         return flask_babel.gettext("just now")
     if abs(delta.days) >= 30:
         return _medium_date(value.astimezone(zone).date(), str(locale_name))
-    return format_timedelta(delta, add_direction=True, threshold=0.9, locale=_patterns(str(locale_name), "medium")[0])
+    return _timedelta_text(delta, str(locale_name))
+
+
+#: ``format_timedelta``'s text, keyed on what it depends on: the direction, the unit and the
+#: rounded count (chosen here as Babel chooses them), and the language.
+_TIMEDELTA_TEXTS = {}
+
+
+def _timedelta_text(delta, locale_name):
+    """``format_timedelta(delta, add_direction=True, threshold=0.9)``, remembered per unit and count.
+
+    Babel looks up the locale's patterns and plural rule on every call: a page with a
+    hundred times paid that a hundred times for a handful of different texts.
+    """
+    seconds = delta.total_seconds()
+    for unit, per_unit in TIMEDELTA_UNITS:
+        value = abs(seconds) / per_unit
+        if value >= 0.9 or unit == "second":
+            if unit == "second" and value > 0:
+                value = max(1, value)
+            key = (seconds >= 0, unit, int(round(value)), locale_name)
+            break
+    text = _TIMEDELTA_TEXTS.get(key)
+    if text is None:
+        if len(_TIMEDELTA_TEXTS) >= 4096:
+            _TIMEDELTA_TEXTS.clear()
+        text = _TIMEDELTA_TEXTS[key] = format_timedelta(
+            delta, add_direction=True, threshold=0.9, locale=_patterns(locale_name, "medium")[0]
+        )
+    return text
 
 
 @lru_cache(maxsize=4096)
