@@ -10,7 +10,10 @@ from ..workspace.queue import Tab, register_tab
 
 def overdue_clause(user=None):
     """Return the condition "the ticket's next due time has passed" (Closed and paused tickets have none)."""
-    return sa.and_(Ticket.due_at.is_not(None), Ticket.due_at <= utcnow())
+    # "Now" is read when the statement runs, not when it is built: the tab counts' statement
+    # that holds this condition is built once per person and run on every queue page.
+    now = sa.bindparam("overdue_now", unique=True, type_=Ticket.due_at.type, callable_=lambda: utcnow())
+    return sa.and_(Ticket.due_at.is_not(None), Ticket.due_at <= now)
 
 
 def overdue_tally(user):
