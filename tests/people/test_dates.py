@@ -6,9 +6,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from babel.dates import format_date, format_datetime, format_timedelta
 from flask import Flask
+from markupsafe import Markup
 
 from xobito_tickets.i18n import init_babel
 from xobito_tickets.i18n.dates import exact_time, for_recipient, relative_time
+from xobito_tickets.web.jinja import time_tag
 
 
 @pytest.fixture
@@ -93,3 +95,21 @@ def test_relative_times_are_written_as_babel_writes_them(app):
                     # Twice: the second answer comes from the remembered texts.
                     assert relative_time(now + delta, now=now) == expected, (language, sign * second)
                     assert relative_time(now + delta, now=now) == expected, (language, sign * second)
+
+
+def test_time_tag_follows_the_language_the_zone_and_the_clock(app):
+    """The remembered ``<time>`` element changes with the reader's language and zone and with its relative text."""
+    recent = datetime.now(UTC) - timedelta(minutes=3, seconds=10)
+    old = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
+    for language, zone_name in (("de", "Europe/Berlin"), ("en", "UTC"), ("de", "Asia/Tokyo"), ("de", "Europe/Berlin")):
+        with app.app_context(), for_recipient(language, zone_name):
+            for moment in (recent, old, recent - timedelta(hours=2)):
+                expected = Markup('<time datetime="%s" title="%s">%s</time>') % (
+                    moment.isoformat(timespec="seconds"),
+                    exact_time(moment),
+                    relative_time(moment),
+                )
+                assert time_tag(moment) == expected
+    with app.app_context(), for_recipient("de", "Europe/Berlin"):
+        assert ">vor 3 Minuten</time>" in time_tag(recent)
+        assert 'title="29.03.2026, 01:30:00 CET">29.03.2026</time>' in time_tag(old)

@@ -182,6 +182,16 @@ def relative_time(value, now=None):
     return _relative(_aware(value), now or datetime.now(UTC), current_zone(), current_locale())
 
 
+def exact_time_in(value, zone, locale):
+    """Return :func:`exact_time` of an aware ``value`` for a zone and locale the caller looked up once."""
+    return _exact(value, zone, locale)
+
+
+def relative_time_in(value, zone, locale, now=None):
+    """Return :func:`relative_time` of an aware ``value`` for a zone and locale the caller looked up once."""
+    return _relative(value, now or datetime.now(UTC), zone, locale)
+
+
 def exact_and_relative(value, now=None):
     """Return ``(exact_time(value), relative_time(value))`` with the reader's language and zone looked up once."""
     value, zone, locale = _aware(value), current_zone(), current_locale()

@@ -44,7 +44,15 @@ def time_tag(value):
     if value is None:
         return Markup('<time datetime="" title=""></time>')
     value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    exact, relative = dates.exact_and_relative(value)
+    zone, locale = dates.current_zone(), dates.current_locale()
+    return _time_tag(value, zone, locale, dates.relative_time_in(value, zone, locale))
+
+
+@lru_cache(maxsize=4096)
+def _time_tag(value, zone, locale, relative):
+    # Only the relative text moves with the clock; the element is remembered for it (a
+    # reloaded page, and the history's many events of the same minute, write the same ones).
+    exact = dates.exact_time_in(value, zone, locale)
     return Markup('<time datetime="%s" title="%s">%s</time>') % (value.isoformat(timespec="seconds"), exact, relative)
 
 
