@@ -10,7 +10,7 @@ from wtforms.validators import ValidationError
 
 from ..i18n.labels import PRIORITY_LABELS
 from ..models import Priority
-from ..web.forms import TextLength, int_or_blank, int_or_none, normalize_text, offered, single_line
+from ..web.forms import QuickSelect, TextLength, int_or_blank, int_or_none, normalize_text, offered, single_line
 from .uploads import UploadedFile, UploadRejected, check_content, clean_filename, extension_of, stream_size
 
 
@@ -111,8 +111,8 @@ class ReplyForm(FlaskForm):
 
 
 class AssignForm(FlaskForm):
-    department = SelectField(_l("Department"), coerce=int_or_none, validate_choice=False)
-    assignee = SelectField(_l("Assignee"), coerce=int_or_blank, validate_choice=False)
+    department = SelectField(_l("Department"), coerce=int_or_none, validate_choice=False, widget=QuickSelect())
+    assignee = SelectField(_l("Assignee"), coerce=int_or_blank, validate_choice=False, widget=QuickSelect())
 
     def validate_department(self, field):
         if field.data is None or field.data not in offered(field):
@@ -124,7 +124,7 @@ class AssignForm(FlaskForm):
 
 
 class PriorityForm(FlaskForm):
-    priority = SelectField(_l("Priority"), choices=PRIORITY_CHOICES, validate_choice=False)
+    priority = SelectField(_l("Priority"), choices=PRIORITY_CHOICES, validate_choice=False, widget=QuickSelect())
 
     def validate_priority(self, field):
         if Priority.from_key(field.data) is None:

@@ -9,7 +9,7 @@ from wtforms.validators import ValidationError
 
 from ..models import Priority
 from ..tickets.forms import PRIORITY_CHOICES, AssignForm, Attachments
-from ..web.forms import normalize_text
+from ..web.forms import QuickSelect, normalize_text
 from .tagtext import TagError, parse_tags
 
 #: The composer's kinds: a reply to the customer, or an internal note.
@@ -64,7 +64,7 @@ class TagsForm(FlaskForm):
 class PanelForm(AssignForm):
     """The side panel: department, assignee, priority and tags, saved at once."""
 
-    priority = SelectField(_l("Priority"), choices=PRIORITY_CHOICES, validate_choice=False)
+    priority = SelectField(_l("Priority"), choices=PRIORITY_CHOICES, validate_choice=False, widget=QuickSelect())
     tags = StringField(_l("Tags"), validators=[validate_tags_field])
 
     def validate_priority(self, field):
