@@ -10,6 +10,7 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 
 import sqlalchemy as sa
 from flask import current_app
@@ -362,7 +363,10 @@ class Page:
         return self.search.snippets if self.search is not None else {}
 
 
+@lru_cache(maxsize=2)
 def _row_statement(with_people):
+    # The same two statements on every list page: built once (a statement is immutable;
+    # ``where`` and ``order_by`` return new ones).
     stmt = sa.select(*_ROW_COLUMNS)
     if with_people:
         stmt = (

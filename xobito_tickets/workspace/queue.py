@@ -8,6 +8,7 @@ a ``SUM`` over ``tickets_queue_counts``. Another feature adds a tab with
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -57,8 +58,12 @@ def register_tab(tab, after=None):
     TABS.update(items)
 
 
+@lru_cache(maxsize=1)
 def needs_reply_clause():
-    """Open tickets, and Answered ones whose last customer-facing message is the customer's."""
+    """Open tickets, and Answered ones whose last customer-facing message is the customer's.
+
+    Built once: it is the default tab's condition, on every queue page.
+    """
     return sa.or_(
         Ticket.status == OPEN,
         sa.and_(Ticket.status == ANSWERED, Ticket.last_message_by == "customer"),
