@@ -105,6 +105,20 @@ def filesize(num):
     return dates.file_size(num)
 
 
+def csrf_field(form):
+    """Return ``form``'s CSRF hidden input, the bytes ``{{ form.csrf_token }}`` writes, without WTForms' widget.
+
+    The staff ticket view has a form per action, each with its token; WTForms writes each
+    input's attributes through ``Markup.format``, a fifth of that page's time.
+    """
+    field = form._fields.get(form.meta.csrf_field_name) if form.meta.csrf else None
+    if field is None:
+        return Markup("")
+    if field.render_kw:
+        return field()
+    return Markup('<input id="%s" name="%s" type="hidden" value="%s">') % (field.id, field.name, field._value())
+
+
 def register(app):
     """Add the filters to ``app``'s Jinja environment, named ``tickets_*`` so a host's filters never replace ours."""
     app.jinja_env.filters["tickets_relative_time"] = relative_time
@@ -120,3 +134,4 @@ def register(app):
     app.jinja_env.filters["tickets_priority_label"] = labels.priority_label
     app.jinja_env.filters["tickets_role_label"] = labels.role_label
     app.jinja_env.globals["tickets_url_maker"] = ticket_url_maker
+    app.jinja_env.globals["tickets_csrf_field"] = csrf_field
