@@ -207,7 +207,8 @@ def set_two_factor_required(actor, tenant, required):
     if required and not actor.has_two_factor:
         raise ServiceError(_("Set up two-factor login for yourself first (on your profile page), then require it."))
     with Transaction():
-        tenant = session.get(Tenant, tenant.id, populate_existing=True, with_for_update=True)
+        # Only the tenant's row: PostgreSQL locks no row of the eagerly joined settings (an outer join).
+        tenant = session.get(Tenant, tenant.id, populate_existing=True, with_for_update={"of": Tenant})
         tenant.require_two_factor = bool(required)
     return tenant
 
