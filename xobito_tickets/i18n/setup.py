@@ -13,6 +13,8 @@ from functools import lru_cache
 from babel import Locale
 from flask import current_app, g, has_app_context, request
 from flask_babel import Babel, get_locale, get_translations
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 #: Where the module's catalogues live (``<lang>/LC_MESSAGES/messages.po|.mo``), inside the
 #: package so that the wheel ships them.
@@ -37,11 +39,7 @@ def init_babel(app, current_person):
         )
         # Our own Babel: the templates' _() and ngettext() find the request's catalogue
         # once (Flask-Babel's own callables look it up on each of a page's 30–100 texts).
-        app.jinja_env.install_gettext_callables(
-            gettext=lambda s: _request_translations().ugettext(s),
-            ngettext=lambda s, p, n: _request_translations().ungettext(s, p, n),
-            newstyle=True,
-        )
+        _install_template_gettext(app, _request_translations)
         return
     # The host's Babel: its selectors stay; our catalogues join its directories. Each
     # directory is read with the domain at the same position, so the list is spelled out.
@@ -73,11 +71,56 @@ def _request_translations():
 
 def _install_jinja(app):
     app.jinja_env.add_extension("jinja2.ext.i18n")
+    _install_template_gettext(app, get_translations)
+
+
+def _install_template_gettext(app, translations):
+    """Give the templates ``_()``, ``gettext()`` and ``ngettext()`` reading ``translations()``.
+
+    They behave as Jinja's "newstyle" gettext (the text is a %-format string; in an
+    autoescaped template the result is Markup and its variables are escaped) with two
+    differences that matter on pages with a text in every row: they take the evaluation
+    context, not the template context, so Jinja does not copy the context for each call made
+    inside a loop or a block; and an escaped text without variables is kept per catalogue,
+    as it depends on nothing else.
+    """
     app.jinja_env.install_gettext_callables(
-        gettext=lambda s: get_translations().ugettext(s),
-        ngettext=lambda s, p, n: get_translations().ungettext(s, p, n),
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
         newstyle=True,
     )
+
+    @pass_eval_context
+    def gettext(eval_ctx, string, /, **variables):
+        catalogue = translations()
+        if not eval_ctx.autoescape:
+            return catalogue.ugettext(string) % variables
+        if variables:
+            return Markup(catalogue.ugettext(string)) % variables
+        kept = _escaped_texts(catalogue)
+        text = kept.get(string)
+        if text is None:
+            text = kept[string] = Markup(catalogue.ugettext(string)) % {}
+        return text
+
+    @pass_eval_context
+    def ngettext(eval_ctx, singular, plural, num, /, **variables):
+        variables.setdefault("num", num)
+        text = translations().ungettext(singular, plural, num)
+        if eval_ctx.autoescape:
+            text = Markup(text)
+        return text % variables
+
+    app.jinja_env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext)
+
+
+def _escaped_texts(catalogue):
+    """Return the dict of escaped texts kept on ``catalogue`` (a gettext translations object)."""
+    try:
+        return catalogue.tickets_escaped_texts
+    except AttributeError:
+        catalogue.tickets_escaped_texts = {}
+        return catalogue.tickets_escaped_texts
 
 
 def current_language():
