@@ -23,7 +23,7 @@ from babel.dates import (
 from babel.numbers import format_decimal
 from flask import current_app, g, has_app_context
 
-from .setup import is_timezone
+from .setup import gettext, is_timezone
 
 _zone_override = contextvars.ContextVar("tickets_zone_override", default=None)
 
@@ -112,7 +112,7 @@ def _exact(value, zone, locale_name, format="medium"):
 def _relative(value, now, zone, locale_name):
     delta = value - now
     if abs(delta.total_seconds()) < 45:
-        return flask_babel.gettext("just now")
+        return gettext("just now")
     if abs(delta.days) >= 30:
         return _medium_date(value.astimezone(zone).date(), str(locale_name))
     return _timedelta_text(delta, str(locale_name))
@@ -203,6 +203,13 @@ def file_size(num):
     num = int(num or 0)
     if num < 1024:
         return f"{num} B"
+    return _file_size(num, str(current_locale()))
+
+
+@lru_cache(maxsize=4096)
+def _file_size(num, locale_name):
+    # A pure function of the count and the language; a thread lists the same files on every view.
+    locale = _patterns(locale_name, "medium")[0]
     if num < 1024 * 1024:
-        return f"{format_decimal(round(num / 1024), locale=current_locale())} KB"
-    return f"{format_decimal(num / 1024 / 1024, format='0.0', locale=current_locale())} MB"
+        return f"{format_decimal(round(num / 1024), locale=locale)} KB"
+    return f"{format_decimal(num / 1024 / 1024, format='0.0', locale=locale)} MB"

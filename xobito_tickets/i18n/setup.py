@@ -56,6 +56,27 @@ def init_babel(app, current_person):
         _install_jinja(app)
 
 
+def gettext(string, /, **variables):
+    """Return ``string`` in the reader's language: ``flask_babel.gettext``, with the catalogue found once per request.
+
+    For code that translates a text per row (the history's lines, labels); Flask-Babel's
+    own looks the catalogue up on each call.
+    """
+    text = _request_translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def ngettext(singular, plural, num, /, **variables):
+    """Return the singular or plural text for ``num`` in the reader's language, as ``flask_babel.ngettext``."""
+    variables.setdefault("num", num)
+    return _request_translations().ungettext(singular, plural, num) % variables
+
+
+def mark(string):
+    """Return ``string`` as it is: marks a text for the catalogue (``_l``) that is translated where it is shown."""
+    return string
+
+
 def _request_translations():
     """Return Flask-Babel's catalogue of the current locale, kept on its request state while the locale stays."""
     state = g.get("_flask_babel") if has_app_context() else None

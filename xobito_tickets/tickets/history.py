@@ -3,14 +3,13 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-
 from ..i18n.dates import exact_time
 from ..i18n.labels import status_label
+from ..i18n.setup import gettext as _
+from ..i18n.setup import mark as _l
 from ..models import TicketStatus
 
-#: kind -> the verb of "<actor> changed <what> <old> → <new>", in the reader's language.
+#: kind -> the verb of "<actor> changed <what> <old> → <new>" (translated where a line is made).
 CHANGED = {
     "status": _l("changed status"),
     "priority": _l("changed priority"),
@@ -58,6 +57,12 @@ def _status_label(value):
         return value
 
 
+def _rating(value):
+    if value is None:
+        return None
+    return _(RATINGS[value]) if value in RATINGS else value
+
+
 def _exact_iso(text):
     """Return a stored ISO 8601 time as the reader reads times (their zone and language)."""
     try:
@@ -78,7 +83,7 @@ def describe_event(event):
     elif event.kind == "auto_closed":
         line.verb = _("closed the ticket automatically (no reply from the customer)")
     elif event.kind in WORDED:
-        line.verb = str(WORDED[event.kind])
+        line.verb = _(WORDED[event.kind])
         line.new = event.new_value if event.new_value is not None else event.old_value
     elif event.kind == "note":
         line.verb = _("added an internal note")
@@ -97,13 +102,13 @@ def describe_event(event):
         line.new = _exact_iso(event.new_value) if event.new_value else _exact_iso(event.old_value)
     elif event.kind == "rating":
         line.verb = _("rated the ticket") if event.old_value is None else _("changed the rating")
-        line.old = str(RATINGS.get(event.old_value, event.old_value)) if event.old_value is not None else None
-        line.new = str(RATINGS.get(event.new_value, event.new_value)) if event.new_value is not None else None
+        line.old = _rating(event.old_value)
+        line.new = _rating(event.new_value)
     elif event.kind == "assigned" and event.old_value is None:
         line.verb = _("assigned the ticket to")
         line.new = event.new_value
     else:
-        line.verb = str(CHANGED.get(event.kind, event.kind))
+        line.verb = _(CHANGED[event.kind]) if event.kind in CHANGED else event.kind
         old, new = event.old_value, event.new_value
         if event.kind == "status":
             old, new = _status_label(old), _status_label(new)
