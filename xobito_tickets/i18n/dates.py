@@ -21,9 +21,9 @@ from babel.dates import (
     get_time_format,
 )
 from babel.numbers import format_decimal
-from flask import current_app, g, has_app_context
+from flask import current_app
 
-from .setup import gettext, is_timezone
+from .setup import babel_state, gettext, is_timezone
 
 _zone_override = contextvars.ContextVar("tickets_zone_override", default=None)
 
@@ -32,7 +32,7 @@ def _chosen(name):
     # Flask-Babel keeps the locale and zone it chose for this request (or that force_locale
     # set) on g._flask_babel; its get_locale() finds them there in 3 µs, which a list page
     # paid a hundred times (badges and times of every row).
-    return getattr(g.get("_flask_babel"), name, None) if has_app_context() else None
+    return getattr(babel_state(), name, None)
 
 
 def current_zone():
@@ -48,6 +48,15 @@ def current_zone():
     except (KeyError, RuntimeError):  # no Babel on this app, or no app context
         zone = None
     return zone or UTC
+
+
+def reader():
+    """Return ``(current_zone(), current_locale())`` with one look at the request's state (one per row of a list)."""
+    state = babel_state()
+    zone = _zone_override.get()
+    if zone is None:
+        zone = getattr(state, "babel_tzinfo", None) or current_zone()
+    return zone, getattr(state, "babel_locale", None) or current_locale()
 
 
 def current_locale():

@@ -11,10 +11,23 @@ import zoneinfo
 from functools import lru_cache
 
 from babel import Locale
-from flask import current_app, g, has_app_context, request
+from flask import current_app, has_app_context, request
 from flask_babel import Babel, get_locale, get_translations
 from jinja2 import pass_eval_context
 from markupsafe import Markup
+
+try:  # Flask's own context variable (Flask 2.2+): the app context without going through a proxy.
+    from flask.globals import _cv_app
+
+    def _app_context():
+        return _cv_app.get(None)
+
+except ImportError:  # pragma: no cover - a Flask without it: the public (slower) way
+    from flask.globals import app_ctx
+
+    def _app_context():
+        return app_ctx._get_current_object() if has_app_context() else None
+
 
 #: Where the module's catalogues live (``<lang>/LC_MESSAGES/messages.po|.mo``), inside the
 #: package so that the wheel ships them.
@@ -77,9 +90,19 @@ def mark(string):
     return string
 
 
+def babel_state():
+    """Return Flask-Babel's state of the current app context (``g._flask_babel``), or None.
+
+    Read from the app context directly: a page asks for it a few hundred times (every text,
+    time and badge), and through ``g`` and ``has_app_context()`` each ask costs three proxies.
+    """
+    ctx = _app_context()
+    return getattr(ctx.g, "_flask_babel", None) if ctx is not None else None
+
+
 def _request_translations():
     """Return Flask-Babel's catalogue of the current locale, kept on its request state while the locale stays."""
-    state = g.get("_flask_babel") if has_app_context() else None
+    state = babel_state()
     locale = getattr(state, "babel_locale", None)
     if locale is None:  # not chosen yet (or outside a request): Flask-Babel decides
         return get_translations()

@@ -44,7 +44,7 @@ def time_tag(value):
     if value is None:
         return Markup('<time datetime="" title=""></time>')
     value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    zone, locale = dates.current_zone(), dates.current_locale()
+    zone, locale = dates.reader()
     return _time_tag(value, zone, locale, dates.relative_time_in(value, zone, locale))
 
 
