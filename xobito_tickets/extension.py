@@ -16,7 +16,6 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask.globals import request_ctx
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from flask_login.utils import login_url as flask_login_url
@@ -35,6 +34,7 @@ from .cli import tickets_cli
 from .config import DEFAULTS
 from .db import session as db_session
 from .i18n import init_babel
+from .i18n.setup import lazy_gettext as _l
 from .inbound import setup as inbound_setup
 from .inbound import views as inbound_views
 from .mail.views import outbox_bp

@@ -1,9 +1,9 @@
 """The form that makes an API token on the profile's tokens page."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 
+from ..i18n.setup import lazy_gettext as _l
 from ..web.forms import single_line
 
 

@@ -8,9 +8,9 @@ The customer's shapes are separate classes without the staff-only fields (``assi
 from datetime import UTC
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate
 
+from ..i18n.setup import lazy_gettext as _l
 from ..models import Priority, TicketStatus
 from ..workspace.tagtext import MAX_TAG_LENGTH, MAX_TAGS_PER_TICKET, TagError, clean_tag, parse_tags
 

@@ -1,9 +1,10 @@
 """Forms of sign-up, invitations and the login's second step."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
+
+from ..i18n.setup import lazy_gettext as _l
 
 
 def _one_line(value):

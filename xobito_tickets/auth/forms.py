@@ -1,10 +1,10 @@
 """The login form of the standalone login (sign-up, invitations and codes: account_forms.py)."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, InputRequired
 
+from ..i18n.setup import lazy_gettext as _l
 from ..web.forms import single_line
 
 

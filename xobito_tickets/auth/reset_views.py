@@ -6,11 +6,11 @@
 
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Regexp
 
+from ..i18n.setup import lazy_gettext as _l
 from ..tenancy.resolve import current_tenant
 from ..web.forms import single_line
 from . import reset as passwords

@@ -1,11 +1,11 @@
 """The canned-reply form. The department choices are filled by the view from the tenant's own rows."""
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
+from ..i18n.setup import lazy_gettext as _l
 from ..web.forms import int_or_blank, normalize_text, single_line
 
 

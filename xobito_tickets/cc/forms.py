@@ -1,8 +1,9 @@
 """The CC form: one address. Checked by :func:`~xobito_tickets.cc.services.normalize_cc_email` (CR/LF refused)."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField
+
+from ..i18n.setup import lazy_gettext as _l
 
 
 class CCForm(FlaskForm):

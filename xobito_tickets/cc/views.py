@@ -1,10 +1,10 @@
 """CC on the staff side and in the portal: add or remove an address; a refused one shows the CC page (422)."""
 
 from flask import flash, redirect, render_template, url_for
-from flask_babel import lazy_gettext as _l
 
 from ..db import session
 from ..errors import ServiceError
+from ..i18n.setup import lazy_gettext as _l
 from ..tenancy.current import get_current_user
 from ..tickets.access import get_ticket_or_404
 from ..tickets.portal import bp as portal_bp

@@ -13,6 +13,7 @@ from functools import lru_cache
 from babel import Locale
 from flask import current_app, has_app_context, request
 from flask_babel import Babel, get_locale, get_translations
+from flask_babel.speaklater import LazyString
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 
@@ -83,6 +84,11 @@ def ngettext(singular, plural, num, /, **variables):
     """Return the singular or plural text for ``num`` in the reader's language, as ``flask_babel.ngettext``."""
     variables.setdefault("num", num)
     return _request_translations().ungettext(singular, plural, num) % variables
+
+
+def lazy_gettext(string, /, **variables):
+    """Return a text translated each time it is shown (``flask_babel.lazy_gettext``, through :func:`gettext`)."""
+    return LazyString(gettext, string, **variables)
 
 
 def mark(string):

@@ -1,11 +1,11 @@
 """Forms of the inbound pages: attach a quarantined message to a ticket; the inbound settings."""
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from ..i18n.setup import lazy_gettext as _l
 from ..web.forms import single_line
 
 

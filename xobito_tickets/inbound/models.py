@@ -3,10 +3,10 @@
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base
+from ..i18n.setup import lazy_gettext as _l
 from ..models import Department, Ticket, UTCDateTime, utcnow
 
 

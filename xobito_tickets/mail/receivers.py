@@ -11,12 +11,12 @@ the requester list or the history.
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from .. import signals
 from ..db import session
 from ..i18n.labels import status_label
+from ..i18n.setup import lazy_gettext as _l
 from ..models import Tenant, TicketStatus
 from ..satisfaction.tokens import make_rating_token
 from . import recipients

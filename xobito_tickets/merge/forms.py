@@ -1,9 +1,9 @@
 """The merge form: the number of the ticket to merge into."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
 
+from ..i18n.setup import lazy_gettext as _l
 from ..web.forms import single_line
 
 

@@ -1,10 +1,10 @@
 """The staff's "new ticket for a customer" form: the customer's address on top of the portal's create form."""
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, StringField
 from wtforms.validators import Length, ValidationError
 
+from ..i18n.setup import lazy_gettext as _l
 from ..tickets.forms import TicketCreateForm
 from ..web.forms import single_line
 

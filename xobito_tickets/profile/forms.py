@@ -1,12 +1,12 @@
 """Forms of the profile page."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..i18n import is_language, is_timezone, language_choices, timezone_choices
+from ..i18n.setup import lazy_gettext as _l
 from .services import NOTIFICATION_KINDS
 
 

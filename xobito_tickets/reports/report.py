@@ -7,12 +7,12 @@ from datetime import date, timedelta
 from babel.dates import format_date
 from babel.numbers import format_decimal
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_babel.speaklater import LazyString
 
 from ..i18n.dates import current_locale
 from ..i18n.labels import STATUS_LABELS
+from ..i18n.setup import lazy_gettext as _l
 from ..models import QueueCount, TicketStatus
 from ..tickets.access import department_choices, staff_choices, visible_counts_clause
 from . import buckets, charts, queries

@@ -1,11 +1,11 @@
 """The rating form: Good or Bad, and an optional comment."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
+from ..i18n.setup import lazy_gettext as _l
 from ..web.forms import normalize_text
 from .models import COMMENT_MAX, SHOWN_LABELS, RatingChoice
 

@@ -4,10 +4,10 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base
+from ..i18n.setup import lazy_gettext as _l
 from ..models import UTCDateTime, utcnow
 
 

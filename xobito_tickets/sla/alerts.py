@@ -10,10 +10,10 @@ and a pass run again finds nothing left to do.
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from ..db import begin_write, session
+from ..i18n.setup import lazy_gettext as _l
 from ..jobs import job
 from ..mail.outbox import add_to_outbox, in_language_of, language_of, outbox_row, ticket_url
 from ..mail.recipients import staff_side

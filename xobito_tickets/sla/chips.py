@@ -4,9 +4,9 @@ from dataclasses import dataclass
 
 from babel.units import format_unit
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from ..i18n.dates import current_locale
+from ..i18n.setup import lazy_gettext as _l
 from ..models import TicketStatus, utcnow
 from .settings import policy_for
 

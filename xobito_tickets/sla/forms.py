@@ -3,13 +3,13 @@
 from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from ..i18n.dates import current_zone
 from ..i18n.labels import PRIORITY_LABELS
+from ..i18n.setup import lazy_gettext as _l
 from ..models import Priority, utcnow
 from ..web.forms import single_line
 from .clock import WEEKDAYS, load_zone, parse_day

@@ -1,8 +1,8 @@
 """The staff queue's Overdue tab: tickets whose next due time has passed."""
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
+from ..i18n.setup import lazy_gettext as _l
 from ..models import Ticket, utcnow
 from ..tickets.access import visible_tickets_clause
 from ..workspace.queue import Tab, register_tab

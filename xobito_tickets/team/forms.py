@@ -2,7 +2,6 @@
 tenant's own rows, so an id of another tenant (or a customer as a member) is simply not a valid choice."""
 
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -16,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..i18n.labels import ROLE_LABELS
+from ..i18n.setup import lazy_gettext as _l
 from ..models import Role
 from ..web.forms import normalize_text, single_line
 

@@ -7,11 +7,11 @@ and revoke it here), and a person who forgot theirs can be sent a link to choose
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from ..db import session
 from ..errors import ServiceError
+from ..i18n.setup import lazy_gettext as _l
 from ..models import Role, User
 from ..tenancy.current import get_current_user
 from ..tenancy.resolve import current_tenant

@@ -2,13 +2,13 @@
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import MultipleFileField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from ..i18n.labels import PRIORITY_LABELS
+from ..i18n.setup import lazy_gettext as _l
 from ..models import Priority
 from ..web.forms import QuickSelect, TextLength, int_or_blank, int_or_none, normalize_text, offered, single_line
 from .uploads import UploadedFile, UploadRejected, check_content, clean_filename, extension_of, stream_size

@@ -14,10 +14,10 @@ from functools import lru_cache
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
 from ..db import session
+from ..i18n.setup import lazy_gettext as _l
 from ..models import (
     MAX_TICKET_NUMBER,
     Priority,

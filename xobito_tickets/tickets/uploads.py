@@ -7,7 +7,7 @@ import struct
 import unicodedata
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
+from ..i18n.setup import lazy_gettext as _l
 
 
 @dataclass

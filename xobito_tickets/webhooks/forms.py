@@ -1,11 +1,11 @@
 """The admin form of a webhook endpoint."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, widgets
 from wtforms.fields import SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 
+from ..i18n.setup import lazy_gettext as _l
 from ..web.forms import single_line
 from .models import EVENTS
 

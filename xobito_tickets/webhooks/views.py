@@ -2,9 +2,9 @@
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from ..errors import ServiceError
+from ..i18n.setup import lazy_gettext as _l
 from ..models import MAX_ROW_ID
 from ..tenancy.resolve import current_tenant
 from ..tickets.access import get_tenant_row_or_404

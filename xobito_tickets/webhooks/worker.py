@@ -20,10 +20,10 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 
 from ..claims import claim_due
 from ..db import begin_write, session
+from ..i18n.setup import lazy_gettext as _l
 from ..jobs import job
 from ..mail.worker import default_worker_name
 from ..models import utcnow

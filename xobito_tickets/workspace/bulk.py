@@ -4,12 +4,12 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from ..db import session
 from ..errors import ServiceError
 from ..i18n.labels import priority_label
+from ..i18n.setup import lazy_gettext as _l
 from ..models import Department, Priority, Ticket, TicketStatus, User, parse_ticket_number
 from ..tickets.access import visible_tickets_clause
 from ..tickets.services import assign_ticket, change_priority, close_ticket, reopen_ticket

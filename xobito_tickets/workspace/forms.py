@@ -2,11 +2,11 @@
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import MultipleFileField, SelectField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
+from ..i18n.setup import lazy_gettext as _l
 from ..models import Priority
 from ..tickets.forms import PRIORITY_CHOICES, AssignForm, Attachments
 from ..web.forms import QuickSelect, normalize_text

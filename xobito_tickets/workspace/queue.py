@@ -12,10 +12,10 @@ from functools import lru_cache
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from ..db import session
 from ..i18n.labels import priority_label, status_label
+from ..i18n.setup import lazy_gettext as _l
 from ..models import QueueCount, Ticket, TicketStatus
 from ..tickets.access import visible_counts_clause, visible_tickets_clause
 from ..tickets.listing import TicketFilters
