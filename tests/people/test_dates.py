@@ -10,7 +10,8 @@ from markupsafe import Markup
 
 from xobito_tickets.i18n import init_babel
 from xobito_tickets.i18n.dates import exact_time, for_recipient, relative_time
-from xobito_tickets.web.jinja import time_tag
+from xobito_tickets.models import TicketStatus
+from xobito_tickets.web.jinja import status_badge, time_tag
 
 
 @pytest.fixture
@@ -113,3 +114,16 @@ def test_time_tag_follows_the_language_the_zone_and_the_clock(app):
     with app.app_context(), for_recipient("de", "Europe/Berlin"):
         assert ">vor 3 Minuten</time>" in time_tag(recent)
         assert 'title="29.03.2026, 01:30:00 CET">29.03.2026</time>' in time_tag(old)
+
+
+def test_time_tags_and_badges_follow_a_language_change_inside_one_request(app):
+    """An email rendered in the recipient's language in the middle of a page keeps each in its language."""
+    old = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
+    with app.test_request_context("/"):
+        before = time_tag(old), status_badge(TicketStatus.ANSWERED)
+        with for_recipient("de", "Europe/Berlin"):
+            german = time_tag(old), status_badge(TicketStatus.ANSWERED)
+        after = time_tag(old), status_badge(TicketStatus.ANSWERED)
+    assert before == after
+    assert ">Mar 29, 2026</time>" in before[0] and ">Answered<" in before[1]
+    assert 'title="29.03.2026, 01:30:00 CET">29.03.2026</time>' in german[0] and ">Beantwortet<" in german[1]

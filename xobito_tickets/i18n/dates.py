@@ -51,12 +51,22 @@ def current_zone():
 
 
 def reader():
-    """Return ``(current_zone(), current_locale())`` with one look at the request's state (one per row of a list)."""
+    """Return ``(current_zone(), str(current_locale()))`` with one look at the request's state.
+
+    For what a list writes once per row (times, badges): the locale's name is kept on the
+    request's Babel state while the locale stays (``force_locale`` sets another).
+    """
     state = babel_state()
     zone = _zone_override.get()
     if zone is None:
         zone = getattr(state, "babel_tzinfo", None) or current_zone()
-    return zone, getattr(state, "babel_locale", None) or current_locale()
+    locale = getattr(state, "babel_locale", None) or current_locale()
+    kept = getattr(state, "tickets_locale_name", None)
+    if kept is None or kept[0] is not locale:
+        kept = (locale, str(locale))
+        if state is not None:
+            state.tickets_locale_name = kept
+    return zone, kept[1]
 
 
 def current_locale():

@@ -44,21 +44,21 @@ def time_tag(value):
     if value is None:
         return Markup('<time datetime="" title=""></time>')
     value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    zone, locale = dates.reader()
-    return _time_tag(value, zone, locale, dates.relative_time_in(value, zone, locale))
+    zone, locale_name = dates.reader()
+    return _time_tag(value, zone, locale_name, dates.relative_time_in(value, zone, locale_name))
 
 
 @lru_cache(maxsize=4096)
-def _time_tag(value, zone, locale, relative):
+def _time_tag(value, zone, locale_name, relative):
     # Only the relative text moves with the clock; the element is remembered for it (a
     # reloaded page, and the history's many events of the same minute, write the same ones).
-    exact = dates.exact_time_in(value, zone, locale)
+    exact = dates.exact_time_in(value, zone, locale_name)
     return Markup('<time datetime="%s" title="%s">%s</time>') % (value.isoformat(timespec="seconds"), exact, relative)
 
 
 def status_badge(status):
     """Return the badge of a ticket status (``"open"`` …) as HTML, in the reader's language."""
-    return _status_badge(str(getattr(status, "value", status)), str(dates.current_locale()))
+    return _status_badge(str(getattr(status, "value", status)), dates.reader()[1])
 
 
 @lru_cache(maxsize=256)
@@ -68,7 +68,7 @@ def _status_badge(status, locale):
 
 def priority_badge(priority):
     """Return the badge of a :class:`~xobito_tickets.models.Priority` as HTML, in the reader's language."""
-    return _priority_badge(priority, str(dates.current_locale()))
+    return _priority_badge(priority, dates.reader()[1])
 
 
 @lru_cache(maxsize=256)
