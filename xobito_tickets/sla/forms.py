@@ -11,7 +11,7 @@ from ..i18n.dates import current_zone
 from ..i18n.labels import PRIORITY_LABELS
 from ..i18n.setup import lazy_gettext as _l
 from ..models import Priority, utcnow
-from ..web.forms import single_line
+from ..web.forms import QuickTextInput, single_line
 from .clock import WEEKDAYS, load_zone, parse_day
 
 DAY_LABELS = dict(
@@ -157,7 +157,9 @@ class ManualDueForm(FlaskForm):
     """A due time set by hand, in the reader's time zone; ``clear`` removes it."""
 
     #: A browser's datetime-local value (``2026-12-24T17:00``); a space instead of the T is taken too.
-    due_at = StringField(_l("Due by"), filters=[single_line], render_kw={"type": "datetime-local"})
+    due_at = StringField(
+        _l("Due by"), filters=[single_line], render_kw={"type": "datetime-local"}, widget=QuickTextInput()
+    )
     clear = SubmitField(_l("Clear"))
 
     def validate_due_at(self, field):

@@ -9,7 +9,7 @@ from wtforms.validators import ValidationError
 from ..i18n.setup import lazy_gettext as _l
 from ..models import Priority
 from ..tickets.forms import PRIORITY_CHOICES, AssignForm, Attachments
-from ..web.forms import QuickSelect, normalize_text
+from ..web.forms import QuickSelect, QuickTextArea, QuickTextInput, normalize_text
 from .tagtext import TagError, parse_tags
 
 #: The composer's kinds: a reply to the customer, or an internal note.
@@ -20,7 +20,7 @@ class ComposerForm(FlaskForm):
     """One form for replies and notes: ``kind`` chooses; ``then=close`` also closes the ticket."""
 
     kind = StringField(_l("Write"), default="reply")
-    body = TextAreaField(_l("Your reply or note"), filters=[normalize_text])
+    body = TextAreaField(_l("Your reply or note"), filters=[normalize_text], widget=QuickTextArea())
     attachments = MultipleFileField(_l("Attachments"), validators=[Attachments()])
 
     def validate_kind(self, field):
@@ -65,7 +65,7 @@ class PanelForm(AssignForm):
     """The side panel: department, assignee, priority and tags, saved at once."""
 
     priority = SelectField(_l("Priority"), choices=PRIORITY_CHOICES, validate_choice=False, widget=QuickSelect())
-    tags = StringField(_l("Tags"), validators=[validate_tags_field])
+    tags = StringField(_l("Tags"), validators=[validate_tags_field], widget=QuickTextInput())
 
     def validate_priority(self, field):
         if Priority.from_key(field.data) is None:
