@@ -3,13 +3,13 @@
 import pytest
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
-from wtforms import Form, SelectField, StringField, TextAreaField
+from wtforms import EmailField, Form, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
-from wtforms.widgets import Select, TextArea, TextInput
+from wtforms.widgets import EmailInput, Select, TextArea, TextInput
 from wtforms.widgets.core import html_params as wtforms_html_params
 
-from xobito_tickets.web.forms import QuickSelect, QuickTextArea, QuickTextInput, html_params
+from xobito_tickets.web.forms import QuickEmailInput, QuickSelect, QuickTextArea, QuickTextInput, html_params
 
 ATTRIBUTES = [
     {},
@@ -29,6 +29,7 @@ def test_html_params_are_wtforms_own(attributes):
 
 class Sample(Form):
     text = StringField("Text", validators=[DataRequired(), Length(max=20)])
+    email = EmailField("Email", validators=[DataRequired()])
     area = TextAreaField("Area", validators=[Length(min=2, max=50)])
     pick = SelectField(
         "Pick", choices=[SelectChoice("", "None"), SelectChoice("1", 'One "1" & <x>'), SelectChoice("2", "Two")]
@@ -38,6 +39,7 @@ class Sample(Form):
 def _pairs(form):
     return [
         (TextInput(), QuickTextInput(), form.text),
+        (EmailInput(), QuickEmailInput(), form.email),
         (TextArea(), QuickTextArea(), form.area),
         (Select(), QuickSelect(), form.pick),
     ]
@@ -46,7 +48,11 @@ def _pairs(form):
 @pytest.mark.parametrize("attributes", ATTRIBUTES)
 @pytest.mark.parametrize(
     "data",
-    [{}, {"text": 'He said "no" <b>', "area": 'line one\nline <two> & "3"', "pick": "1"}, {"pick": "2"}],
+    [
+        {},
+        {"text": 'He said "no" <b>', "area": 'line one\nline <two> & "3"', "pick": "1", "email": 'a"b@x.test'},
+        {"pick": "2"},
+    ],
 )
 def test_widgets_write_the_same_bytes_as_wtforms(attributes, data):
 

@@ -4,8 +4,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField
 
 from ..i18n.setup import lazy_gettext as _l
+from ..web.forms import QuickEmailInput
 
 
 class CCForm(FlaskForm):
     # No single_line filter: a line break in an address is refused, not quietly repaired.
-    email = EmailField(_l("Email address to copy"))
+    email = EmailField(_l("Email address to copy"), widget=QuickEmailInput())

@@ -10,7 +10,17 @@ from wtforms.validators import ValidationError
 from ..i18n.labels import PRIORITY_LABELS
 from ..i18n.setup import lazy_gettext as _l
 from ..models import Priority
-from ..web.forms import QuickSelect, TextLength, int_or_blank, int_or_none, normalize_text, offered, single_line
+from ..web.forms import (
+    QuickSelect,
+    QuickTextArea,
+    QuickTextInput,
+    TextLength,
+    int_or_blank,
+    int_or_none,
+    normalize_text,
+    offered,
+    single_line,
+)
 from .uploads import UploadedFile, UploadRejected, check_content, clean_filename, extension_of, stream_size
 
 
@@ -82,13 +92,14 @@ PRIORITY_CHOICES = [SelectChoice(p.key, PRIORITY_LABELS[p]) for p in Priority]
 
 
 class TicketCreateForm(FlaskForm):
-    subject = StringField(_l("Subject"), filters=[single_line], validators=[SubjectLength()])
+    subject = StringField(_l("Subject"), filters=[single_line], validators=[SubjectLength()], widget=QuickTextInput())
     department = SelectField(_l("Department"), coerce=int_or_none, validate_choice=False)
     priority = SelectField(_l("Priority"), choices=PRIORITY_CHOICES, default=Priority.MEDIUM.key, validate_choice=False)
     body = TextAreaField(
         _l("Describe the problem"),
         filters=[normalize_text],
         validators=[TextLength("TICKETS_BODY_MIN", "TICKETS_BODY_MAX", _l("The description"))],
+        widget=QuickTextArea(),
     )
     attachments = MultipleFileField(_l("Attachments"), validators=[Attachments()])
 
@@ -106,6 +117,7 @@ class ReplyForm(FlaskForm):
         _l("Your reply"),
         filters=[normalize_text],
         validators=[TextLength("TICKETS_REPLY_MIN", "TICKETS_REPLY_MAX", _l("The reply"))],
+        widget=QuickTextArea(),
     )
     attachments = MultipleFileField(_l("Attachments"), validators=[Attachments()])
 

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms.validators import ValidationError
-from wtforms.widgets import Select, TextArea, TextInput
+from wtforms.widgets import EmailInput, Select, TextArea, TextInput
 from wtforms.widgets.core import clean_key
 
 from ..db import session
@@ -137,6 +137,12 @@ def html_params(**kwargs):
 
 class QuickTextInput(TextInput):
     """WTForms' text ``<input>`` with :func:`html_params`."""
+
+    html_params = staticmethod(html_params)
+
+
+class QuickEmailInput(EmailInput):
+    """WTForms' email ``<input>`` with :func:`html_params`."""
 
     html_params = staticmethod(html_params)
 
