@@ -21,7 +21,17 @@ from . import schema  # noqa: F401  (the dialect's index objects follow the docu
 from .filters import filter_groups
 from .index import connect_receivers, reindex
 from .query import SearchQuery, parse
-from .results import CappedCount, Scope, SearchPage, StatusCounts, match_clause, number_clause, search
+from .results import (
+    CappedCount,
+    Scope,
+    SearchPage,
+    StatusCounts,
+    match_clause,
+    number_clause,
+    search,
+    snippets_from,
+    with_texts,
+)
 
 __all__ = [
     "CappedCount",
@@ -36,6 +46,8 @@ __all__ = [
     "parse",
     "reindex",
     "search",
+    "snippets_from",
+    "with_texts",
 ]
 
 

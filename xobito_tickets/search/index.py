@@ -18,7 +18,17 @@ from ..models import Reply, Tenant, Ticket, User, format_ticket_number
 from .filters import document_tokens, ticket_tokens
 from .models import SearchDocument
 from .query import tokens_of
-from .schema import FTS_TABLE, LANGUAGES, VECTOR_COLUMN, VECTOR_INDEX, create_index_structures, has_filter_column
+from .schema import (
+    FTS_TABLE,
+    LANGUAGES,
+    LEXEME_KEPT,
+    LEXEME_TABLE,
+    VECTOR_COLUMN,
+    VECTOR_INDEX,
+    create_index_structures,
+    fill_lexemes,
+    has_filter_column,
+)
 
 #: Tickets per batch when the index is rebuilt.
 CHUNK = 2000
@@ -41,7 +51,7 @@ _PG_VECTOR = (
     "setweight(to_tsvector(CAST(:config AS regconfig), :public_words), 'B') || "
     "setweight(to_tsvector(CAST(:config AS regconfig), :staff_words), 'D') || " + _PG_FILTERS.format(":filter_text")
 )
-_PG_UPSERT = sa.text(
+_PG_UPSERT_DOCUMENT = (
     "INSERT INTO tickets_search_documents "
     "(ticket_id, tenant_id, subject, public_text, staff_text, filter_text, search_vector) "
     f"VALUES (:ticket_id, :tenant_id, :subject, :public_text, :staff_text, :filter_text, {_PG_VECTOR}) "
@@ -49,6 +59,19 @@ _PG_UPSERT = sa.text(
     "public_text = excluded.public_text, staff_text = excluded.staff_text, filter_text = excluded.filter_text, "
     "search_vector = excluded.search_vector"
 )
+#: The vocabulary gains the lexemes it lacks (in byte order: two transactions adding the
+#: same new words wait for each other in one order, never in a cycle).
+_PG_ADD_LEXEMES = (
+    f"INSERT INTO {LEXEME_TABLE} (lexeme) SELECT DISTINCT lexeme FROM {{}} AS lexeme "
+    f"WHERE {LEXEME_KEPT.format('lexeme')} ORDER BY lexeme ON CONFLICT DO NOTHING"
+)
+#: The document and the new words of its vocabulary, in one statement.
+_PG_UPSERT = sa.text(
+    f"WITH document AS ({_PG_UPSERT_DOCUMENT} RETURNING {VECTOR_COLUMN}) "
+    + _PG_ADD_LEXEMES.format(f"document, unnest(tsvector_to_array(document.{VECTOR_COLUMN}))")
+)
+#: Without the vocabulary: a whole reindex makes it once at the end.
+_PG_UPSERT_ONLY = sa.text(_PG_UPSERT_DOCUMENT)
 #: The vector with the old filter tokens (still in the row's ``filter_text``) swapped for ``:filter_text``.
 _PG_SWAP_FILTERS = (
     f"ts_delete(coalesce({VECTOR_COLUMN}, ''::tsvector), string_to_array(filter_text, ' ')) || "
@@ -146,8 +169,11 @@ def build_documents(where, db=session):
     return documents
 
 
-def write_documents(documents, configurations=None, db=session):
-    """Insert or replace ``documents`` in the index; ``configurations``: tenant id -> PostgreSQL configuration."""
+def write_documents(documents, configurations=None, db=session, lexemes=True):
+    """Insert or replace ``documents`` in the index; ``configurations``: tenant id -> PostgreSQL configuration.
+
+    ``lexemes``: also add their words to PostgreSQL's vocabulary (False: the caller fills it).
+    """
     if not documents:
         return
     if isinstance(db, sa.engine.Connection) and not has_filter_column(db):
@@ -176,7 +202,7 @@ def write_documents(documents, configurations=None, db=session):
                     "staff_words": " ".join(tokens_of(document["staff_text"])),
                 }
             )
-        db.execute(_PG_UPSERT, rows)
+        db.execute(_PG_UPSERT if lexemes else _PG_UPSERT_ONLY, rows)
     else:
         db.execute(_SQLITE_UPSERT, documents)
 
@@ -215,6 +241,7 @@ def append_message(ticket, body, kind="reply"):
         f"{column} = CASE WHEN {column} = '' THEN :body ELSE {column} || :separator || :body END",
         "filter_text = :filter_text",
     ]
+    statement = "UPDATE tickets_search_documents SET {} WHERE ticket_id = :ticket_id"
     if session.get_bind().dialect.name == "postgresql":
         weight = "D" if _is_note(kind) else "B"
         assignments.append(
@@ -224,8 +251,17 @@ def append_message(ticket, body, kind="reply"):
         params.update(
             config=search_configuration(session.get(Tenant, ticket.tenant_id)), words=" ".join(tokens_of(body))
         )
-    statement = f"UPDATE tickets_search_documents SET {', '.join(assignments)} WHERE ticket_id = :ticket_id"
-    if session.execute(sa.text(statement), params).rowcount == 0:
+        # The message's new words join the vocabulary in the same statement.
+        words = "unnest(tsvector_to_array(to_tsvector(CAST(:config AS regconfig), :words)))"
+        statement = (
+            f"WITH document AS ({statement} RETURNING 1), "
+            f"words AS ({_PG_ADD_LEXEMES.format(words)}) "
+            "SELECT count(*) FROM document"
+        ).format(", ".join(assignments))
+        updated = session.execute(sa.text(statement), params).scalar()
+    else:
+        updated = session.execute(sa.text(statement.format(", ".join(assignments))), params).rowcount
+    if updated == 0:
         index_tickets([ticket.id])
 
 
@@ -313,24 +349,28 @@ def reindex(tenant_id=None, log=None):
         session.execute(sa.delete(SearchDocument))
         create_index_structures(session.connection())
     elif tenant_id is None and dialect == "postgresql":
-        # One GIN build at the end is many times faster than a million index insertions.
+        # One GIN build at the end is many times faster than a million index insertions;
+        # the vocabulary too is made once, from the new vectors.
         session.execute(sa.text("SET LOCAL maintenance_work_mem = '256MB'"))
         session.execute(sa.text(f"DROP INDEX IF EXISTS {VECTOR_INDEX}"))
         session.execute(sa.delete(SearchDocument))
+        session.execute(sa.text(f"TRUNCATE {LEXEME_TABLE}"))
     else:
         session.execute(sa.delete(SearchDocument).where(SearchDocument.tenant_id == tenant_id))
+    whole_pg = tenant_id is None and dialect == "postgresql"
     bounds = session.execute(sa.select(sa.func.min(Ticket.id), sa.func.max(Ticket.id)).where(in_scope)).one()
     count = 0
     configurations = {}
     if bounds[0] is not None:
         for first in range(bounds[0], bounds[1] + 1, CHUNK):
             documents = build_documents(sa.and_(in_scope, Ticket.id.between(first, first + CHUNK - 1)))
-            write_documents(documents, configurations)
+            write_documents(documents, configurations, lexemes=not whole_pg)
             count += len(documents)
             if log is not None and count and count % (CHUNK * 50) < len(documents):
                 log(f"  indexed {count:,} tickets ({time.monotonic() - started:.0f} s)")
-    if tenant_id is None and dialect == "postgresql":
+    if whole_pg:
         create_index_structures(session.connection())
+        fill_lexemes(session.connection())
     session.commit()
     optimize()
     return count, time.monotonic() - started
@@ -345,4 +385,5 @@ def optimize():
         session.commit()
     elif dialect == "postgresql":
         session.execute(sa.text("ANALYZE tickets_search_documents"))
+        session.execute(sa.text(f"ANALYZE {LEXEME_TABLE}"))
         session.commit()

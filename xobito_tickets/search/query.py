@@ -105,13 +105,19 @@ def parse(text):
     return SearchQuery(terms=tuple(terms[:MAX_TERMS]), numbers=tuple(numbers[:1]), impossible=impossible, text=text)
 
 
-def fts5_expression(query, staff=True):
+def fts5_expression(query, staff=True, placeholders=None):
     """Return the FTS5 MATCH expression of ``query`` (customers' searches read no notes).
 
-    Every token is quoted, so no user text is read as FTS5 syntax.
+    Every token is quoted, so no user text is read as FTS5 syntax. ``placeholders``:
+    ``{term: text}`` written instead of those terms (the caller puts an expression there).
     """
-    positive = [_fts5_term(term) for term in query.terms if not term.negated]
-    negative = [_fts5_term(term) for term in query.terms if term.negated]
+    placeholders = placeholders or {}
+
+    def term_text(term):
+        return placeholders[term] if term in placeholders else _fts5_term(term)
+
+    positive = [term_text(term) for term in query.terms if not term.negated]
+    negative = [term_text(term) for term in query.terms if term.negated]
     if not positive:
         raise ValueError("a search needs at least one word to match")
     expression = "(" + " AND ".join(positive) + ")"
@@ -135,6 +141,21 @@ def tsquery_text(query, staff=True):
     if not positive:
         raise ValueError("a search needs at least one word to match")
     return " & ".join(positive + ["!" + term for term in negative])
+
+
+def tsquery_terms_text(terms, staff=True):
+    """Return the ``to_tsquery`` text of some ``terms`` (a part of a query: it may hold only exclusions)."""
+    weights = "" if staff else "AB"
+    positive = [_tsquery_term(term, weights) for term in terms if not term.negated]
+    negative = ["!" + _tsquery_term(term, weights) for term in terms if term.negated]
+    return " & ".join(positive + negative)
+
+
+def lexemes_tsquery_text(lexemes, negated=False, staff=True):
+    """Return the ``tsquery`` text (read as written, not parsed) of "any of ``lexemes``" (already normalized)."""
+    label = "" if staff else ":AB"
+    quoted = " | ".join("'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'" + label for lexeme in lexemes)
+    return ("!" if negated else "") + "(" + quoted + ")"
 
 
 def _tsquery_term(term, weights):

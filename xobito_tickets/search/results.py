@@ -23,8 +23,8 @@ from ..models import MAX_ROW_ID, Tenant, Ticket
 from .filters import ID_RANGE, filter_groups, fts5_filter, id_range_tokens, tsquery_filter, visibility_tokens
 from .index import search_configuration
 from .models import SEARCH_PROBE_INDEX, SearchDocument
-from .query import fts5_expression, tsquery_text
-from .schema import FTS_TABLE, VECTOR_COLUMN
+from .query import fts5_expression, lexemes_tsquery_text, tsquery_terms_text, tsquery_text
+from .schema import FTS_TABLE, LEXEME_TABLE, VECTOR_COLUMN, VOCABULARY_TABLE
 from .snippets import make_snippet
 
 #: Column weights of bm25 (subject, customer-facing text, notes, filter tokens) and of ts_rank (D, C, B, A).
@@ -43,6 +43,14 @@ UNRANKED = float("inf")
 #: PostgreSQL reads the newest id ranges first: this many ranges, then this many, then all.
 #: GIN answers in no order, so a common word would otherwise cost a heap read per match.
 ID_RANGE_SPANS = (16, 64)
+#: A prefix standing for at most this many lexemes (terms) of the vocabulary is searched as
+#: those lexemes (PostgreSQL: exact GIN entries, which skip; SQLite: whole terms, read
+#: lazily); a wider prefix as a prefix.
+PREFIX_LEXEMES = 64
+#: SQLite: prefixes of up to this many characters are answered by FTS5's prefix indexes.
+FTS5_PREFIX_INDEXED = 3
+#: The last character of UTF-8: every term starting with a word sorts below the word and it.
+_LAST_CHARACTER = chr(0x10FFFF)
 
 
 @dataclass(frozen=True)
@@ -115,12 +123,14 @@ class SearchPage:
     total: CappedCount = CappedCount(0)
 
 
-def _window(query, scope, conditions, columns, limit, groups=(), before=None):
+def _window(query, scope, conditions, columns, limit, groups=(), before=None, words=None):
     """Return the statement of the newest ``limit`` matches in ``scope`` passing ``conditions``, as ``columns``.
 
     ``groups``: the filter tokens the index intersects with the words (each an OR of
     tokens); the visibility's tokens are added here. ``conditions`` are still checked.
-    ``before``: only the tickets older than this id.
+    ``before``: only the tickets older than this id. ``words``: PostgreSQL's ``tsquery``
+    of the words (:attr:`_Prepared.words`), or SQLite's terms of the prefixes
+    (:attr:`_Prepared.alternatives`); by default the query's own, prefixes as prefixes.
     """
     groups = _narrowest(((scope.tokens,) if scope.tokens else ()) + tuple(groups))
     if session.get_bind().dialect.name == "postgresql":
@@ -132,7 +142,7 @@ def _window(query, scope, conditions, columns, limit, groups=(), before=None):
             .join(Ticket, Ticket.id == documents.c.ticket_id)
             .where(
                 documents.c.tenant_id == scope.tenant_id,
-                vector.op("@@")(_tsquery(query, scope)),
+                vector.op("@@")(_tsquery(query, scope) if words is None else words),
                 *_tokens_match(vector, groups),
                 Ticket.tenant_id == scope.tenant_id,
                 scope.visibility,
@@ -152,7 +162,7 @@ def _window(query, scope, conditions, columns, limit, groups=(), before=None):
         sa.select(*columns)
         .select_from(probe_join)
         .where(
-            _fts_match(query, scope, groups),
+            _fts_match(query, scope, groups, alternatives=words),
             Ticket.tenant_id == scope.tenant_id,
             scope.visibility,
             *conditions,
@@ -194,7 +204,9 @@ def _render_probe_join(join, compiler, from_linter=None, **kw):
     return f"{head} JOIN {table} INDEXED BY {SEARCH_PROBE_INDEX.name} ON {on}"
 
 
-def search(query, scope, conditions=(), statuses=(), cursor=None, before=None, per_page=25, limit=1000, groups=()):
+def search(
+    query, scope, conditions=(), statuses=(), cursor=None, before=None, per_page=25, limit=1000, groups=(), texts=True
+):
     """Return the :class:`SearchPage` of the tickets in ``scope`` matching ``query``, best first.
 
     ``conditions``: the other filters (SQL conditions on ``Ticket``); ``statuses``: the
@@ -202,9 +214,17 @@ def search(query, scope, conditions=(), statuses=(), cursor=None, before=None, p
     ``groups``: the same filters as tokens (:func:`.filters.filter_groups`), for the index.
     The newest ``limit`` matches are ranked; counts stop at ``limit`` ("1,000+").
     One scan of the index serves the counts and the list when no status is chosen.
+    ``texts=False``: the snippets are left to the caller, who reads the page's rows anyway
+    (:func:`with_texts`, then :func:`snippets_from`): one statement less.
     """
-    newest = _newest_id(scope)
-    rows = _newest(query, scope, conditions, groups, [Ticket.id, Ticket.status], limit + 1, newest)
+    prepared = _prepare(query, scope)
+    if prepared.nothing:
+        empty = StatusCounts({}, CappedCount(0))
+        return _page(query, scope, [], CappedCount(0), empty, cursor, before, per_page, texts)
+    newest = prepared.newest
+    # The words of the windows: PostgreSQL's tsquery, or SQLite's terms of the prefixes.
+    words = prepared.words if prepared.words is not None else (prepared.alternatives or None)
+    rows = _newest(query, scope, conditions, groups, [Ticket.id, Ticket.status], limit + 1, newest, words=words)
     capped = len(rows) > limit
     rows = rows[:limit]
     tally = {}
@@ -231,6 +251,7 @@ def search(query, scope, conditions=(), statuses=(), cursor=None, before=None, p
             limit + 1 - len(ids),
             oldest - 1 if newest is not None else None,
             before=oldest,
+            words=words,
         )
         ids += [row[0] for row in older]
         capped = len(ids) > limit
@@ -238,34 +259,138 @@ def search(query, scope, conditions=(), statuses=(), cursor=None, before=None, p
     ranks = _ranks(query, scope, ids[:RANKED])
     # The newest RANKED matches by relevance; older ones after them, newest first.
     candidates = [(ranks.get(ticket_id, UNRANKED), ticket_id) for ticket_id in ids]
-    return _page(query, scope, candidates, CappedCount(len(ids), capped), status_counts, cursor, before, per_page)
+    total = CappedCount(len(ids), capped)
+    return _page(query, scope, candidates, total, status_counts, cursor, before, per_page, texts)
 
 
-def _newest_id(scope):
-    """Return the newest ticket id in the index of ``scope``'s tenant on PostgreSQL (None elsewhere, or none)."""
+@dataclass(frozen=True)
+class _Prepared:
+    """What a search reads before its windows (PostgreSQL): the newest id, the words as GIN entries."""
+
+    #: The newest ticket id in the tenant's index (None on SQLite, or when it is empty).
+    newest: int | None = None
+    #: The ``tsquery`` of the words for the windows (None: the query's own).
+    words: object = None
+    #: A word stands for no lexeme of the vocabulary: nothing can match.
+    nothing: bool = False
+    #: SQLite: ``{term: number}`` of the prefixes read as the terms they stand for.
+    alternatives: dict = field(default_factory=dict)
+
+
+#: The newest id of the tenant's index, and the lexemes of each prefix (one row per prefix;
+#: none when there is none): the word as the tenant's configuration makes it a lexeme
+#: (stemmed, without accents; none for a stop word), then the vocabulary's lexemes starting
+#: with it: one range of its primary key, byte order, below the word and U+10FFFF (the last
+#: character of UTF-8, which no letter is).
+_PREPARE_PG = sa.text(
+    "SELECT newest.id, word.i, word.lexemes, ARRAY("
+    f"  SELECT v.lexeme FROM {LEXEME_TABLE} AS v"
+    "   WHERE cardinality(word.lexemes) = 1"
+    '   AND v.lexeme >= word.lexemes[1] COLLATE "C"'
+    '   AND v.lexeme < (word.lexemes[1] || chr(1114111)) COLLATE "C"'
+    "   ORDER BY v.lexeme LIMIT :most) "
+    "FROM (SELECT max(ticket_id) AS id FROM tickets_search_documents WHERE tenant_id = :tenant_id) AS newest "
+    "LEFT JOIN LATERAL ("
+    "  SELECT u.i, tsvector_to_array(to_tsvector(CAST(:config AS regconfig), u.word)) AS lexemes"
+    "  FROM unnest(CAST(:words AS text[])) WITH ORDINALITY AS u(word, i)"
+    ") AS word ON true ORDER BY word.i"
+)
+
+
+def _prepare(query, scope):
+    """Return the :class:`_Prepared` of a search: on PostgreSQL one statement, on SQLite none.
+
+    A GIN index answers a prefix (``'invoic':*``) by collecting every posting list it
+    covers, whole, before any other condition: the cost of a common word grows with the
+    tenant. So each one-word prefix is replaced by the lexemes of the vocabulary it stands
+    for (``'invoic' | 'invoice2'``, read as written), which the GIN intersects with the
+    other words and the filter tokens, skipping through them; the matches are the same. A
+    prefix of more than PREFIX_LEXEMES lexemes, a phrase and a whole word keep the parser.
+    """
     if session.get_bind().dialect.name != "postgresql":
-        return None
-    documents = SearchDocument.__table__
-    return session.scalar(sa.select(sa.func.max(documents.c.ticket_id)).where(documents.c.tenant_id == scope.tenant_id))
+        return _prepare_sqlite(query)
+    expandable = [term for term in query.terms if term.prefix and len(term.tokens) == 1]
+    rows = session.execute(
+        _PREPARE_PG,
+        {
+            "tenant_id": scope.tenant_id,
+            "config": scope.configuration,
+            "words": [term.tokens[0] for term in expandable],
+            "most": PREFIX_LEXEMES + 1,
+        },
+    ).all()
+    newest = rows[0][0]
+    if not expandable:
+        return _Prepared(newest)
+    kept, exact = [term for term in query.terms if term not in expandable], []
+    for term, (_, _, lexemes, found) in zip(expandable, rows, strict=True):
+        if not lexemes:
+            continue  # a stop word: the parser drops it too
+        if len(lexemes) > 1 or len(found) > PREFIX_LEXEMES:
+            kept.append(term)  # searched as a prefix
+        elif found:
+            exact.append(lexemes_tsquery_text(found, term.negated, staff=scope.staff))
+        elif not term.negated:
+            return _Prepared(newest, nothing=True)
+    if not exact:
+        return _Prepared(newest)
+    words = sa.cast(sa.bindparam("search_lexemes", " & ".join(exact)), TSQUERY)
+    if kept:
+        parsed = sa.func.to_tsquery(
+            sa.cast(sa.bindparam("search_config", scope.configuration), REGCONFIG),
+            sa.bindparam("search_query_kept", tsquery_terms_text(kept, staff=scope.staff)),
+        )
+        words = parsed.op("&&")(words)
+    return _Prepared(newest, words)
 
 
-def _newest(query, scope, conditions, groups, columns, limit, top=None, before=None):
+def _prepare_sqlite(query):
+    """Return the :class:`_Prepared` of a search on SQLite: which prefixes are read as the terms they stand for.
+
+    A prefix longer than the prefix indexes, in ASCII (so the word is what FTS5's tokenizer
+    makes of it), is; no statement: the windows read the vocabulary themselves.
+    """
+    expandable = [
+        term
+        for term in query.terms
+        if term.prefix
+        and len(term.tokens) == 1
+        and term.tokens[0].isascii()
+        and len(term.tokens[0]) > FTS5_PREFIX_INDEXED
+    ]
+    return _Prepared(alternatives={term: i for i, term in enumerate(expandable)})
+
+
+#: SQLite: the FTS5 text of prefix number {i}: the word and the index's terms it starts
+#: (``("invoice" OR "invoices")``), or the prefix itself (``"invoice"*``) when it starts
+#: PREFIX_LEXEMES of them or more. Evaluated once per statement, before FTS5 reads a list.
+#: The vocabulary is read from just past the word (its own list is not read: FTS5 counts
+#: each term's rows), and a word in no document costs FTS5 nothing.
+_TERMS_OF_PREFIX = (
+    "(SELECT CASE WHEN count(*) >= :most THEN '\"' || :word{i} || '\"*' "
+    "ELSE '(\"' || :word{i} || '\"' || coalesce(group_concat(' OR \"' || term || '\"', ''), '') || ')' END "
+    f"FROM (SELECT term FROM {VOCABULARY_TABLE} WHERE term > :word{{i}} AND term < :below{{i}} LIMIT :most))"
+)
+
+
+def _newest(query, scope, conditions, groups, columns, limit, top=None, before=None, words=None):
     """Return the rows of :func:`_window`; on PostgreSQL the newest id ranges (up to ``top``) are read first.
 
     When the newest ranges hold ``limit`` matches, they are the newest ``limit`` of all.
     A span that would cover more than half the ids is not tried: reading all costs little more.
     """
     if top is None:
-        return session.execute(_window(query, scope, conditions, columns, limit, groups, before)).all()
+        return session.execute(_window(query, scope, conditions, columns, limit, groups, before, words)).all()
     last = top // ID_RANGE
     for span in ID_RANGE_SPANS:
         if span * 2 > last:
             break
         ranges = id_range_tokens(last - span + 1, last)
-        rows = session.execute(_window(query, scope, conditions, columns, limit, (*groups, ranges), before)).all()
+        window = _window(query, scope, conditions, columns, limit, (*groups, ranges), before, words)
+        rows = session.execute(window).all()
         if len(rows) >= limit:
             return rows
-    return session.execute(_window(query, scope, conditions, columns, limit, groups, before)).all()
+    return session.execute(_window(query, scope, conditions, columns, limit, groups, before, words)).all()
 
 
 def _ranks(query, scope, ids):
@@ -310,15 +435,35 @@ def _tokens_match(vector, groups):
     return [vector.op("@@")(sa.cast(sa.bindparam("search_filters", tokens), TSQUERY))]
 
 
-def _fts_match(query, scope, groups=()):
-    expression = fts5_expression(query, staff=scope.staff)
+def _fts_match(query, scope, groups=(), alternatives=None):
+    """Return the FTS5 MATCH condition; ``alternatives``: ``{term: number}`` of the prefixes read as terms."""
+    if not alternatives:
+        expression = fts5_expression(query, staff=scope.staff)
+        tokens = fts5_filter(groups)
+        if tokens is not None:
+            expression = f"({expression}) AND {tokens}"
+        return sa.literal_column(FTS_TABLE).op("MATCH")(sa.bindparam("search_query", expression))
+    # The expression with a mark where each prefix goes, cut there: the pieces are bound,
+    # the prefixes' terms come from the vocabulary, all joined in SQL.
+    marks = {term: f"\x00{i}\x00" for term, i in alternatives.items()}
+    expression = fts5_expression(query, staff=scope.staff, placeholders=marks)
     tokens = fts5_filter(groups)
     if tokens is not None:
         expression = f"({expression}) AND {tokens}"
-    return sa.literal_column(FTS_TABLE).op("MATCH")(sa.bindparam("search_query", expression))
+    words = {i: term.tokens[0] for term, i in alternatives.items()}
+    params, parts = {"most": PREFIX_LEXEMES}, []
+    for n, piece in enumerate(expression.split("\x00")):
+        if n % 2:
+            i = int(piece)
+            params[f"word{i}"], params[f"below{i}"] = words[i], words[i] + _LAST_CHARACTER
+            parts.append(_TERMS_OF_PREFIX.format(i=i))
+        elif piece:
+            params[f"search_query{n}"] = piece
+            parts.append(f":search_query{n}")
+    return sa.text(f"{FTS_TABLE} MATCH ({' || '.join(parts)})").bindparams(**params)
 
 
-def _page(query, scope, candidates, total, status_counts, cursor, before, per_page):
+def _page(query, scope, candidates, total, status_counts, cursor, before, per_page, texts=True):
     """Cut one page of ``candidates`` ((rank, id) pairs) by keyset and make its snippets."""
     # Best first: lowest rank (bm25 is negative, ts_rank is negated), then newest.
     candidates.sort(key=lambda pair: (pair[0], -pair[1]))
@@ -347,7 +492,7 @@ def _page(query, scope, candidates, total, status_counts, cursor, before, per_pa
     ids = [pair[1] for pair in rows]
     return SearchPage(
         ids=ids,
-        snippets=snippets_of(query, ids, staff=scope.staff),
+        snippets=snippets_of(query, ids, staff=scope.staff) if texts else {},
         next_cursor=next_cursor,
         prev_cursor=prev_cursor,
         is_first=is_first,
@@ -366,6 +511,23 @@ def snippets_of(query, ticket_ids, staff):
             documents.c.ticket_id.in_(ticket_ids)
         )
     ).all()
+    return snippets_from(query, texts, staff)
+
+
+def with_texts(statement, staff):
+    """Return ``statement`` (a select of ``Ticket`` rows) with the two texts of snippets as its last columns.
+
+    For a caller of ``search(…, texts=False)``: the page's rows and their snippets' texts in
+    one statement; pass ``(ticket id, *the last two columns)`` of each row to :func:`snippets_from`.
+    """
+    documents = SearchDocument.__table__
+    return statement.add_columns(documents.c.public_text, documents.c.staff_text if staff else sa.null()).outerjoin(
+        documents, documents.c.ticket_id == Ticket.id
+    )
+
+
+def snippets_from(query, texts, staff):
+    """Return ``{ticket id: Snippet or None}`` of ``(ticket id, public text, staff text)`` rows."""
     return {
         ticket_id: make_snippet(query, public or "", staff_text if staff else None)
         for ticket_id, public, staff_text in texts

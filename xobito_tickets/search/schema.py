@@ -5,7 +5,9 @@
   indexes for two and three characters, kept in step by triggers on the documents.
 - PostgreSQL: the ``unaccent`` extension, one text search configuration per language
   (``tickets_english`` …: unaccent, then that language's stemmer), a weighted
-  ``search_vector`` column (A subject, B customer-facing text, D notes) and its GIN index.
+  ``search_vector`` column (A subject, B customer-facing text, D notes) and its GIN index,
+  and the vocabulary (``tickets_search_lexemes``: every word lexeme of the vectors, in byte
+  order), which turns a prefix into the lexemes it stands for (see :mod:`.results`).
 
 Created with the table (``metadata.create_all``) and by the ``search`` migration. Alembic
 cannot describe these objects, so :func:`include_object` keeps them out of autogenerate.
@@ -16,8 +18,24 @@ import sqlalchemy as sa
 from .models import SearchDocument
 
 FTS_TABLE = "tickets_search_fts"
+#: SQLite: the terms of the FTS5 index, as a table (``fts5vocab``, one row per term). A prefix
+#: longer than the prefix indexes (2 and 3 characters) makes FTS5 merge the lists of every
+#: term it starts before the first match, in each statement: linear in the word's matches.
+#: A search reads the terms of such a prefix here first (from just past the word itself,
+#: so the word's own list is not read) and asks for them as whole terms, which FTS5 reads
+#: lazily, newest first.
+VOCABULARY_TABLE = "tickets_search_fts_vocab"
 VECTOR_COLUMN = "search_vector"
 VECTOR_INDEX = "ix_tickets_search_documents_vector"
+#: PostgreSQL: every lexeme of the vectors but the filter tokens and the numbers, kept with
+#: each write (it only grows; a reindex makes it again). A GIN index answers a prefix
+#: (``'invoic':*``) by reading every posting list it covers, whole: linear in the word's
+#: matches. A search reads the lexemes of the prefix here first and asks the GIN for them
+#: exactly, which it intersects with the other words and filters, skipping.
+LEXEME_TABLE = "tickets_search_lexemes"
+#: A lexeme the vocabulary keeps: not a filter token (``=sopen``), not a number (digits
+#: are searched whole, never as a prefix).
+LEXEME_KEPT = "{} !~ '^(=|[0-9]+$)'"
 
 #: Languages with stemming on PostgreSQL: the name a tenant chooses -> PostgreSQL's dictionary.
 #: ``simple`` folds case and accents without stemming (any language).
@@ -46,6 +64,8 @@ SQLITE_DDL = [
         {_FTS_COLUMNS},
         content='tickets_search_documents', content_rowid='ticket_id',
         tokenize='unicode61 remove_diacritics 2', prefix='2 3')""",
+    # The index's terms (fts5vocab): a search turns a long prefix into the terms it stands for.
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {VOCABULARY_TABLE} USING fts5vocab('{FTS_TABLE}', 'row')",
     f"""CREATE TRIGGER IF NOT EXISTS tickets_search_documents_ai AFTER INSERT ON tickets_search_documents BEGIN
         INSERT INTO {FTS_TABLE}(rowid, {_FTS_COLUMNS}) VALUES (new.ticket_id, {_NEW});
     END""",
@@ -61,6 +81,7 @@ SQLITE_DROP = [
     "DROP TRIGGER IF EXISTS tickets_search_documents_ai",
     "DROP TRIGGER IF EXISTS tickets_search_documents_ad",
     "DROP TRIGGER IF EXISTS tickets_search_documents_au",
+    f"DROP TABLE IF EXISTS {VOCABULARY_TABLE}",
     f"DROP TABLE IF EXISTS {FTS_TABLE}",
 ]
 
@@ -85,7 +106,19 @@ POSTGRESQL_DDL = [
     *[_pg_configuration(language, dictionary) for language, dictionary in LANGUAGES.items()],
     f"ALTER TABLE tickets_search_documents ADD COLUMN IF NOT EXISTS {VECTOR_COLUMN} tsvector",
     f"CREATE INDEX IF NOT EXISTS {VECTOR_INDEX} ON tickets_search_documents USING gin ({VECTOR_COLUMN})",
+    # Byte order (COLLATE "C"): the lexemes of a prefix are one range of the primary key.
+    f'CREATE TABLE IF NOT EXISTS {LEXEME_TABLE} (lexeme text COLLATE "C" NOT NULL, '
+    f"CONSTRAINT pk_{LEXEME_TABLE} PRIMARY KEY (lexeme))",
 ]
+
+
+def fill_lexemes(connection):
+    """Add every word lexeme of the documents' vectors to the vocabulary (PostgreSQL; a reindex, a migration)."""
+    connection.exec_driver_sql(
+        f"INSERT INTO {LEXEME_TABLE} (lexeme) SELECT DISTINCT lexeme "
+        f"FROM tickets_search_documents, unnest(tsvector_to_array({VECTOR_COLUMN})) AS lexeme "
+        f"WHERE {LEXEME_KEPT.format('lexeme')} ON CONFLICT DO NOTHING"
+    )
 
 
 def has_filter_column(connection):
@@ -112,6 +145,8 @@ def drop_index_structures(connection):
     if connection.dialect.name == "sqlite":
         for statement in SQLITE_DROP:
             connection.exec_driver_sql(statement)
+    elif connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {LEXEME_TABLE}")
 
 
 sa.event.listen(
@@ -129,10 +164,10 @@ def include_object(obj, name, type_, reflected, compare_to):
     PostgreSQL vector column and GIN index are made by this module's DDL, not by models.
     """
     if type_ == "table":
-        return not (name or "").startswith(FTS_TABLE)
+        return not (name or "").startswith(FTS_TABLE) and name != LEXEME_TABLE
     table = getattr(obj, "table", None)
     table_name = getattr(table, "name", None)
-    if table_name is not None and table_name.startswith(FTS_TABLE):
+    if table_name is not None and (table_name.startswith(FTS_TABLE) or table_name == LEXEME_TABLE):
         return False
     if type_ == "column" and table_name == SearchDocument.__tablename__ and name == VECTOR_COLUMN:
         return False
@@ -143,7 +178,7 @@ def include_object(obj, name, type_, reflected, compare_to):
 
 def is_searchable_object(name):
     """Return True if the table ``name`` belongs to the dialect half of the search index."""
-    return bool(name) and name.startswith(FTS_TABLE)
+    return bool(name) and (name.startswith(FTS_TABLE) or name == LEXEME_TABLE)
 
 
 def remove_index_structures(connection):

@@ -28,7 +28,7 @@ from ..models import (
     UTCDateTime,
     format_ticket_number,
 )
-from ..search import Scope, filter_groups, match_clause, number_clause, search
+from ..search import Scope, filter_groups, match_clause, number_clause, search, snippets_from, with_texts
 from ..search import parse as parse_search
 from ..web.forms import parse_row_id
 from .access import visible_counts_clause, visible_tickets_parts
@@ -380,9 +380,10 @@ def _row_statement(with_people):
 def _ranked_page(visibility, filters, cursor, before, per_page, user, with_people):
     """Return the page of a search with words: best match first (:func:`xobito_tickets.search.search`)."""
     others = dataclasses.replace(filters, statuses=[])
+    scope = Scope.of(user, visibility)
     found = search(
         filters.search_query,
-        Scope.of(user, visibility),
+        scope,
         others.conditions(user, words=False),
         filters.statuses,
         cursor=cursor,
@@ -390,11 +391,17 @@ def _ranked_page(visibility, filters, cursor, before, per_page, user, with_peopl
         per_page=per_page,
         limit=current_app.config["TICKETS_SEARCH_LIMIT"],
         groups=others.search_groups(user),
+        texts=False,
     )
     rows = {}
     if found.ids:
-        for row in session.execute(_row_statement(with_people).where(Ticket.id.in_(found.ids))):
+        # The rows and their snippets' texts in one statement.
+        statement = with_texts(_row_statement(with_people), scope.staff).where(Ticket.id.in_(found.ids))
+        texts = []
+        for row in session.execute(statement):
             rows[row[0]] = TicketRow(row, with_people)
+            texts.append((row[0], row[-2], row[-1]))
+        found.snippets = snippets_from(filters.search_query, texts, scope.staff)
     return Page(
         items=[rows[ticket_id] for ticket_id in found.ids if ticket_id in rows],
         next_cursor=found.next_cursor,
