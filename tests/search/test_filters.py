@@ -207,3 +207,30 @@ def test_a_status_past_the_capped_count_is_found_in_the_older_matches(app, world
     assert sorted(found) == sorted([ids[1], ids[5]]) and page.total.capped
     found, page = find(app, world, "lynx", statuses=["open"], limit=3)
     assert sorted(found) == sorted([ids[6], ids[4], ids[3]]) and page.total.capped
+
+
+def test_the_ranges_read_follow_the_matches_found_with_the_same_answer(app, world, desk, monkeypatch):
+    """PostgreSQL sizes its second span, and a chosen status's span, by the matches found: the answer is all's."""
+    monkeypatch.setattr(filters, "ID_RANGE", 2)
+    monkeypatch.setattr(results, "ID_RANGE", 2)
+    monkeypatch.setattr(results, "ID_RANGE_SPANS", (1, 6))
+    ids = [desk.ticket(str(n), "Heron", f"Heron {n}.") for n in range(24)]
+    for ticket_id in ids[:20:3]:
+        act(app, world, ticket_id, close_ticket)
+    with app.app_context():
+        reindex()
+    cases = [
+        dict(limit=5),
+        dict(limit=9),
+        dict(limit=5, statuses=["closed"]),
+        dict(limit=3, statuses=["closed"]),
+        dict(limit=30, statuses=["closed"]),
+    ]
+    answers = [find(app, world, "heron", **case) for case in cases]
+    # Reading every range at once gives the same tickets and counts.
+    monkeypatch.setattr(results, "ID_RANGE_SPANS", (10**6,))
+    for case, (found, page) in zip(cases, answers, strict=True):
+        all_found, all_page = find(app, world, "heron", **case)
+        assert found == all_found, case
+        assert (int(page.total), page.total.capped) == (int(all_page.total), all_page.total.capped)
+        assert dict(page.status_counts) == dict(all_page.status_counts)

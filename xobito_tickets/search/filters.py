@@ -66,6 +66,11 @@ def visibility_tokens(user, db):
     return (f"=r{int(user.id)}",)
 
 
+def narrow_tokens(tokens):
+    """Return True if ``tokens`` (an OR) hold for few tickets: a customer's, not a department's or a tenant's."""
+    return all(token.startswith("=r") for token in tokens)
+
+
 def filter_groups(statuses=(), department_id=None, assignee_id=None, priorities=()):
     """Return the token groups (each an OR of tokens; all must hold) of the queue's filters.
 

@@ -105,19 +105,13 @@ def parse(text):
     return SearchQuery(terms=tuple(terms[:MAX_TERMS]), numbers=tuple(numbers[:1]), impossible=impossible, text=text)
 
 
-def fts5_expression(query, staff=True, placeholders=None):
+def fts5_expression(query, staff=True):
     """Return the FTS5 MATCH expression of ``query`` (customers' searches read no notes).
 
-    Every token is quoted, so no user text is read as FTS5 syntax. ``placeholders``:
-    ``{term: text}`` written instead of those terms (the caller puts an expression there).
+    Every token is quoted, so no user text is read as FTS5 syntax.
     """
-    placeholders = placeholders or {}
-
-    def term_text(term):
-        return placeholders[term] if term in placeholders else _fts5_term(term)
-
-    positive = [term_text(term) for term in query.terms if not term.negated]
-    negative = [term_text(term) for term in query.terms if term.negated]
+    positive = [_fts5_term(term) for term in query.terms if not term.negated]
+    negative = [_fts5_term(term) for term in query.terms if term.negated]
     if not positive:
         raise ValueError("a search needs at least one word to match")
     expression = "(" + " AND ".join(positive) + ")"

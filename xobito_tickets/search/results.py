@@ -20,11 +20,19 @@ from sqlalchemy.sql.selectable import Join
 from ..db import session
 from ..i18n.dates import number
 from ..models import MAX_ROW_ID, Tenant, Ticket
-from .filters import ID_RANGE, filter_groups, fts5_filter, id_range_tokens, tsquery_filter, visibility_tokens
+from .filters import (
+    ID_RANGE,
+    filter_groups,
+    fts5_filter,
+    id_range_tokens,
+    narrow_tokens,
+    tsquery_filter,
+    visibility_tokens,
+)
 from .index import search_configuration
 from .models import SEARCH_PROBE_INDEX, SearchDocument
 from .query import fts5_expression, lexemes_tsquery_text, tsquery_terms_text, tsquery_text
-from .schema import FTS_TABLE, LEXEME_TABLE, VECTOR_COLUMN, VOCABULARY_TABLE
+from .schema import FTS_TABLE, LEXEME_TABLE, VECTOR_COLUMN
 from .snippets import make_snippet
 
 #: Column weights of bm25 (subject, customer-facing text, notes, filter tokens) and of ts_rank (D, C, B, A).
@@ -40,17 +48,13 @@ RANKED = 250
 RANK_SPAN = 8192
 #: The rank of the matches after the ranked ones.
 UNRANKED = float("inf")
-#: PostgreSQL reads the newest id ranges first: this many ranges, then this many, then all.
-#: GIN answers in no order, so a common word would otherwise cost a heap read per match.
-ID_RANGE_SPANS = (16, 64)
-#: A prefix standing for at most this many lexemes (terms) of the vocabulary is searched as
-#: those lexemes (PostgreSQL: exact GIN entries, which skip; SQLite: whole terms, read
-#: lazily); a wider prefix as a prefix.
+#: PostgreSQL reads the newest id ranges first: this many ranges, then as many as the
+#: matches found say (at most the last), then all. GIN answers in no order, so a common
+#: word would otherwise cost a heap read per match.
+ID_RANGE_SPANS = (16, 128)
+#: PostgreSQL: a prefix standing for at most this many lexemes of the vocabulary is searched
+#: as those lexemes (exact GIN entries, which skip); a wider prefix as a prefix.
 PREFIX_LEXEMES = 64
-#: SQLite: prefixes of up to this many characters are answered by FTS5's prefix indexes.
-FTS5_PREFIX_INDEXED = 3
-#: The last character of UTF-8: every term starting with a word sorts below the word and it.
-_LAST_CHARACTER = chr(0x10FFFF)
 
 
 @dataclass(frozen=True)
@@ -129,8 +133,7 @@ def _window(query, scope, conditions, columns, limit, groups=(), before=None, wo
     ``groups``: the filter tokens the index intersects with the words (each an OR of
     tokens); the visibility's tokens are added here. ``conditions`` are still checked.
     ``before``: only the tickets older than this id. ``words``: PostgreSQL's ``tsquery``
-    of the words (:attr:`_Prepared.words`), or SQLite's terms of the prefixes
-    (:attr:`_Prepared.alternatives`); by default the query's own, prefixes as prefixes.
+    of the words (:attr:`_Prepared.words`; by default the query's own, prefixes as prefixes).
     """
     groups = _narrowest(((scope.tokens,) if scope.tokens else ()) + tuple(groups))
     if session.get_bind().dialect.name == "postgresql":
@@ -152,6 +155,12 @@ def _window(query, scope, conditions, columns, limit, groups=(), before=None, wo
             .order_by(documents.c.ticket_id.desc())
             .limit(limit)
         )
+    if scope.tokens and not narrow_tokens(scope.tokens):
+        # FTS5 intersects lists newest first by stepping back through them page by page:
+        # a department's list, a fifth of the tickets, costs more to step through than the
+        # probe of each match costs (2 ms for a rare word at 1,000,000 tickets, against
+        # 0.1): the visibility is then checked in the probe index alone.
+        groups = tuple(group for group in groups if group != scope.tokens)
     fts = sa.table(FTS_TABLE, sa.column("rowid"))
     # The index drives the join, newest match first ("+rowid": the tickets never drive
     # it), and each match is checked in the probe index, a few bytes per ticket, rather
@@ -162,7 +171,7 @@ def _window(query, scope, conditions, columns, limit, groups=(), before=None, wo
         sa.select(*columns)
         .select_from(probe_join)
         .where(
-            _fts_match(query, scope, groups, alternatives=words),
+            _fts_match(query, scope, groups),
             Ticket.tenant_id == scope.tenant_id,
             scope.visibility,
             *conditions,
@@ -221,9 +230,7 @@ def search(
     if prepared.nothing:
         empty = StatusCounts({}, CappedCount(0))
         return _page(query, scope, [], CappedCount(0), empty, cursor, before, per_page, texts)
-    newest = prepared.newest
-    # The words of the windows: PostgreSQL's tsquery, or SQLite's terms of the prefixes.
-    words = prepared.words if prepared.words is not None else (prepared.alternatives or None)
+    newest, words = prepared.newest, prepared.words
     rows = _newest(query, scope, conditions, groups, [Ticket.id, Ticket.status], limit + 1, newest, words=words)
     capped = len(rows) > limit
     rows = rows[:limit]
@@ -242,6 +249,8 @@ def search(
         # Those of the chosen statuses among the matches read, then the older ones.
         ids = [row[0] for row in rows if row[1] in statuses]
         oldest = rows[-1][0]
+        # The chosen statuses' share of the matches read: how densely the older ones lie.
+        density = len(ids) / max(rows[0][0] - oldest + 1, 1)
         older = _newest(
             query,
             scope,
@@ -252,6 +261,7 @@ def search(
             oldest - 1 if newest is not None else None,
             before=oldest,
             words=words,
+            density=density,
         )
         ids += [row[0] for row in older]
         capped = len(ids) > limit
@@ -273,8 +283,6 @@ class _Prepared:
     words: object = None
     #: A word stands for no lexeme of the vocabulary: nothing can match.
     nothing: bool = False
-    #: SQLite: ``{term: number}`` of the prefixes read as the terms they stand for.
-    alternatives: dict = field(default_factory=dict)
 
 
 #: The newest id of the tenant's index, and the lexemes of each prefix (one row per prefix;
@@ -308,7 +316,7 @@ def _prepare(query, scope):
     prefix of more than PREFIX_LEXEMES lexemes, a phrase and a whole word keep the parser.
     """
     if session.get_bind().dialect.name != "postgresql":
-        return _prepare_sqlite(query)
+        return _Prepared()
     expandable = [term for term in query.terms if term.prefix and len(term.tokens) == 1]
     rows = session.execute(
         _PREPARE_PG,
@@ -344,53 +352,40 @@ def _prepare(query, scope):
     return _Prepared(newest, words)
 
 
-def _prepare_sqlite(query):
-    """Return the :class:`_Prepared` of a search on SQLite: which prefixes are read as the terms they stand for.
-
-    A prefix longer than the prefix indexes, in ASCII (so the word is what FTS5's tokenizer
-    makes of it), is; no statement: the windows read the vocabulary themselves.
-    """
-    expandable = [
-        term
-        for term in query.terms
-        if term.prefix
-        and len(term.tokens) == 1
-        and term.tokens[0].isascii()
-        and len(term.tokens[0]) > FTS5_PREFIX_INDEXED
-    ]
-    return _Prepared(alternatives={term: i for i, term in enumerate(expandable)})
-
-
-#: SQLite: the FTS5 text of prefix number {i}: the word and the index's terms it starts
-#: (``("invoice" OR "invoices")``), or the prefix itself (``"invoice"*``) when it starts
-#: PREFIX_LEXEMES of them or more. Evaluated once per statement, before FTS5 reads a list.
-#: The vocabulary is read from just past the word (its own list is not read: FTS5 counts
-#: each term's rows), and a word in no document costs FTS5 nothing.
-_TERMS_OF_PREFIX = (
-    "(SELECT CASE WHEN count(*) >= :most THEN '\"' || :word{i} || '\"*' "
-    "ELSE '(\"' || :word{i} || '\"' || coalesce(group_concat(' OR \"' || term || '\"', ''), '') || ')' END "
-    f"FROM (SELECT term FROM {VOCABULARY_TABLE} WHERE term > :word{{i}} AND term < :below{{i}} LIMIT :most))"
-)
-
-
-def _newest(query, scope, conditions, groups, columns, limit, top=None, before=None, words=None):
+def _newest(query, scope, conditions, groups, columns, limit, top=None, before=None, words=None, density=None):
     """Return the rows of :func:`_window`; on PostgreSQL the newest id ranges (up to ``top``) are read first.
 
     When the newest ranges hold ``limit`` matches, they are the newest ``limit`` of all.
-    A span that would cover more than half the ids is not tried: reading all costs little more.
+    How many ranges: ID_RANGE_SPANS[0], or as many as ``density`` (matches per id, an
+    estimate) says hold ``limit`` matches with a quarter to spare; after a span too short,
+    as many as the matches it held say. A span of more than MAX_SPAN ranges, or of more
+    than half the ids, is not tried: every posting list of a range is read whole, and
+    reading all costs little more. So a narrow filter (few matches per range) reads all
+    at once instead of three times.
     """
     if top is None:
         return session.execute(_window(query, scope, conditions, columns, limit, groups, before, words)).all()
     last = top // ID_RANGE
-    for span in ID_RANGE_SPANS:
-        if span * 2 > last:
+    span = ID_RANGE_SPANS[0] if density is None else _span_for(limit, density)
+    for _ in range(2):
+        if span > ID_RANGE_SPANS[-1] or span * 2 > last:
             break
         ranges = id_range_tokens(last - span + 1, last)
         window = _window(query, scope, conditions, columns, limit, (*groups, ranges), before, words)
         rows = session.execute(window).all()
         if len(rows) >= limit:
             return rows
+        if not rows:
+            break
+        span = max(span + 1, _span_for(limit, len(rows) / (span * ID_RANGE)))
     return session.execute(_window(query, scope, conditions, columns, limit, groups, before, words)).all()
+
+
+def _span_for(limit, density):
+    """Return how many id ranges hold ``limit`` matches at ``density`` matches per id, with a quarter to spare."""
+    if density <= 0:
+        return ID_RANGE_SPANS[-1] + 1
+    return math.ceil(limit * 1.25 / (density * ID_RANGE))
 
 
 def _ranks(query, scope, ids):
@@ -435,32 +430,12 @@ def _tokens_match(vector, groups):
     return [vector.op("@@")(sa.cast(sa.bindparam("search_filters", tokens), TSQUERY))]
 
 
-def _fts_match(query, scope, groups=(), alternatives=None):
-    """Return the FTS5 MATCH condition; ``alternatives``: ``{term: number}`` of the prefixes read as terms."""
-    if not alternatives:
-        expression = fts5_expression(query, staff=scope.staff)
-        tokens = fts5_filter(groups)
-        if tokens is not None:
-            expression = f"({expression}) AND {tokens}"
-        return sa.literal_column(FTS_TABLE).op("MATCH")(sa.bindparam("search_query", expression))
-    # The expression with a mark where each prefix goes, cut there: the pieces are bound,
-    # the prefixes' terms come from the vocabulary, all joined in SQL.
-    marks = {term: f"\x00{i}\x00" for term, i in alternatives.items()}
-    expression = fts5_expression(query, staff=scope.staff, placeholders=marks)
+def _fts_match(query, scope, groups=()):
+    expression = fts5_expression(query, staff=scope.staff)
     tokens = fts5_filter(groups)
     if tokens is not None:
         expression = f"({expression}) AND {tokens}"
-    words = {i: term.tokens[0] for term, i in alternatives.items()}
-    params, parts = {"most": PREFIX_LEXEMES}, []
-    for n, piece in enumerate(expression.split("\x00")):
-        if n % 2:
-            i = int(piece)
-            params[f"word{i}"], params[f"below{i}"] = words[i], words[i] + _LAST_CHARACTER
-            parts.append(_TERMS_OF_PREFIX.format(i=i))
-        elif piece:
-            params[f"search_query{n}"] = piece
-            parts.append(f":search_query{n}")
-    return sa.text(f"{FTS_TABLE} MATCH ({' || '.join(parts)})").bindparams(**params)
+    return sa.literal_column(FTS_TABLE).op("MATCH")(sa.bindparam("search_query", expression))
 
 
 def _page(query, scope, candidates, total, status_counts, cursor, before, per_page, texts=True):

@@ -18,13 +18,6 @@ import sqlalchemy as sa
 from .models import SearchDocument
 
 FTS_TABLE = "tickets_search_fts"
-#: SQLite: the terms of the FTS5 index, as a table (``fts5vocab``, one row per term). A prefix
-#: longer than the prefix indexes (2 and 3 characters) makes FTS5 merge the lists of every
-#: term it starts before the first match, in each statement: linear in the word's matches.
-#: A search reads the terms of such a prefix here first (from just past the word itself,
-#: so the word's own list is not read) and asks for them as whole terms, which FTS5 reads
-#: lazily, newest first.
-VOCABULARY_TABLE = "tickets_search_fts_vocab"
 VECTOR_COLUMN = "search_vector"
 VECTOR_INDEX = "ix_tickets_search_documents_vector"
 #: PostgreSQL: every lexeme of the vectors but the filter tokens and the numbers, kept with
@@ -64,8 +57,6 @@ SQLITE_DDL = [
         {_FTS_COLUMNS},
         content='tickets_search_documents', content_rowid='ticket_id',
         tokenize='unicode61 remove_diacritics 2', prefix='2 3')""",
-    # The index's terms (fts5vocab): a search turns a long prefix into the terms it stands for.
-    f"CREATE VIRTUAL TABLE IF NOT EXISTS {VOCABULARY_TABLE} USING fts5vocab('{FTS_TABLE}', 'row')",
     f"""CREATE TRIGGER IF NOT EXISTS tickets_search_documents_ai AFTER INSERT ON tickets_search_documents BEGIN
         INSERT INTO {FTS_TABLE}(rowid, {_FTS_COLUMNS}) VALUES (new.ticket_id, {_NEW});
     END""",
@@ -81,7 +72,6 @@ SQLITE_DROP = [
     "DROP TRIGGER IF EXISTS tickets_search_documents_ai",
     "DROP TRIGGER IF EXISTS tickets_search_documents_ad",
     "DROP TRIGGER IF EXISTS tickets_search_documents_au",
-    f"DROP TABLE IF EXISTS {VOCABULARY_TABLE}",
     f"DROP TABLE IF EXISTS {FTS_TABLE}",
 ]
 

@@ -1,4 +1,4 @@
-"""search_lexemes: the search's vocabulary (the terms a prefix stands for): a table on PostgreSQL, fts5vocab on SQLite
+"""search_lexemes: PostgreSQL's search vocabulary (the lexemes a prefix stands for)
 
 Revision ID: search_lexemes
 Revises: search_tokens
@@ -18,14 +18,13 @@ depends_on = None
 
 def upgrade():
     bind = op.get_bind()
+    if bind.dialect.name != 'postgresql':
+        return  # SQLite's FTS5 answers a prefix from its own terms
     schema.create_index_structures(bind)
-    if bind.dialect.name == 'postgresql':
-        schema.fill_lexemes(bind)
+    schema.fill_lexemes(bind)
 
 
 def downgrade():
     bind = op.get_bind()
     if bind.dialect.name == 'postgresql':
         bind.exec_driver_sql(f'DROP TABLE IF EXISTS {schema.LEXEME_TABLE}')
-    elif bind.dialect.name == 'sqlite':
-        bind.exec_driver_sql(f'DROP TABLE IF EXISTS {schema.VOCABULARY_TABLE}')
