@@ -21,7 +21,10 @@ def _sizes(connection):
         "SELECT 'tickets_search_documents (with TOAST)', pg_table_size('tickets_search_documents') "
         "UNION ALL SELECT c.relname, pg_relation_size(c.oid) FROM pg_class c "
         "WHERE c.relname IN ('ix_tickets_search_documents_vector', 'ix_tickets_search_documents_tenant', "
-        "'pk_tickets_search_documents')"
+        "'pk_tickets_search_documents') "
+        # The vocabulary of the prefixes, with its primary key.
+        "UNION ALL SELECT 'tickets_search_lexemes (with its key)', pg_total_relation_size(c.oid) FROM pg_class c "
+        "WHERE c.relname = 'tickets_search_lexemes'"
     )
     return {name: size for name, size in rows}
 

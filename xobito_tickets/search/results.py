@@ -334,8 +334,8 @@ def _prepare(query, scope):
     for term, (_, _, lexemes, found) in zip(expandable, rows, strict=True):
         if not lexemes:
             continue  # a stop word: the parser drops it too
-        if len(lexemes) > 1 or len(found) > PREFIX_LEXEMES:
-            kept.append(term)  # searched as a prefix
+        if len(lexemes) > 1 or lexemes[0].isdigit() or len(found) > PREFIX_LEXEMES:
+            kept.append(term)  # searched as a prefix (the vocabulary keeps no numbers)
         elif found:
             exact.append(lexemes_tsquery_text(found, term.negated, staff=scope.staff))
         elif not term.negated:
