@@ -5,10 +5,13 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 
 from xobito_tickets import create_app
 from xobito_tickets.db import metadata, session
 from xobito_tickets.models import Role
+from xobito_tickets.search.schema import include_object
 from xobito_tickets.team.services import create_department, create_user
 from xobito_tickets.tenancy.workspaces import create_tenant
 
@@ -84,6 +87,37 @@ def app(app_config, tmp_path, postgres_databases):
         if os.environ.get("TEST_DATABASE_URL") and postgres_databases is None:
             metadata.drop_all(app.extensions["sqlalchemy"].engine)
         app.extensions["sqlalchemy"].engine.dispose()
+
+
+@pytest.fixture
+def empty_app(tmp_path, postgres_databases):
+    """The reference app over an empty database, no tables at all (a SQLite file, or PostgreSQL
+    without the schema): the migration tests walk the chain themselves."""
+    if postgres_databases is None:
+        url = "sqlite:///" + str(tmp_path / "empty.sqlite")
+    else:
+        url = postgres_databases.create(with_schema=False)
+    app = create_app(
+        {
+            **TEST_SETTINGS,
+            "TESTING": True,
+            "SECRET_KEY": "migrations",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "TICKETS_STORAGE_ROOT": str(tmp_path / "storage"),
+        }
+    )
+    yield app
+    with app.app_context():
+        session.remove()
+        app.extensions["sqlalchemy"].engine.dispose()
+    if postgres_databases is not None:
+        postgres_databases.drop(url)
+
+
+def schema_differences(connection):
+    """Return what autogenerate finds between the models and the database's schema (``[]``: they agree)."""
+    context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": include_object})
+    return compare_metadata(context, metadata)
 
 
 @pytest.fixture

@@ -1,9 +1,11 @@
-"""Leases on the rows of a work queue (the mail outbox, webhook deliveries): claim a batch of due rows.
+"""Who does a piece of background work: claim a batch of due queue rows (the mail outbox, webhook
+deliveries), or do a one-time job once behind a marker row (SLA alerts, auto-close reminders).
 
-Knows only db and models; the workers (mail/worker.py, webhooks/worker.py) call it.
+Knows only db and models; the workers (mail/worker.py, webhooks/worker.py, sla/) call it.
 """
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from .db import begin_write, session
 from .models import utcnow
@@ -46,3 +48,33 @@ def claim_due(model, pending, claimed, worker, batch_size, due_before=None):
     )
     session.commit()
     return sorted(ids)
+
+
+def do_once(find, *args):
+    """Do the one-time job ``find(*args)`` describes, in a transaction of its own; return whether this call did it.
+
+    ``find`` loads what it needs and returns None when there is nothing (left) to do, else
+    ``(markers, queue)``: the marker rows whose unique keys name the job (an alert, a
+    reminder) and a callable that queues its work (the emails). The markers are inserted
+    first, then the work is queued and everything is committed together. An
+    ``IntegrityError`` means another worker inserted a marker first and did the job: this
+    transaction is rolled back and nothing is queued twice.
+    """
+    begin_write()
+    try:
+        job = find(*args)
+        if job is None:
+            session.rollback()
+            return False
+        markers, queue = job
+        session.add_all(markers)
+        session.flush()
+        queue()
+        session.commit()
+        return True
+    except IntegrityError:
+        session.rollback()
+        return False
+    except Exception:
+        session.rollback()
+        raise

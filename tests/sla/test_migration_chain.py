@@ -1,44 +1,16 @@
 """The whole chain of migrations runs down to base and up again over a database full of data."""
 
-import pytest
 import sqlalchemy as sa
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 
-from xobito_tickets import create_app
 from xobito_tickets.db import metadata, session
 from xobito_tickets.demo import build_demo
 from xobito_tickets.migrate import script_directory
 from xobito_tickets.models import Reply, Ticket
-from xobito_tickets.search.schema import include_object, is_searchable_object
+from xobito_tickets.search.schema import is_searchable_object
 
-from ..conftest import TEST_SETTINGS
-
-
-@pytest.fixture
-def empty_app(tmp_path, postgres_databases):
-    """The reference app over an empty database (a SQLite file, or PostgreSQL without the schema)."""
-    if postgres_databases is None:
-        url = "sqlite:///" + str(tmp_path / "chain.sqlite")
-    else:
-        url = postgres_databases.create(with_schema=False)
-    app = create_app(
-        {
-            **TEST_SETTINGS,
-            "TESTING": True,
-            "SECRET_KEY": "migration-chain",
-            "SQLALCHEMY_DATABASE_URI": url,
-            "TICKETS_STORAGE_ROOT": str(tmp_path / "storage"),
-        }
-    )
-    yield app
-    with app.app_context():
-        session.remove()
-        app.extensions["sqlalchemy"].engine.dispose()
-    if postgres_databases is not None:
-        postgres_databases.drop(url)
+from ..conftest import schema_differences
 
 
 def _engine(app):
@@ -58,8 +30,7 @@ def _revisions_newest_first():
 
 def _differences(app):
     with _engine(app).connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": include_object})
-        return compare_metadata(context, metadata)
+        return schema_differences(connection)
 
 
 def _foreign_keys_enforced(app):

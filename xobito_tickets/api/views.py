@@ -438,11 +438,7 @@ def reply_create(number):
     form = validate_form(ReplyForm, values)
     if ticket.is_closed:
         raise InputError({"body": ["This ticket is closed. Open a new ticket to follow up."]})
-    try:
-        reply = post_reply(ticket, _user(), form.body.data, files=form.attachments.uploads)
-    except ServiceError as exc:
-        raise InputError({exc.field or "body": [exc.message]}) from None
-    return _message_answer(ticket, reply)
+    return _post_message(ticket, post_reply, form)
 
 
 @bp.post("/tickets/<number>/notes")
@@ -464,16 +460,19 @@ def note_create(number):
     _require_staff("add an internal note")
     values = read_body(schemas.ReplyCreateSchema())
     form = validate_form(ComposerForm, {**values, "kind": "note"})
+    return _post_message(ticket, add_note, form)
+
+
+def _post_message(ticket, service, form):
+    """Add the message of ``form`` to ``ticket`` through ``service`` (a reply, a note); answer it with a 201."""
     try:
-        note = add_note(ticket, _user(), form.body.data, files=form.attachments.uploads)
+        message = service(ticket, _user(), form.body.data, files=form.attachments.uploads)
     except ServiceError as exc:
         raise InputError({exc.field or "body": [exc.message]}) from None
-    return _message_answer(ticket, note)
-
-
-def _message_answer(ticket, reply):
-    files = session.scalars(sa.select(Attachment).where(Attachment.reply_id == reply.id).order_by(Attachment.id)).all()
-    data = present.message(reply, current_tenant.slug, ticket.number, files, kind=reply.kind)
+    files = session.scalars(
+        sa.select(Attachment).where(Attachment.reply_id == message.id).order_by(Attachment.id)
+    ).all()
+    data = present.message(message, current_tenant.slug, ticket.number, files, kind=message.kind)
     return _dump(schemas.MessageSchema, data, 201, {"Location": _ticket_location(ticket)})
 
 
@@ -482,12 +481,7 @@ def _message_answer(ticket, reply):
 @idempotent
 def ticket_close(number):
     """Close the ticket (its customer, or staff)."""
-    ticket = _load(number)
-    try:
-        close_ticket(ticket, _user())
-    except ServiceError as exc:
-        raise InputError({"status": [exc.message]}) from None
-    return _detail(_load(number))
+    return _change_status(number, close_ticket)
 
 
 @bp.post("/tickets/<number>/reopen")
@@ -495,10 +489,19 @@ def ticket_close(number):
 @idempotent
 def ticket_reopen(number):
     """Reopen a closed ticket (staff)."""
+    return _change_status(number, reopen_ticket, staff_only="reopen a ticket; customers open a new one")
+
+
+def _change_status(number, service, staff_only=None):
+    """Run ``service`` (close, reopen) on ticket ``number`` as the token's person; answer the ticket as it is now.
+
+    ``staff_only`` is what a customer is refused (a 403 naming it) when only staff may do it.
+    """
     ticket = _load(number)
-    _require_staff("reopen a ticket; customers open a new one")
+    if staff_only is not None:
+        _require_staff(staff_only)
     try:
-        reopen_ticket(ticket, _user())
+        service(ticket, _user())
     except ServiceError as exc:
         raise InputError({"status": [exc.message]}) from None
     return _detail(_load(number))

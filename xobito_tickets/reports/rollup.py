@@ -152,28 +152,61 @@ def build_fact(ticket, clock, first_response_at=None, rating=None, rated_at=None
     return Fact(**values)
 
 
+@dataclasses.dataclass(frozen=True)
+class Timed:
+    """A timed event of a ticket (its close, its first response): its :class:`Fact` fields and rollup counters."""
+
+    #: ``metric`` of its duration histogram.
+    metric: int
+    #: The fact's day of the event, and its business minutes from the ticket's creation.
+    day: str
+    minutes: str
+    #: The fact's SLA outcome, which is also the name of the day counter of "met".
+    sla_met: str
+    #: The day counters of the event and of "missed".
+    counter: str
+    sla_missed: str
+
+
+#: The timed events, counted alike in the days and the histograms.
+TIMED = (
+    Timed(
+        metric=RESOLUTION,
+        day="closed_day",
+        minutes="resolution_minutes",
+        sla_met="resolution_sla_met",
+        counter="closed",
+        sla_missed="resolution_sla_missed",
+    ),
+    Timed(
+        metric=FIRST_RESPONSE,
+        day="first_response_day",
+        minutes="first_response_minutes",
+        sla_met="response_sla_met",
+        counter="responded",
+        sla_missed="response_sla_missed",
+    ),
+)
+
+
 def contributions(fact, sign=1):
     """Return ``(day_deltas, duration_deltas)``: what ``fact`` adds to the rollups (``sign=-1``: removes)."""
     days = defaultdict(lambda: dict.fromkeys(DAY_COUNTERS, 0))
     durations = defaultdict(int)
     where = (fact.department_id, fact.assignee_id)
     days[(fact.tenant_id, fact.created_day, *where)]["created"] += sign
-    if fact.closed_day is not None:
-        days[(fact.tenant_id, fact.closed_day, *where)]["closed"] += sign
-        if fact.resolution_minutes is not None:
-            bucket = buckets.bucket_of(fact.resolution_minutes)
-            durations[(fact.tenant_id, RESOLUTION, fact.closed_day, *where, bucket)] += sign
-        if fact.resolution_sla_met is not None:
-            name = "resolution_sla_met" if fact.resolution_sla_met else "resolution_sla_missed"
-            days[(fact.tenant_id, fact.closed_day, *where)][name] += sign
-    if fact.first_response_day is not None:
-        days[(fact.tenant_id, fact.first_response_day, *where)]["responded"] += sign
-        if fact.first_response_minutes is not None:
-            bucket = buckets.bucket_of(fact.first_response_minutes)
-            durations[(fact.tenant_id, FIRST_RESPONSE, fact.first_response_day, *where, bucket)] += sign
-        if fact.response_sla_met is not None:
-            name = "response_sla_met" if fact.response_sla_met else "response_sla_missed"
-            days[(fact.tenant_id, fact.first_response_day, *where)][name] += sign
+    for timed in TIMED:
+        day = getattr(fact, timed.day)
+        if day is None:
+            continue
+        counters = days[(fact.tenant_id, day, *where)]
+        counters[timed.counter] += sign
+        minutes = getattr(fact, timed.minutes)
+        if minutes is not None:
+            durations[(fact.tenant_id, timed.metric, day, *where, buckets.bucket_of(minutes))] += sign
+        met = getattr(fact, timed.sla_met)
+        if met is not None:
+            counters[timed.sla_met if met else timed.sla_missed] += sign
     if fact.rating is not None and fact.rated_day is not None:
         days[(fact.tenant_id, fact.rated_day, *where)][f"rated_{fact.rating}"] += sign
     return days, durations
@@ -460,18 +493,17 @@ def _fact_events(tenant_id):
 
     return sa.union_all(
         event(f.created_day, created=one).where(where),
-        event(
-            f.closed_day,
-            closed=one,
-            resolution_sla_met=_flag(f.resolution_sla_met == sa.true()),
-            resolution_sla_missed=_flag(f.resolution_sla_met == sa.false()),
-        ).where(where, f.closed_day.is_not(None)),
-        event(
-            f.first_response_day,
-            responded=one,
-            response_sla_met=_flag(f.response_sla_met == sa.true()),
-            response_sla_missed=_flag(f.response_sla_met == sa.false()),
-        ).where(where, f.first_response_day.is_not(None)),
+        *(
+            event(
+                f[timed.day],
+                **{
+                    timed.counter: one,
+                    timed.sla_met: _flag(f[timed.sla_met] == sa.true()),
+                    timed.sla_missed: _flag(f[timed.sla_met] == sa.false()),
+                },
+            ).where(where, f[timed.day].is_not(None))
+            for timed in TIMED
+        ),
         event(f.rated_day, rated_good=_flag(f.rating == "good"), rated_bad=_flag(f.rating == "bad")).where(
             where, f.rating.in_(("good", "bad")), f.rated_day.is_not(None)
         ),
@@ -506,18 +538,15 @@ def _durations_from_facts(dialect, grain, tenant_id):
     where = f.tenant_id == tenant_id if tenant_id is not None else sa.true()
     place = (f.tenant_id, f.department_id, f.assignee_id)
     times = sa.union_all(
-        sa.select(
-            *place,
-            sa.literal(RESOLUTION).label("metric"),
-            f.closed_day.label("day"),
-            _bucket_expression(f.resolution_minutes).label("bucket"),
-        ).where(where, f.closed_day.is_not(None), f.resolution_minutes.is_not(None)),
-        sa.select(
-            *place,
-            sa.literal(FIRST_RESPONSE).label("metric"),
-            f.first_response_day.label("day"),
-            _bucket_expression(f.first_response_minutes).label("bucket"),
-        ).where(where, f.first_response_day.is_not(None), f.first_response_minutes.is_not(None)),
+        *(
+            sa.select(
+                *place,
+                sa.literal(timed.metric).label("metric"),
+                f[timed.day].label("day"),
+                _bucket_expression(f[timed.minutes]).label("bucket"),
+            ).where(where, f[timed.day].is_not(None), f[timed.minutes].is_not(None))
+            for timed in TIMED
+        )
     ).subquery("times")
     period = _period_expression(dialect, grain, times.c.day)
     key = (times.c.tenant_id, period, times.c.metric, times.c.department_id, times.c.assignee_id)

@@ -7,12 +7,14 @@ with a sent-marker row (:class:`~xobito_tickets.sla.models.TimeAlert`) whose uni
 and a pass run again finds nothing left to do.
 """
 
+from functools import partial
+
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
-from ..db import begin_write, session
+from ..claims import do_once
+from ..db import session
 from ..i18n.setup import lazy_gettext as _l
 from ..jobs import job
 from ..mail.outbox import add_to_outbox, in_language_of, language_of, outbox_row, ticket_url
@@ -114,43 +116,34 @@ def _queue_alert(ticket, clock, stage):
 
 def send_alert(ticket_id, now):
     """Queue the warning or breach email ``ticket_id`` waits for, once; return whether this call did."""
-    begin_write()
-    try:
-        ticket = session.scalars(
-            sa.select(Ticket).where(Ticket.id == ticket_id).execution_options(populate_existing=True)
-        ).one_or_none()
-        if ticket is None or ticket.is_closed or ticket.due_at is None or ticket.sla_warn_at > now:
-            session.rollback()
-            return False
-        clock = _clock_of(ticket.first_response_at, ticket.first_response_due_at, ticket.due_at, ticket.due_override_at)
-        stage = "breach" if ticket.due_at <= now else "warning"
-        kinds = [f"{clock}_{stage}"]
-        if stage == "breach":
-            # A breach found without its warning (worker down, a shorter target): the warning
-            # would come too late, so its marker is written without an email.
-            kinds.append(f"{clock}_warning")
-        existing = set(
-            session.scalars(
-                sa.select(TimeAlert.kind).where(TimeAlert.ticket_id == ticket.id, TimeAlert.kind.in_(kinds))
-            )
-        )
-        if kinds[0] in existing:
-            session.rollback()
-            return False
-        for kind in kinds:
-            if kind not in existing:
-                session.add(TimeAlert(tenant_id=ticket.tenant_id, ticket_id=ticket.id, kind=kind, key=""))
-        session.flush()
-        _queue_alert(ticket, clock, stage)
-        session.commit()
-        return True
-    except IntegrityError:
-        # Another worker queued this alert first.
-        session.rollback()
-        return False
-    except Exception:
-        session.rollback()
-        raise
+    return do_once(_due_alert, ticket_id, now)
+
+
+def _due_alert(ticket_id, now):
+    """Return the markers and the queueing of the alert ``ticket_id`` waits for, or None (for :func:`do_once`)."""
+    ticket = session.scalars(
+        sa.select(Ticket).where(Ticket.id == ticket_id).execution_options(populate_existing=True)
+    ).one_or_none()
+    if ticket is None or ticket.is_closed or ticket.due_at is None or ticket.sla_warn_at > now:
+        return None
+    clock = _clock_of(ticket.first_response_at, ticket.first_response_due_at, ticket.due_at, ticket.due_override_at)
+    stage = "breach" if ticket.due_at <= now else "warning"
+    kinds = [f"{clock}_{stage}"]
+    if stage == "breach":
+        # A breach found without its warning (worker down, a shorter target): the warning
+        # would come too late, so its marker is written without an email.
+        kinds.append(f"{clock}_warning")
+    existing = set(
+        session.scalars(sa.select(TimeAlert.kind).where(TimeAlert.ticket_id == ticket.id, TimeAlert.kind.in_(kinds)))
+    )
+    if kinds[0] in existing:
+        return None
+    markers = [
+        TimeAlert(tenant_id=ticket.tenant_id, ticket_id=ticket.id, kind=kind, key="")
+        for kind in kinds
+        if kind not in existing
+    ]
+    return markers, partial(_queue_alert, ticket, clock, stage)
 
 
 @job("sla-alerts")

@@ -10,14 +10,15 @@ reminder went out, so nobody is closed without warning — the ticket is Closed 
 """
 
 from datetime import timedelta
+from functools import partial
 from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
-from ..db import begin_write, session
+from ..claims import do_once
+from ..db import session
 from ..jobs import job
 from ..mail.outbox import add_to_outbox, in_language_of, language_of, outbox_row, ticket_url
 from ..mail.recipients import customer_side
@@ -67,32 +68,22 @@ def _queue_reminder(ticket, settings, close_at):
 
 def remind(ticket_id, settings, now):
     """Queue the reminder about ``ticket_id`` once; return whether this call did."""
-    begin_write()
-    try:
-        ticket = session.scalars(
-            sa.select(Ticket)
-            .where(Ticket.id == ticket_id, waiting_on_customer())
-            .execution_options(populate_existing=True)
-        ).one_or_none()
-        if ticket is None or ticket.last_reply_at > now - timedelta(days=settings.autoclose_reminder_days):
-            session.rollback()
-            return False
-        session.add(TimeAlert(tenant_id=ticket.tenant_id, ticket_id=ticket.id, kind=REMINDER, key=reminder_key(ticket)))
-        session.flush()
-        close_at = max(
-            ticket.last_reply_at + timedelta(days=settings.autoclose_close_days),
-            now + timedelta(days=settings.autoclose_close_days - settings.autoclose_reminder_days),
-        )
-        _queue_reminder(ticket, settings, close_at)
-        session.commit()
-        return True
-    except IntegrityError:
-        # Another worker sent it first.
-        session.rollback()
-        return False
-    except Exception:
-        session.rollback()
-        raise
+    return do_once(_due_reminder, ticket_id, settings, now)
+
+
+def _due_reminder(ticket_id, settings, now):
+    """Return the marker and the queueing of the reminder ``ticket_id`` is due, or None (for :func:`do_once`)."""
+    ticket = session.scalars(
+        sa.select(Ticket).where(Ticket.id == ticket_id, waiting_on_customer()).execution_options(populate_existing=True)
+    ).one_or_none()
+    if ticket is None or ticket.last_reply_at > now - timedelta(days=settings.autoclose_reminder_days):
+        return None
+    marker = TimeAlert(tenant_id=ticket.tenant_id, ticket_id=ticket.id, kind=REMINDER, key=reminder_key(ticket))
+    close_at = max(
+        ticket.last_reply_at + timedelta(days=settings.autoclose_close_days),
+        now + timedelta(days=settings.autoclose_close_days - settings.autoclose_reminder_days),
+    )
+    return [marker], partial(_queue_reminder, ticket, settings, close_at)
 
 
 def _tenant_pass(settings, now):
