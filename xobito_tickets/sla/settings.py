@@ -102,16 +102,22 @@ def refresh_dues_with(ticket, policy):
     )
 
 
+def _locked_settings(tenant_id):
+    """Return the tenant's settings row, locked for this transaction; a new row (added) if it has none."""
+    settings = session.get(TimeSettings, tenant_id, with_for_update=True)
+    if settings is None:
+        settings = default_settings(tenant_id)
+        # Through the relationship, so the tenant in this session sees its new settings.
+        settings.tenant = session.get(Tenant, tenant_id)
+        session.add(settings)
+    return settings
+
+
 def save_sla_settings(tenant_id, timezone, weekly, holidays, warn_before_minutes, targets):
     """Store business hours, holidays, lead time and ``{Priority: (frt, res)}``; recompute open tickets' dues."""
     begin_write()
     try:
-        settings = session.get(TimeSettings, tenant_id, with_for_update=True)
-        if settings is None:
-            settings = default_settings(tenant_id)
-            # Through the relationship, so the tenant in this session sees its new settings.
-            settings.tenant = session.get(Tenant, tenant_id)
-            session.add(settings)
+        settings = _locked_settings(tenant_id)
         calendar = Calendar(timezone=timezone, weekly=weekly, holidays=frozenset(holidays))
         settings.timezone = calendar.timezone
         settings.hours = calendar.hours_setting()
@@ -135,12 +141,7 @@ def save_autoclose_settings(tenant_id, enabled, reminder_days, close_days):
     """Store the auto-close settings of a tenant."""
     begin_write()
     try:
-        settings = session.get(TimeSettings, tenant_id, with_for_update=True)
-        if settings is None:
-            settings = default_settings(tenant_id)
-            # Through the relationship, so the tenant in this session sees its new settings.
-            settings.tenant = session.get(Tenant, tenant_id)
-            session.add(settings)
+        settings = _locked_settings(tenant_id)
         settings.autoclose_enabled = bool(enabled)
         settings.autoclose_reminder_days = reminder_days
         settings.autoclose_close_days = close_days
