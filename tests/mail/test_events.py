@@ -222,6 +222,9 @@ def test_nobody_hears_about_their_own_action(desk):
     assert [e.subject for e in emails if e.envelope_to == [SAM]] == [
         "[TKT-000002] We received your ticket: My own laptop"
     ]
+    # Closing it himself: Sam is its customer and Support's only member, so nobody is told.
+    desk.close(SAM, number=2)
+    assert desk.deliver() == []
 
 
 def test_inactive_users_get_nothing(desk):

@@ -77,6 +77,22 @@ def test_staff_who_routes_a_ticket_away_lands_on_the_queue(app, client, desk, wo
     assert client.get(f"/acme/admin/tickets/{desk.open_number}").status_code == 404
 
 
+def test_who_still_sees_a_changed_ticket_stays_on_its_page(app, client, desk, world):
+    # Alex (in no department) sees the ticket as its assignee; Ada, in no department either, as an admin.
+    login(client, "alex@acme.test")
+    response = client.post(f"/acme/admin/tickets/{desk.open_number}/priority", data={"priority": "urgent"})
+    assert response.status_code == 303 and response.headers["Location"] == f"/acme/admin/tickets/{desk.open_number}"
+    assert f"{desk.open_number} is saved." in text_of(client.get(response.headers["Location"]))
+    admin = app.test_client()
+    login(admin, "ada@acme.test")
+    response = admin.post(
+        f"/acme/admin/tickets/{desk.open_number}/assign", data={"department": world.billing_id, "assignee": ""}
+    )
+    assert response.status_code == 303 and response.headers["Location"] == f"/acme/admin/tickets/{desk.open_number}"
+    page = text_of(admin.get(response.headers["Location"]))
+    assert f"{desk.open_number} is saved." in page and "left your queue" not in page
+
+
 def test_priority_change_is_recorded(app, client, desk):
     login(client, "alex@acme.test")
     response = client.post(f"/acme/admin/tickets/{desk.open_number}/priority", data={"priority": "urgent"})

@@ -2,6 +2,10 @@
 
 import pytest
 
+from xobito_tickets.db import session
+from xobito_tickets.models import User
+from xobito_tickets.team.services import update_person
+
 from ..mail.conftest import deliver, emails_to, extract_emails, sending_config
 from ..staff.conftest import login
 from .conftest import outbox
@@ -45,6 +49,17 @@ def test_a_cc_gets_staff_replies_in_the_customers_view(app, world, desk, smtp_se
         assert word not in mail.text and word not in mail.html, word
     # The customer still gets exactly one email for the same reply.
     assert len([m for m in extract_emails(smtp_server)[before:] if m.to_address == CARLA]) == 1
+
+
+def test_a_copied_address_that_became_the_customers_gets_one_email_per_reply(app, world, desk, smtp_server, copied):
+    # The admin gives Carla the address copied on her ticket: customer and CC are one mailbox now.
+    with app.test_request_context():
+        carla = session.get(User, world.customer_id)
+        update_person(session.get(User, world.admin_id), carla, carla.name, BOSS, carla.role)
+    response = copied.post(f"/acme/admin/tickets/{desk.open_number}/reply", data={"body": "We replaced the fuser."})
+    assert response.status_code == 303
+    deliver(app)
+    assert len(emails_to(smtp_server, BOSS)) == 1
 
 
 def test_a_cc_hears_of_a_close_and_reopen_by_staff(app, world, desk, smtp_server, copied):
