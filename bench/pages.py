@@ -285,10 +285,15 @@ class InProcess:
         return self.clients[who]
 
     def request(self, page):
+        """Request ``page`` and read its whole body (a streamed response, the CSV export, does its work
+        while it is read)."""
         client = self.client(page.user)
         if page.method == "POST":
-            return client.post(page.path, data=dict(page.form, csrf_token=client.csrf))
-        return client.get(page.path)
+            response = client.post(page.path, data=dict(page.form, csrf_token=client.csrf))
+        else:
+            response = client.get(page.path)
+        response.get_data()
+        return response
 
     def measure(self, page):
         """Return status, body size, SQL statement count and statements of one request of ``page``."""

@@ -2,14 +2,16 @@
 
 import csv
 import io
+import re
 
 import pytest
+import sqlalchemy as sa
 
 from xobito_tickets.db import session
-from xobito_tickets.models import Department, Role, Tenant, User
+from xobito_tickets.models import Department, Role, Tenant, Ticket, User
 from xobito_tickets.reports.export import safe_cell
 from xobito_tickets.team.services import create_user
-from xobito_tickets.tickets.services import close_ticket, open_ticket
+from xobito_tickets.tickets.services import assign_ticket, close_ticket, open_ticket
 
 from ..conftest import PASSWORD
 
@@ -127,3 +129,32 @@ def test_the_queue_links_to_its_export_with_its_filters(app, world, client, auth
     auth.login("ada@acme.test")
     html = client.get("/acme/admin/tickets?status=closed&q=printer").get_data(as_text=True)
     assert 'href="/acme/admin/tickets.csv?status=closed&amp;q=printer"' in html
+
+
+def test_names_the_staff_give_are_made_text_too(app, world, client, auth, tickets):
+    # A department's name and a staff member's name are typed by people as well.
+    with app.app_context():
+        session.get(Department, world.billing_id).name = "=Billing"
+        bea = session.get(User, world.billing_staff_id)
+        bea.name = "-Bea"
+        ticket = session.scalar(sa.select(Ticket).where(Ticket.subject == "Billing ticket 0"))
+        assign_ticket(ticket, session.get(User, world.admin_id), session.get(Department, world.billing_id), bea)
+        session.commit()
+    auth.login("ada@acme.test")
+    rows = {r[0]: r for r in _rows(client.get("/acme/admin/tickets.csv?q="))[1:]}
+    assert rows[tickets[8]][2:4] == ["'=Billing", "Medium"] and rows[tickets[8]][7] == "'-Bea"
+    assert rows[tickets[9]][2] == "'=Billing" and rows[tickets[9]][7] == ""
+    assert rows[tickets[4]][2] == "Support"
+
+
+def test_every_ticket_once_in_order_across_batches(app, world, client, auth, tickets):
+    # Batches of 3: the file is written batch by batch; lines never split or repeat between them.
+    auth.login("ada@acme.test")
+    response = client.get("/acme/admin/tickets.csv?q=")
+    chunks = [chunk.decode() if isinstance(chunk, bytes) else chunk for chunk in response.response]
+    assert all(chunk.endswith("\r\n") for chunk in chunks)
+    rows = list(csv.reader(io.StringIO("".join(chunks))))
+    assert [r[0] for r in rows[1:]] == list(reversed(tickets))
+    assert all(len(r) == 10 for r in rows)
+    assert {r[3] for r in rows[1:]} == {"Medium"} and {r[4] for r in rows[1:]} == {"Open", "Closed"}
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", r[8]) for r in rows[1:])

@@ -119,6 +119,11 @@ def _request_translations():
     return kept[1]
 
 
+def request_translations():
+    """Return the catalogue of the language the request is answered in (Flask-Babel's, looked up once per locale)."""
+    return _request_translations()
+
+
 def _install_jinja(app):
     app.jinja_env.add_extension("jinja2.ext.i18n")
     _install_template_gettext(app, get_translations)

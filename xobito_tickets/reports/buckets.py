@@ -72,8 +72,11 @@ def exact_percentile(values, p):
     return values[max(1, math.ceil(p / 100 * len(values))) - 1]
 
 
-def format_minutes(minutes):
-    """Return ``minutes`` as a short readable duration: ``45 min``, ``3 h 10 min``, ``2 d 4 h``."""
+def format_minutes(minutes, _=_):
+    """Return ``minutes`` as a short readable duration: ``45 min``, ``3 h 10 min``, ``2 d 4 h``.
+
+    ``_``: the gettext to translate with (default: Flask-Babel's, the request's language).
+    """
     if minutes is None:
         return "–"
     minutes = int(minutes)

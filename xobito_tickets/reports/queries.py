@@ -45,24 +45,33 @@ def weeks_between(start, end):
     return weeks
 
 
+@lru_cache(maxsize=1024)
+def _per_period_statement(visible, grains, names):
+    # Built once per visibility clause, grains and counters, like _counts_statement below.
+    return sa.union_all(
+        *(
+            sa.select(ReportCount.period, *_day_sums(names))
+            .where(
+                visible,
+                ReportCount.grain == grain,
+                ReportCount.period.in_(sa.bindparam(f"periods_{grain}", expanding=True)),
+            )
+            .group_by(ReportCount.period)
+            for grain in grains
+        )
+    )
+
+
 def counts_per_week(visible, start, end, names=("created", "closed")):
     """Return ``{week: {counter: n}}`` from ``start`` to ``end``, keyed as :func:`weeks_between` (whole weeks
     from the weeks' rows, the range's partial weeks from their days)."""
-    periods = _days_and_weeks(start, end)
-    whole = [period for grain, period in periods if grain == "week"]
-    single = [period for grain, period in periods if grain == "day"]
-    # Two SELECTs, each a seek on (tenant, grain, period): an OR of the grains reads every row.
-    stmt = sa.union_all(
-        *(
-            sa.select(ReportCount.period, *_day_sums(names))
-            .where(visible, ReportCount.grain == grain, ReportCount.period.in_(periods))
-            .group_by(ReportCount.period)
-            for grain, periods in (("week", whole), ("day", single))
-            if periods
-        )
-    )
+    by_grain = defaultdict(list)
+    for grain, period in _days_and_weeks(start, end):
+        by_grain[grain].append(period)
+    # One SELECT per grain, each a seek on (tenant, grain, period): an OR of the grains reads every row.
+    stmt = _per_period_statement(visible, tuple(by_grain), tuple(names))
     result = {}
-    for period, *values in session.execute(stmt):
+    for period, *values in session.execute(stmt, {f"periods_{grain}": days for grain, days in by_grain.items()}):
         week = max(start, period - timedelta(days=period.weekday()))
         total = result.setdefault(week, dict.fromkeys(names, 0))
         for name, n in zip(names, values, strict=True):
@@ -190,20 +199,24 @@ def durations_per_place(visible, start, end, step=1):
     result = defaultdict(dict)
     for row in session.execute(stmt, {f"periods_{grain}": periods for grain, periods in by_grain.items()}):
         counts = result[(row[0], row[1])].setdefault(row[2], {})
-        for bucket, n in zip(labels, row[3:], strict=True):
-            if n:
-                counts[bucket] = counts.get(bucket, 0) + int(n)
+        # Most of a row's buckets are empty: only the others are added (one row per grain).
+        for bucket, n in [(bucket, n) for bucket, n in zip(labels, row[3:], strict=True) if n]:
+            counts[bucket] = counts.get(bucket, 0) + int(n)
     return {place: {m: c for m, c in metrics.items() if c} for place, metrics in result.items()}
+
+
+@lru_cache(maxsize=1024)
+def _backlog_statement(visible):
+    key = [getattr(QueueCount, name) for name in PLACE]
+    return (
+        sa.select(*key, QueueCount.status, sa.func.sum(QueueCount.n)).where(visible).group_by(*key, QueueCount.status)
+    )
 
 
 def backlog_per_place(visible):
     """Return ``{(department_id, assignee_id): {status: n}}`` of the tickets there are now (the queue counts)."""
-    key = [getattr(QueueCount, name) for name in PLACE]
-    stmt = (
-        sa.select(*key, QueueCount.status, sa.func.sum(QueueCount.n)).where(visible).group_by(*key, QueueCount.status)
-    )
     result = defaultdict(dict)
-    for department_id, assignee_id, status, n in session.execute(stmt):
+    for department_id, assignee_id, status, n in session.execute(_backlog_statement(visible)):
         if n:
             result[(department_id, assignee_id)][status] = int(n)
     return result

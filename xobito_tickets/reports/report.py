@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
@@ -13,6 +14,7 @@ from flask_babel.speaklater import LazyString
 from ..i18n.dates import current_locale
 from ..i18n.labels import STATUS_LABELS
 from ..i18n.setup import lazy_gettext as _l
+from ..i18n.setup import request_translations
 from ..models import QueueCount, TicketStatus
 from ..tickets.access import department_choices, staff_choices, visible_counts_clause
 from . import buckets, charts, queries
@@ -24,6 +26,7 @@ MAX_DAYS = 731
 DEFAULT_DAYS = 30
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
 
 #: Labels, columns and titles are lazy texts: the page shows them in the reader's language, the CSV
 #: files in English (reports/views.py renders them in "en").
@@ -93,17 +96,47 @@ def _times(histograms):
     return result
 
 
+# A report writes a few hundred numbers, dates and durations, mostly the same few dozen
+# values (counts, percentages, the histograms' bucket bounds): each is formatted once per
+# language and remembered (Babel parses the locale's pattern on every call). They are pure
+# functions of the value and the locale (durations: of the catalogue, which the locale picks).
+
+
+@lru_cache(maxsize=4096)
+def _number_text(value, locale):
+    return format_decimal(value, locale=locale)
+
+
+@lru_cache(maxsize=2048)
+def _percent_text(value, locale):
+    return f"{format_decimal(value, format='0.#', locale=locale)} %"
+
+
+@lru_cache(maxsize=2048)
+def _day_text(value, locale):
+    return format_date(date.fromisoformat(value), "medium", locale=locale)
+
+
+@lru_cache(maxsize=1024)
+def _minutes_text(value, translations):
+    def gettext(text, **values):
+        translated = translations.ugettext(text)
+        return translated % values if values else translated
+
+    return buckets.format_minutes(value, gettext)
+
+
 def _fmt(value, kind):
     if value is None:
         return "–"
     if kind == "minutes":
-        return buckets.format_minutes(value)
+        return _minutes_text(int(value), request_translations())
     locale = current_locale()
     if kind == "percent":
-        return f"{format_decimal(value, format='0.#', locale=locale)} %"
+        return _percent_text(value, locale)
     if kind == "day":
-        return format_date(date.fromisoformat(value), "medium", locale=locale)
-    return format_decimal(value, locale=locale) if isinstance(value, int) else str(value)
+        return _day_text(value, locale)
+    return _number_text(value, locale) if isinstance(value, int) else str(value)
 
 
 def _satisfaction_note(share, given):
@@ -156,13 +189,41 @@ def _everything(place):
     return None
 
 
-def build_report(visible, start, end, department_names, staff_names, days_table=True):
+#: What each section is made from (``_Data``'s fields): a CSV of one table reads only these.
+_SECTION_DATA = {
+    "per-day": {"days"},
+    "times": {"histograms"},
+    "sla": {"counts"},
+    "satisfaction": {"counts"},
+    "backlog": {"backlog"},
+    "departments": {"counts", "histograms", "backlog"},
+    "staff": {"counts", "histograms", "backlog"},
+}
+SECTION_NAMES = tuple(_SECTION_DATA)
+
+
+def _no_chart(*args, **kwargs):
+    return None
+
+
+def _no_display(rows, kinds):
+    return []
+
+
+def build_report(visible, start, end, department_names, staff_names, days_table=True, only=None):
     """Return the report's sections for the rollup rows ``visible(table)`` selects, from ``start`` to ``end``.
 
     ``department_names`` and ``staff_names`` map ids to names (the breakdowns' labels).
     ``days_table=False`` leaves the per-day section's table out of the page (its chart,
     rows and CSV stay): a year is 365 rows nobody reads on the page, asked for with a link.
+    ``only``: the name of one section, for its CSV: only what that table needs is read, and
+    neither its chart nor its formatted table is made.
     """
+    wanted = SECTION_NAMES if only is None else (only,)
+    needs = set().union(*(_SECTION_DATA[name] for name in wanted))
+    show = only is None
+    chart = charts.bar_chart if show else _no_chart
+    display = _display if show else _no_display
     days = queries.days_between(start, end)
     step = queries.bucket_step(start, end)
     # Over more than a quarter the page's chart shows weeks (read from the weeks' rows): a
@@ -170,96 +231,102 @@ def build_report(visible, start, end, department_names, staff_names, days_table=
     # The table of days (on demand) and the CSV always have every day.
     weekly = not days_table and len(days) > queries.COARSE_AFTER_DAYS
     data = _Data(
-        days=(queries.counts_per_week if weekly else queries.counts_per_day)(visible(ReportCount), start, end),
-        counts=queries.counts_per_place(visible(ReportCount), start, end),
-        histograms=queries.durations_per_place(visible(ReportDuration), start, end, step),
-        backlog=queries.backlog_per_place(visible(QueueCount)),
+        days=(queries.counts_per_week if weekly else queries.counts_per_day)(visible(ReportCount), start, end)
+        if "days" in needs
+        else {},
+        counts=queries.counts_per_place(visible(ReportCount), start, end) if "counts" in needs else {},
+        histograms=queries.durations_per_place(visible(ReportDuration), start, end, step)
+        if "histograms" in needs
+        else {},
+        backlog=queries.backlog_per_place(visible(QueueCount)) if "backlog" in needs else {},
     )
     totals = _merge_counts(data.counts, _everything).get(None) or dict.fromkeys(DAY_COUNTERS, 0)
     histograms = _merge_histograms(data.histograms, _everything).get(None, {})
     sections = []
-    sections.append(
-        _per_day_section(data.days, queries.weeks_between(start, end) if weekly else days, weekly, days_table)
-    )
+    if "per-day" in wanted:
+        sections.append(
+            _per_day_section(data.days, queries.weeks_between(start, end) if weekly else days, weekly, days_table, show)
+        )
 
     # First response and resolution time.
-    times = _times(histograms)
-    rows = [[label, *times[metric]] for metric, label in METRICS]
-    sections.append(
-        Section(
-            "times",
-            _l("First response and resolution time"),
-            [_l("Measure"), _l("Tickets"), _l("Median (minutes)"), _l("90th percentile (minutes)")],
-            rows,
-            charts.bar_chart(
-                _l("Median and 90th percentile, in hours"),
-                [label for _metric, label in METRICS],
-                [
-                    (_l("Median"), [None if r[2] is None else round(r[2] / 60, 1) for r in rows]),
-                    (_l("90th percentile"), [None if r[3] is None else round(r[3] / 60, 1) for r in rows]),
-                ],
-                unit=" h",
-            ),
-            note=_times_note(step),
-            display=_display(rows, ("text", "int", "minutes", "minutes")),
+    if "times" in wanted:
+        times = _times(histograms)
+        rows = [[label, *times[metric]] for metric, label in METRICS]
+        sections.append(
+            Section(
+                "times",
+                _l("First response and resolution time"),
+                [_l("Measure"), _l("Tickets"), _l("Median (minutes)"), _l("90th percentile (minutes)")],
+                rows,
+                chart(
+                    _l("Median and 90th percentile, in hours"),
+                    [label for _metric, label in METRICS],
+                    [
+                        (_l("Median"), [None if r[2] is None else round(r[2] / 60, 1) for r in rows]),
+                        (_l("90th percentile"), [None if r[3] is None else round(r[3] / 60, 1) for r in rows]),
+                    ],
+                    unit=" h",
+                ),
+                note=_times_note(step) if show else "",
+                display=display(rows, ("text", "int", "minutes", "minutes")),
+            )
         )
-    )
 
     # SLA attainment.
-    rows = []
-    for label, prefix in ((_l("First response"), "response_sla"), (_l("Resolution"), "resolution_sla")):
-        met, missed = totals[prefix + "_met"], totals[prefix + "_missed"]
-        rows.append([label, met, missed, _percent(met, met + missed)])
-    sections.append(
-        Section(
-            "sla",
-            _l("SLA attainment"),
-            [_l("Target"), _l("Met"), _l("Missed"), _l("Attainment (%)")],
-            rows,
-            charts.bar_chart(
-                _l("SLA attainment"), [r[0] for r in rows], [(_l("Attainment"), [r[3] for r in rows])], " %"
-            ),
-            display=_display(rows, ("text", "int", "int", "percent")),
+    if "sla" in wanted:
+        rows = []
+        for label, prefix in ((_l("First response"), "response_sla"), (_l("Resolution"), "resolution_sla")):
+            met, missed = totals[prefix + "_met"], totals[prefix + "_missed"]
+            rows.append([label, met, missed, _percent(met, met + missed)])
+        sections.append(
+            Section(
+                "sla",
+                _l("SLA attainment"),
+                [_l("Target"), _l("Met"), _l("Missed"), _l("Attainment (%)")],
+                rows,
+                chart(_l("SLA attainment"), [r[0] for r in rows], [(_l("Attainment"), [r[3] for r in rows])], " %"),
+                display=display(rows, ("text", "int", "int", "percent")),
+            )
         )
-    )
 
     # Satisfaction.
-    good, bad = totals["rated_good"], totals["rated_bad"]
-    rows = [[_l("Good"), good], [_l("Bad"), bad]]
-    sections.append(
-        Section(
-            "satisfaction",
-            _l("Satisfaction"),
-            [_l("Rating"), _l("Tickets")],
-            rows,
-            charts.bar_chart(_l("Satisfaction ratings"), [_l("Good"), _l("Bad")], [(_l("Ratings"), [good, bad])]),
-            note=LazyString(_satisfaction_note, _percent(good, good + bad), good + bad),
-            display=_display(rows, ("text", "int")),
+    if "satisfaction" in wanted:
+        good, bad = totals["rated_good"], totals["rated_bad"]
+        rows = [[_l("Good"), good], [_l("Bad"), bad]]
+        sections.append(
+            Section(
+                "satisfaction",
+                _l("Satisfaction"),
+                [_l("Rating"), _l("Tickets")],
+                rows,
+                chart(_l("Satisfaction ratings"), [_l("Good"), _l("Bad")], [(_l("Ratings"), [good, bad])]),
+                note=LazyString(_satisfaction_note, _percent(good, good + bad), good + bad),
+                display=display(rows, ("text", "int")),
+            )
         )
-    )
 
     # Backlog now.
-    backlog = _merge_counts(data.backlog, _everything).get(None, {})
-    rows = [[STATUS_LABELS[status.value], backlog.get(status.value, 0)] for status in TicketStatus]
-    sections.append(
-        Section(
-            "backlog",
-            _l("Backlog by status (now)"),
-            [_l("Status"), _l("Tickets")],
-            rows,
-            charts.bar_chart(
-                _l("Tickets by status now"), [r[0] for r in rows], [(_l("Tickets"), [r[1] for r in rows])]
-            ),
-            display=_display(rows, ("text", "int")),
+    if "backlog" in wanted:
+        backlog = _merge_counts(data.backlog, _everything).get(None, {})
+        rows = [[STATUS_LABELS[status.value], backlog.get(status.value, 0)] for status in TicketStatus]
+        sections.append(
+            Section(
+                "backlog",
+                _l("Backlog by status (now)"),
+                [_l("Status"), _l("Tickets")],
+                rows,
+                chart(_l("Tickets by status now"), [r[0] for r in rows], [(_l("Tickets"), [r[1] for r in rows])]),
+                display=display(rows, ("text", "int")),
+            )
         )
-    )
 
     # By department and by staff member.
-    for group, title, names in (
-        ("department", _l("By department"), department_names),
-        ("assignee", _l("By staff member"), staff_names),
+    for name, group, title, names in (
+        ("departments", "department", _l("By department"), department_names),
+        ("staff", "assignee", _l("By staff member"), staff_names),
     ):
-        sections.append(_breakdown(data, group, title, names))
+        if name in wanted:
+            sections.append(_breakdown(data, group, title, names, show))
     return sections
 
 
@@ -272,7 +339,7 @@ def _times_note(step):
     return note
 
 
-def _per_day_section(counts, points, weekly, days_table):
+def _per_day_section(counts, points, weekly, days_table, show=True):
     """The created-and-closed section: a point per day (or per week, ``weekly``), its table and CSV rows."""
     rows = []
     for point in points:
@@ -284,20 +351,31 @@ def _per_day_section(counts, points, weekly, days_table):
         title,
         [_l("Week") if weekly else _l("Day"), _l("Created"), _l("Closed")],
         rows,
-        charts.line_chart(title, points, [(_l("Created"), [r[1] for r in rows]), (_l("Closed"), [r[2] for r in rows])]),
+        charts.line_chart(title, points, [(_l("Created"), [r[1] for r in rows]), (_l("Closed"), [r[2] for r in rows])])
+        if show
+        else None,
         note=_("Each week from its Monday (the first from the range's start); the days' table and CSV have every day.")
         if weekly
         else "",
-        display=_display(rows, ("day", "int", "int")) if days_table else [],
+        display=_display(rows, ("day", "int", "int")) if days_table and show else [],
     )
 
 
-def report_for(user, start, end, days_table=True):
-    """Return the report sections of the tickets ``user`` may see (admins: all; staff: their departments')."""
+def report_for(user, start, end, days_table=True, only=None):
+    """Return the report sections of the tickets ``user`` may see (admins: all; staff: their departments').
+
+    ``only``: one section's name (its CSV; see :func:`build_report`).
+    """
     departments = {d.id: d.name for d in department_choices(user.tenant_id)}
     staff = {p.id: p.name for p in staff_choices(user.tenant_id)}
     return build_report(
-        lambda table: visible_counts_clause(user, table), start, end, departments, staff, days_table=days_table
+        lambda table: visible_counts_clause(user, table),
+        start,
+        end,
+        departments,
+        staff,
+        days_table=days_table,
+        only=only,
     )
 
 
@@ -330,7 +408,7 @@ _BREAKDOWN_KINDS = (
 )
 
 
-def _breakdown(data, group, title, names):
+def _breakdown(data, group, title, names, show=True):
     index = 0 if group == "department" else 1
 
     def key(place):
@@ -373,13 +451,17 @@ def _breakdown(data, group, title, names):
             ]
         )
     name = "departments" if group == "department" else "staff"
-    chart = charts.bar_chart(
-        _l("Created and closed by department") if group == "department" else _l("Created and closed by staff member"),
-        [r[0] for r in rows],
-        [(_l("Created"), [r[1] for r in rows]), (_l("Closed"), [r[2] for r in rows])],
+    chart = (
+        charts.bar_chart(
+            _l("Created and closed by department")
+            if group == "department"
+            else _l("Created and closed by staff member"),
+            [r[0] for r in rows],
+            [(_l("Created"), [r[1] for r in rows]), (_l("Closed"), [r[2] for r in rows])],
+        )
+        if show
+        else None
     )
     first = _l("Department") if group == "department" else _l("Staff member")
-    return Section(name, title, [first, *_BREAKDOWN_COLUMNS], rows, chart, display=_display(rows, _BREAKDOWN_KINDS))
-
-
-SECTION_NAMES = ("per-day", "times", "sla", "satisfaction", "backlog", "departments", "staff")
+    display = _display(rows, _BREAKDOWN_KINDS) if show else []
+    return Section(name, title, [first, *_BREAKDOWN_COLUMNS], rows, chart, display=display)

@@ -21,13 +21,13 @@ def _today():
     return datetime.now(calendar_for(current_tenant.id).zone).date()
 
 
-def _report(days_table=True):
-    """Return ``(start, end, sections, error)`` for the GET form's range."""
+def _report(days_table=True, only=None):
+    """Return ``(start, end, sections, error)`` for the GET form's range (``only``: just that section)."""
     try:
         start, end = parse_range(request.args, _today())
     except RangeError as error:
         return None, None, None, error
-    return start, end, report_for(get_current_user(), start, end, days_table=days_table), None
+    return start, end, report_for(get_current_user(), start, end, days_table=days_table, only=only), None
 
 
 @bp.get("/reports")
@@ -61,10 +61,10 @@ def report_csv(name):
     """Download one table of the report as CSV."""
     if name not in SECTION_NAMES:
         abort(404)
-    start, end, sections, error = _report()
+    start, end, sections, error = _report(only=name)
     if error is not None:
         return report_page()
-    section = next(s for s in sections if s.name == name)
+    (section,) = sections
     # The page speaks the reader's language; the file keeps English headers for the scripts that read it.
     with force_locale("en"):
         lines = list(export.table_lines(section.columns, section.rows))
