@@ -2,13 +2,13 @@
 status, newest activity first, read from the index alone: the queue's filters and the CSV export).
 
 Revision ID: queue_department_status_activity
-Revises: search_tokens
+Revises: search_lexemes
 """
 
 from alembic import op
 
 revision = "queue_department_status_activity"
-down_revision = "search_tokens"
+down_revision = "search_lexemes"
 branch_labels = None
 depends_on = None
 
