@@ -9,12 +9,13 @@ import sqlalchemy as sa
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers
 
-from xobito_tickets import jobs
+from xobito_tickets import create_app, jobs
 from xobito_tickets.db import session
 from xobito_tickets.merge.services import merge_ticket
 from xobito_tickets.models import Department, Tenant, Ticket, User
 from xobito_tickets.tickets.services import open_ticket
 from xobito_tickets.webhooks.models import WebhookDelivery, WebhookEndpoint
+from xobito_tickets.webhooks.services import create_endpoint, set_active
 
 from ..api.conftest import ApiClient, Tokens, body
 
@@ -143,6 +144,37 @@ def test_other_tenants_changes_are_not_sent(app, world, runner, receiver):
         )
         assert session.scalar(sa.select(sa.func.count()).select_from(WebhookDelivery)) == 0
     assert run_jobs(app) == 0 and receiver.received == []
+
+
+def test_an_endpoint_changed_by_another_process_counts_from_the_next_change(app, app_config, world, make):
+    # A change learns whether its workspace has endpoints inside its own transaction, so
+    # nothing this process remembers can hide an endpoint another process added.
+    def deliveries():
+        with app.app_context():
+            return session.scalars(sa.select(WebhookDelivery.event).order_by(WebhookDelivery.id)).all()
+
+    made = make.ticket()
+    assert deliveries() == []
+    other = create_app(app_config)
+    try:
+        with other.app_context():
+            endpoint, _secret = create_endpoint(session.get(Tenant, world.acme_id), "http://127.0.0.1:9/hook")
+            endpoint_id = endpoint.id
+        make.reply(made.number, world.staff_id)
+        assert deliveries() == ["ticket.replied"]
+        with other.app_context():
+            set_active(session.get(WebhookEndpoint, endpoint_id), False)
+        make.reply(made.number, world.customer_id)
+        make.ticket()
+        assert deliveries() == ["ticket.replied"]
+        with other.app_context():
+            set_active(session.get(WebhookEndpoint, endpoint_id), True)
+        make.ticket()
+        assert deliveries() == ["ticket.replied", "ticket.created"]
+    finally:
+        with other.app_context():
+            session.remove()
+            other.extensions["sqlalchemy"].engine.dispose()
 
 
 def test_cli_refuses_an_internal_url_without_allow_private(app, runner, world):

@@ -43,7 +43,7 @@ def on_emails_queued(sender, rows, **extra):
             )
         )
     if records:
-        session.execute(sa.insert(SentMessageId), records)
+        session.execute(sa.insert(SentMessageId.__table__), records)
 
 
 def connect_receivers():

@@ -140,8 +140,11 @@ def add_to_outbox(rows):
     """Insert outbox rows (from :func:`outbox_row`) in the current transaction, in one statement."""
     rows = [row for row in rows if row is not None]
     if rows:
+        # The rows they refer to are written first (as an ORM INSERT's autoflush would);
+        # the INSERTs themselves go to the tables, without the ORM's bulk machinery.
+        session.flush()
         signals.emails_queued.send(current_app._get_current_object(), rows=rows)
-        session.execute(sa.insert(OutboxEmail), rows)
+        session.execute(sa.insert(OutboxEmail.__table__), rows)
     return len(rows)
 
 

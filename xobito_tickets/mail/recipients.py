@@ -57,28 +57,34 @@ def without_muted(people, kind):
     return [p for p in people if not (p.is_staff and p.muted_notifications and kind in p.muted_notifications)]
 
 
+_TENANT_ADMINS = (
+    sa.select(User)
+    .where(User.tenant_id == sa.bindparam("tenant_id"), User.role == Role.ADMIN.value, User.active.is_(True))
+    .order_by(User.id)
+)
+
+
 def tenant_admins(tenant_id):
     """Return the active admins of a tenant."""
-    return session.scalars(
-        sa.select(User)
-        .where(User.tenant_id == tenant_id, User.role == Role.ADMIN.value, User.active.is_(True))
-        .order_by(User.id)
-    ).all()
+    return session.scalars(_TENANT_ADMINS, {"tenant_id": tenant_id}).all()
+
+
+_MEMBERS_OF = (
+    sa.select(User)
+    .join(department_members, department_members.c.user_id == User.id)
+    .where(
+        department_members.c.department_id == sa.bindparam("department_id"),
+        User.tenant_id == sa.bindparam("tenant_id"),
+        User.active.is_(True),
+        User.role.in_((Role.STAFF.value, Role.ADMIN.value)),
+    )
+    .order_by(User.id)
+)
 
 
 def members_of(department_id, tenant_id):
     """Return the active staff and admins who are members of a department."""
-    return session.scalars(
-        sa.select(User)
-        .join(department_members, department_members.c.user_id == User.id)
-        .where(
-            department_members.c.department_id == department_id,
-            User.tenant_id == tenant_id,
-            User.active.is_(True),
-            User.role.in_((Role.STAFF.value, Role.ADMIN.value)),
-        )
-        .order_by(User.id)
-    ).all()
+    return session.scalars(_MEMBERS_OF, {"department_id": department_id, "tenant_id": tenant_id}).all()
 
 
 def staff_side(ticket, exclude=()):
@@ -99,22 +105,31 @@ def customer_side(ticket, exclude=()):
     return deliverable([ticket.requester], exclude)
 
 
+def _admins_and_members_statement():
+    member_ids = sa.select(department_members.c.user_id).where(
+        department_members.c.department_id == sa.bindparam("department_id")
+    )
+    is_admin = User.role == Role.ADMIN.value
+    return (
+        sa.select(User)
+        .where(
+            User.tenant_id == sa.bindparam("tenant_id"),
+            User.active.is_(True),
+            sa.or_(is_admin, sa.and_(User.role == Role.STAFF.value, User.id.in_(member_ids))),
+        )
+        .order_by(sa.case((is_admin, 0), else_=1), User.id)
+    )
+
+
+_ADMINS_AND_MEMBERS = _admins_and_members_statement()
+
+
 def admins_and_members(department_id, tenant_id):
     """Return the active admins of a tenant, then the other active staff members of a department.
 
     One query for what :func:`tenant_admins` and :func:`members_of` return together.
     """
-    member_ids = sa.select(department_members.c.user_id).where(department_members.c.department_id == department_id)
-    is_admin = User.role == Role.ADMIN.value
-    return session.scalars(
-        sa.select(User)
-        .where(
-            User.tenant_id == tenant_id,
-            User.active.is_(True),
-            sa.or_(is_admin, sa.and_(User.role == Role.STAFF.value, User.id.in_(member_ids))),
-        )
-        .order_by(sa.case((is_admin, 0), else_=1), User.id)
-    ).all()
+    return session.scalars(_ADMINS_AND_MEMBERS, {"department_id": department_id, "tenant_id": tenant_id}).all()
 
 
 def for_ticket_created(ticket, actor):
@@ -154,6 +169,13 @@ def for_assignment(ticket, actor, assignee_changed, department_changed):
     return []
 
 
+_CC_EMAILS = (
+    sa.select(TicketCC.email)
+    .where(TicketCC.ticket_id == sa.bindparam("ticket_id"), TicketCC.tenant_id == sa.bindparam("tenant_id"))
+    .order_by(TicketCC.id)
+)
+
+
 def copied_addresses(ticket, actor, already):
     """Return the ticket's CC addresses to copy on a customer-facing email about ``actor``'s action.
 
@@ -163,11 +185,7 @@ def copied_addresses(ticket, actor, already):
     skip = {(person.email or "").lower() for person in already}
     if actor is not None:
         skip.add((actor.email or "").lower())
-    emails = session.scalars(
-        sa.select(TicketCC.email)
-        .where(TicketCC.ticket_id == ticket.id, TicketCC.tenant_id == ticket.tenant_id)
-        .order_by(TicketCC.id)
-    ).all()
+    emails = session.scalars(_CC_EMAILS, {"ticket_id": ticket.id, "tenant_id": ticket.tenant_id}).all()
     emails = [email for email in emails if email not in skip]
     if not emails:
         return []

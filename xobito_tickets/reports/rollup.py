@@ -233,17 +233,26 @@ _COUNT_KEY = ("tenant_id", "grain", "period", "department_id", "assignee_id")
 _DURATION_KEY = ("tenant_id", "grain", "period", "metric", "department_id", "assignee_id")
 
 
+#: ``(table name, dialect name) ->`` the INSERT … ON CONFLICT that adds to a rollup's counters.
+_UPSERTS = {}
+
+
+def _upsert_statement(table, key_names, counters, dialect):
+    statement = _UPSERTS.get((table.name, dialect))
+    if statement is None:
+        insert = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(table)
+        statement = _UPSERTS[(table.name, dialect)] = insert.on_conflict_do_update(
+            index_elements=list(key_names),
+            set_={name: table.c[name] + insert.excluded[name] for name in counters},
+        )
+    return statement
+
+
 def _upsert(table, key_names, rows, counters):
-    """Add ``rows`` (dicts of key and counter values) to ``table``'s counters in one statement."""
+    """Add ``rows`` (dicts of key and counter values) to ``table``'s counters, in one executemany."""
     dialect = session.get_bind(clause=table.select()).dialect.name
     if dialect in ("sqlite", "postgresql"):
-        insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
-        stmt = insert(table).values(rows)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=list(key_names),
-            set_={name: table.c[name] + stmt.excluded[name] for name in counters},
-        )
-        session.execute(stmt)
+        session.execute(_upsert_statement(table, key_names, counters, dialect), rows)
         return
     for row in rows:  # Any other database: update, or insert the first count of a key.
         key = [table.c[name] == row[name] for name in key_names]
@@ -311,6 +320,9 @@ _LOAD_FACT = (
 )
 
 
+_INSERT_FACT = sa.insert(ReportFact.__table__)
+
+
 def count_ticket(ticket, first_response_at=None, rating=None, rated_at=None, new=False):
     """Recount ``ticket`` in the rollups after a change (inside the change's transaction)."""
     row = None if new else session.scalar(_LOAD_FACT, {"ticket_id": ticket.id})
@@ -322,11 +334,12 @@ def count_ticket(ticket, first_response_at=None, rating=None, rated_at=None, new
         return
     apply(*difference(old, fact))
     if row is None:
-        session.add(ReportFact(ticket_id=ticket.id, **fact.row_values()))
+        # A plain INSERT: nothing reads the new fact back in this transaction.
+        session.execute(_INSERT_FACT, dict(ticket_id=ticket.id, **fact.row_values()))
     else:
         for name, value in fact.row_values().items():
             setattr(row, name, value)
-    session.flush()
+        session.flush()
 
 
 def on_ticket_created(sender, ticket, **extra):
@@ -338,8 +351,15 @@ def on_reply_posted(sender, ticket, actor, reply, **extra):
     """Count a staff member's first public reply as the first response (the SLA clock's rule)."""
     if getattr(reply, "kind", "reply") == "note":
         return
-    if actor is not None and actor.is_staff and actor.id != ticket.requester_id:
-        count_ticket(ticket, first_response_at=reply.created_at)
+    if actor is None or not actor.is_staff or actor.id == ticket.requester_id:
+        return
+    # The ticket's first response (the SLA receiver's, same rule) came before this reply:
+    # it was counted then, and a later reply changes nothing a report counts, so its
+    # fact is not read again. (Closing with the reply recounts on ticket_closed.)
+    earlier = ticket.first_response_at
+    if earlier is not None and reply.created_at is not None and _aware(earlier) < _aware(reply.created_at):
+        return
+    count_ticket(ticket, first_response_at=reply.created_at)
 
 
 def on_ticket_changed(sender, ticket, **extra):

@@ -58,8 +58,24 @@ class Tally:
         return {key: change for key, change in changes.items() if change != (0, 0)}
 
 
+#: dialect name -> the INSERT … ON CONFLICT that adds to the counts, built once.
+_UPSERTS = {}
+
+
+def _upsert_statement(dialect):
+    statement = _UPSERTS.get(dialect)
+    if statement is None:
+        table = QueueCount.__table__
+        insert = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(table)
+        statement = _UPSERTS[dialect] = insert.on_conflict_do_update(
+            index_elements=list(_KEY_NAMES),
+            set_={"n": table.c.n + insert.excluded.n, "waiting": table.c.waiting + insert.excluded.waiting},
+        )
+    return statement
+
+
 def apply(deltas):
-    """Add ``deltas`` (``{key: change}``) to the counts in one statement.
+    """Add ``deltas`` (``{key: change}``) to the counts in one statement (an executemany).
 
     Rows are written in key order, so two transactions that both move tickets
     between the same keys lock those rows in the same order and cannot deadlock.
@@ -70,15 +86,9 @@ def apply(deltas):
     for key, change in sorted(deltas.items()):
         n, waiting = change if isinstance(change, tuple) else (change, 0)
         rows.append(dict(zip(_KEY_NAMES, key, strict=True), n=n, waiting=waiting))
-    dialect = session.get_bind(mapper=sa.inspect(QueueCount)).dialect.name
+    dialect = session.get_bind(mapper=QueueCount).dialect.name
     if dialect in ("sqlite", "postgresql"):
-        insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
-        stmt = insert(QueueCount).values(rows)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=list(_KEY_NAMES),
-            set_={"n": QueueCount.n + stmt.excluded.n, "waiting": QueueCount.waiting + stmt.excluded.waiting},
-        )
-        session.execute(stmt)
+        session.execute(_upsert_statement(dialect), rows)
         return
     for row in rows:  # Any other database: update, or insert the first ticket of a key.
         key = [getattr(QueueCount, name) == row[name] for name in _KEY_NAMES]

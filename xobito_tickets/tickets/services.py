@@ -14,7 +14,7 @@ from .. import signals
 from ..db import session
 from ..errors import ServiceError, TicketClosedError
 from ..models import TRANSITIONS, Priority, Reply, Ticket, TicketCounter, TicketStatus, utcnow
-from .transaction import Transaction, current_app_object, record_event
+from .transaction import Transaction, current_app_object, record_event, with_tenant_checks
 
 __all__ = [
     "ServiceError",
@@ -37,19 +37,35 @@ def _check_same_tenant(ticket, *people):
             raise ServiceError(_("That person is not part of this workspace."))
 
 
-def next_ticket_number(tenant_id):
+#: The counter's UPDATE (see :func:`next_ticket_number`).
+_COUNTERS = TicketCounter.__table__
+_INCREMENT = (
+    sa.update(_COUNTERS)
+    .where(_COUNTERS.c.tenant_id == sa.bindparam("counter_tenant_id"))
+    .values(last_number=_COUNTERS.c.last_number + 1)
+    .returning(_COUNTERS.c.last_number)
+)
+
+
+def next_ticket_number(tenant_id, tx=None):
     """Take the next ticket number of a tenant, atomically across processes.
 
     The UPDATE locks the tenant's counter row until the transaction ends, so
     concurrent creations wait for each other and numbers come out in commit order.
+    With ``tx`` (the running transaction), the same statement reads its tenant checks.
     """
-    increment = (
-        sa.update(TicketCounter)
-        .where(TicketCounter.tenant_id == tenant_id)
-        .values(last_number=TicketCounter.last_number + 1)
-        .returning(TicketCounter.last_number)
-    )
-    number = session.execute(increment).scalar()
+    params = {"counter_tenant_id": tenant_id}
+    if tx is None:
+        number = session.execute(_INCREMENT, params).scalar()
+    else:
+        # The tenant by parameter: SQLite writes RETURNING's columns without their table,
+        # so a subquery there could not tell the counter's tenant_id from its own.
+        statement = with_tenant_checks("counter", _INCREMENT, sa.bindparam("counter_tenant_id"))
+        row = session.execute(statement, params).first()
+        number = None
+        if row is not None:
+            number = row[0]
+            tx.remember_tenant_checks(tenant_id, row)
     if number is None:
         # A tenant made without create_tenant has no counter yet. Two processes may
         # both get here: the second INSERT fails on the primary key, inside a
@@ -60,7 +76,7 @@ def next_ticket_number(tenant_id):
                 session.add(TicketCounter(tenant_id=tenant_id, last_number=highest + 1))
             number = highest + 1
         except sa.exc.IntegrityError:
-            number = session.execute(increment).scalar()
+            number = session.execute(_INCREMENT, params).scalar()
     return number
 
 
@@ -79,7 +95,7 @@ def add_ticket(tx, tenant, requester, department, subject, body, priority=Priori
     actor = actor or requester
     # Number first: on PostgreSQL it takes the counter row's lock, so the time read
     # after it orders tickets exactly as their numbers do.
-    number = next_ticket_number(tenant.id)
+    number = next_ticket_number(tenant.id, tx)
     now = utcnow()
     ticket = Ticket(
         tenant_id=tenant.id,
@@ -98,7 +114,7 @@ def add_ticket(tx, tenant, requester, department, subject, body, priority=Priori
     session.flush()
     attachments = tx.store_files(ticket, None, actor, files)
     record_event(ticket, actor, "created", new=TicketStatus.OPEN.value)
-    session.flush()
+    tx.flush()
     signals.ticket_created.send(current_app_object(), ticket=ticket, actor=actor, attachments=attachments)
     return ticket
 
@@ -134,7 +150,7 @@ def post_reply(ticket, author, body, files=(), then_close=False):
         if new_status != old_status:
             ticket.status = new_status.value
             record_event(ticket, author, "status", old_status.value, new_status.value)
-        session.flush()
+        tx.flush()
         app = current_app_object()
         signals.reply_posted.send(
             app,
@@ -161,7 +177,7 @@ def close_ticket(ticket, actor):
         ticket.status = TicketStatus.CLOSED.value
         ticket.closed_at = utcnow()
         record_event(ticket, actor, "status", old_status.value, TicketStatus.CLOSED.value)
-        session.flush()
+        tx.flush()
         signals.ticket_closed.send(current_app_object(), ticket=ticket, actor=actor, old_status=old_status)
     return ticket
 
@@ -187,7 +203,7 @@ def close_automatically(ticket_id, waiting_since):
         ticket.status = TicketStatus.CLOSED.value
         ticket.closed_at = utcnow()
         record_event(ticket, None, "auto_closed", TicketStatus.ANSWERED.value, TicketStatus.CLOSED.value)
-        session.flush()
+        tx.flush()
         signals.ticket_closed.send(
             current_app_object(), ticket=ticket, actor=None, old_status=TicketStatus.ANSWERED, automatic=True
         )
@@ -207,7 +223,7 @@ def reopen_ticket(ticket, actor):
         ticket.status = TicketStatus.OPEN.value
         ticket.closed_at = None
         record_event(ticket, actor, "status", old_status.value, TicketStatus.OPEN.value)
-        session.flush()
+        tx.flush()
         signals.ticket_reopened.send(current_app_object(), ticket=ticket, actor=actor)
     return ticket
 
@@ -247,7 +263,7 @@ def assign_ticket(ticket, actor, department, assignee):
                 old_assignee.name if old_assignee else None,
                 assignee.name if assignee else None,
             )
-        session.flush()
+        tx.flush()
         session.refresh(ticket, ["department", "assignee"])
         signals.ticket_assigned.send(
             current_app_object(),
@@ -274,7 +290,7 @@ def change_priority(ticket, actor, priority):
             return ticket
         ticket.priority = int(priority)
         record_event(ticket, actor, "priority", old_priority.label, priority.label)
-        session.flush()
+        tx.flush()
         signals.priority_changed.send(
             current_app_object(), ticket=ticket, actor=actor, old_priority=old_priority, new_priority=priority
         )

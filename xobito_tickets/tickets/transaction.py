@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy.orm import joinedload
 
 from ..db import begin_write, session
-from ..models import Attachment, Ticket, TicketEvent
+from ..models import Attachment, Ticket, TicketEvent, utcnow
 from ..web.ratelimit import count_marked_post
 from . import counts
 from .storage import get_storage
@@ -24,17 +24,26 @@ def current_app_object():
 
 
 def record_event(ticket, actor, kind, old=None, new=None):
-    """Add a line to the ticket's history, in the running transaction."""
-    session.add(
-        TicketEvent(
-            tenant_id=ticket.tenant_id,
-            ticket_id=ticket.id,
-            actor_id=actor.id if actor is not None else None,
-            kind=kind,
-            old_value=None if old is None else str(old),
-            new_value=None if new is None else str(new),
-        )
+    """Add a line to the ticket's history, in the running transaction.
+
+    Inside a :class:`Transaction` the line is kept until the transaction's next
+    :meth:`~Transaction.flush` (or its end), which writes all of them in one INSERT.
+    """
+    row = dict(
+        tenant_id=ticket.tenant_id,
+        ticket_id=ticket.id,
+        actor_id=actor.id if actor is not None else None,
+        kind=kind,
+        old_value=None if old is None else str(old),
+        new_value=None if new is None else str(new),
+        # The time of the change, not of the INSERT: the lines of one action stay in order.
+        created_at=utcnow(),
     )
+    running = session.info.get(_RUNNING)
+    if running is not None:
+        running.events.append(row)
+    else:
+        session.add(TicketEvent(**row))
 
 
 def commit_keeping_state():
@@ -54,14 +63,67 @@ def commit_keeping_state():
 
 
 #: A ticket reloaded under its row lock, with its department (every notification names
-#: it): ``of=Ticket`` locks the ticket's row only.
+#: it) and its requester (told about every staff reply and change; the reload would
+#: otherwise leave the row to be read again): ``of=Ticket`` locks the ticket's row only.
+#: Not the assignee: on PostgreSQL a lock that waited for another transaction rechecks the
+#: ticket's new row against the joined rows it read before, so an assignee changed by that
+#: transaction would come back as the old one (the requester never changes).
 _LOCK_TICKET = (
     sa.select(Ticket)
     .where(Ticket.id == sa.bindparam("ticket_id"))
-    .options(joinedload(Ticket.department, innerjoin=True))
+    .options(
+        joinedload(Ticket.department, innerjoin=True),
+        joinedload(Ticket.requester, innerjoin=True),
+    )
     .with_for_update(of=Ticket)
     .execution_options(populate_existing=True)
 )
+
+#: name -> function of a tenant id (a column or a parameter) returning a scalar SQL expression (see
+#: :func:`check_tenant_in_transaction`).
+_TENANT_CHECKS = {}
+#: Statements with the registered checks (:func:`with_tenant_checks`), by key.
+_built = {}
+
+
+def check_tenant_in_transaction(name, expression):
+    """Have each write transaction read ``expression(tenant id column)`` with the statement that starts it.
+
+    A receiver that has work only for some tenants (webhook endpoints) asks
+    :func:`tenant_check` instead of running a query of its own on every change. The check is
+    read by the statement that locks the ticket (or takes the new ticket's number), inside
+    the write transaction: it is as current as a query of the receiver's own would be, in
+    every process, and costs no statement.
+    """
+    _TENANT_CHECKS[name] = expression
+    _built.clear()
+
+
+def tenant_check(name, tenant_id):
+    """Return the value of the check ``name`` for ``tenant_id`` read by the running transaction, or None if not read."""
+    running = session.info.get(_RUNNING)
+    if running is None:
+        return None
+    return running.tenant_checks.get(tenant_id, {}).get(name)
+
+
+def with_tenant_checks(key, statement, tenant_id_column):
+    """Return ``statement`` (a SELECT, or a DML statement with RETURNING) reading the registered checks too.
+
+    The checks are columns over ``tenant_id_column`` (or a bound parameter), labelled with their names; the
+    statement is built once per ``key`` (again after a check is registered).
+    """
+    built = _built.get(key)
+    if built is None:
+        columns = [expression(tenant_id_column).label(name) for name, expression in _TENANT_CHECKS.items()]
+        if not columns:
+            built = statement
+        elif isinstance(statement, sa.Select):
+            built = statement.add_columns(*columns)
+        else:
+            built = statement.returning(*columns)
+        _built[key] = built
+    return built
 
 
 #: The key in ``session.info`` of the transaction running now.
@@ -77,6 +139,10 @@ class Transaction:
 
     def __init__(self):
         self.written = []
+        #: History lines not yet written (:func:`record_event`).
+        self.events = []
+        #: ``{tenant id: {check name: value}}`` as read by this transaction (:func:`tenant_check`).
+        self.tenant_checks = {}
         self.tally = counts.Tally()
         self._joined = None
 
@@ -103,6 +169,7 @@ class Transaction:
         try:
             if exc_type is None:
                 try:
+                    self.flush()
                     counts.apply(self.tally.deltas())
                     commit_keeping_state()
                 except BaseException:
@@ -114,7 +181,22 @@ class Transaction:
             session.info.pop(_RUNNING, None)
         return False
 
+    def flush(self):
+        """Flush the session and write the history lines recorded since the last flush, in one INSERT."""
+        session.flush()
+        if self.events:
+            rows, self.events = self.events, []
+            session.execute(sa.insert(TicketEvent.__table__), rows)
+
+    def remember_tenant_checks(self, tenant_id, row):
+        """Keep the registered checks' values from ``row`` (a result row with their labels) for ``tenant_id``."""
+        mapping = row._mapping
+        checks = {name: mapping[name] for name in _TENANT_CHECKS if name in mapping}
+        if checks:
+            self.tenant_checks[tenant_id] = checks
+
     def _undo(self):
+        self.events = []
         session.rollback()
         storage = get_storage()
         for key in self.written:
@@ -154,6 +236,9 @@ class Transaction:
 
     def lock(self, ticket):
         """Reload ``ticket`` inside the write transaction, locking its row, and track its counts."""
-        ticket = session.scalars(_LOCK_TICKET, {"ticket_id": ticket.id}).one()
+        statement = with_tenant_checks("lock", _LOCK_TICKET, Ticket.tenant_id)
+        row = session.execute(statement, {"ticket_id": ticket.id}).one()
+        ticket = row[0]
+        self.remember_tenant_checks(ticket.tenant_id, row)
         self.tally.track(ticket)
         return ticket

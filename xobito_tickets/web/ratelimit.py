@@ -55,6 +55,24 @@ def limit_posting(action):
     return decorate
 
 
+_KEY = sa.bindparam("key", type_=sa.String)
+_RECENT = sa.and_(LoginFailure.key == _KEY, LoginFailure.created_at >= sa.bindparam("since", type_=UTCDateTime))
+#: Add the post's row only while fewer than ``limit`` rows are in the window; RETURNING
+#: tells whether it was added. Built once: the statement is the same for every post.
+_COUNT_POST = (
+    # The table, not the class: an ORM INSERT given parameters would be a bulk insert of them.
+    sa.insert(LoginFailure.__table__)
+    .from_select(
+        ["key", "created_at"],
+        sa.select(_KEY, sa.bindparam("now", type_=UTCDateTime)).where(
+            sa.select(sa.func.count()).where(_RECENT).scalar_subquery() < sa.bindparam("limit", type_=sa.Integer)
+        ),
+    )
+    .returning(LoginFailure.__table__.c.id)
+)
+_OLDEST_POST = sa.select(sa.func.min(LoginFailure.created_at)).where(_RECENT)
+
+
 def count_marked_post():
     """Count the post the running request was marked for (once); raise TooManyPosts past the limit.
 
@@ -73,18 +91,10 @@ def count_marked_post():
     window = timedelta(seconds=config["TICKETS_POST_LIMIT_WINDOW"])
     key = f"post:{int(tenant_id)}:{int(user_id)}:{action}"
     now = utcnow()
-    recent = sa.and_(LoginFailure.key == key, LoginFailure.created_at >= now - window)
-    under_limit = sa.select(sa.func.count()).where(recent).scalar_subquery() < limit
-    added = session.execute(
-        sa.insert(LoginFailure)
-        .from_select(
-            ["key", "created_at"],
-            sa.select(sa.literal(key, sa.String), sa.literal(now, UTCDateTime)).where(under_limit),
-        )
-        .returning(LoginFailure.id)
-    ).first()
+    since = now - window
+    added = session.execute(_COUNT_POST, {"key": key, "now": now, "since": since, "limit": limit}).first()
     if added is None:
-        oldest = session.scalar(sa.select(sa.func.min(LoginFailure.created_at)).where(recent))
+        oldest = session.scalar(_OLDEST_POST, {"key": key, "since": since})
         raise TooManyPosts(max(1, int(((oldest or now) + window - now).total_seconds())))
 
 

@@ -16,14 +16,26 @@ from ..api import present
 from ..api.schemas import MessageSchema, StaffTicketSchema
 from ..db import session
 from ..models import Attachment, Tenant, utcnow
+from ..tickets.transaction import check_tenant_in_transaction, tenant_check
 from .models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 _ENDPOINTS = sa.select(WebhookEndpoint).where(
     WebhookEndpoint.tenant_id == sa.bindparam("tenant_id"), WebhookEndpoint.active.is_(True)
 )
 
+#: The write transaction's check (read with the statement that starts it): does the
+#: tenant have an active endpoint at all? Most have none, and then no change queries them.
+HAS_ENDPOINTS = "webhook_endpoints"
+
+
+def _has_active_endpoint(tenant_id):
+    return sa.exists().where(WebhookEndpoint.tenant_id == tenant_id, WebhookEndpoint.active.is_(True))
+
 
 def _subscribers(tenant_id, event):
+    known = tenant_check(HAS_ENDPOINTS, tenant_id)
+    if known is not None and not known:
+        return []
     return [e for e in session.scalars(_ENDPOINTS, {"tenant_id": tenant_id}) if e.wants(event)]
 
 
@@ -69,7 +81,8 @@ def record_event(event, ticket, message=None, message_kind="reply"):
         )
         for endpoint in endpoints
     ]
-    session.execute(sa.insert(WebhookDelivery), rows)
+    session.flush()
+    session.execute(sa.insert(WebhookDelivery.__table__), rows)
     return len(rows)
 
 
@@ -114,6 +127,7 @@ def connect_receivers():
     global _connected
     if _connected:
         return
+    check_tenant_in_transaction(HAS_ENDPOINTS, _has_active_endpoint)
     for signal, receiver in (
         (signals.ticket_created, _on_created),
         (signals.reply_posted, _on_reply),
