@@ -7,13 +7,14 @@ workers and app servers are), on this run's database: a SQLite file or PostgreSQ
 import multiprocessing
 import queue
 import threading
+import time
 
 import pytest
 import sqlalchemy as sa
 
 from xobito_tickets.db import session
 from xobito_tickets.models import Department, Priority, Reply, Tenant, Ticket, TicketCounter, TicketEvent, User
-from xobito_tickets.tickets.services import open_ticket
+from xobito_tickets.tickets.services import change_priority, open_ticket
 
 from . import workers
 from .conftest import queue_counts_drift
@@ -184,3 +185,34 @@ def test_two_staff_threads_of_one_app_lose_no_update(app, contested_ticket):
         thread.join(timeout=120)
     assert errors.empty(), errors.get()
     _check_history(app, contested_ticket, staff, ROUNDS)
+
+
+def test_a_change_that_waited_for_a_move_to_another_department_finds_the_ticket(app, world, make):
+    # PostgreSQL rechecks a row lock that waited against the new row, and the joined
+    # department row was the old one: the lock must not lose the ticket.
+    made = make.ticket()
+    with app.app_context():
+        engine = app.extensions["sqlalchemy"].engine
+    tickets = Ticket.__table__
+    errors = queue.Queue()
+
+    def change():
+        try:
+            with app.test_request_context():
+                ticket, admin = session.get(Ticket, made.id), session.get(User, world.admin_id)
+                change_priority(ticket, admin, Priority.HIGH)
+        except BaseException as exc:  # reported below, in the test's own thread
+            errors.put(exc)
+
+    with engine.connect() as mover:
+        moving = mover.begin()
+        mover.execute(sa.update(tickets).where(tickets.c.id == made.id).values(department_id=world.billing_id))
+        thread = threading.Thread(target=change)
+        thread.start()
+        time.sleep(1)  # the change waits for the row (PostgreSQL) or the write lock (SQLite)
+        moving.commit()
+    thread.join(timeout=60)
+    assert errors.empty(), errors.get()
+    with app.app_context():
+        ticket = session.get(Ticket, made.id)
+        assert (ticket.priority, ticket.department_id) == (int(Priority.HIGH), world.billing_id)

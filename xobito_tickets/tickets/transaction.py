@@ -237,7 +237,13 @@ class Transaction:
     def lock(self, ticket):
         """Reload ``ticket`` inside the write transaction, locking its row, and track its counts."""
         statement = with_tenant_checks("lock", _LOCK_TICKET, Ticket.tenant_id)
-        row = session.execute(statement, {"ticket_id": ticket.id}).one()
+        row = session.execute(statement, {"ticket_id": ticket.id}).one_or_none()
+        if row is None:
+            # On PostgreSQL a lock that waited for another transaction rechecks the ticket's
+            # new row against the department row joined before: moved to another department
+            # meanwhile, the ticket drops out. Read again, as the new row (a deleted ticket
+            # still raises).
+            row = session.execute(statement, {"ticket_id": ticket.id}).one()
         ticket = row[0]
         self.remember_tenant_checks(ticket.tenant_id, row)
         self.tally.track(ticket)
