@@ -53,7 +53,7 @@ def init_babel(app, current_person):
         )
         # Our own Babel: the templates' _() and ngettext() find the request's catalogue
         # once (Flask-Babel's own callables look it up on each of a page's 30–100 texts).
-        _install_template_gettext(app, _request_translations)
+        _install_template_gettext(app, request_translations)
         return
     # The host's Babel: its selectors stay; our catalogues join its directories. Each
     # directory is read with the domain at the same position, so the list is spelled out.
@@ -76,14 +76,14 @@ def gettext(string, /, **variables):
     For code that translates a text per row (the history's lines, labels); Flask-Babel's
     own looks the catalogue up on each call.
     """
-    text = _request_translations().ugettext(string)
+    text = request_translations().ugettext(string)
     return text % variables if variables else text
 
 
 def ngettext(singular, plural, num, /, **variables):
     """Return the singular or plural text for ``num`` in the reader's language, as ``flask_babel.ngettext``."""
     variables.setdefault("num", num)
-    return _request_translations().ungettext(singular, plural, num) % variables
+    return request_translations().ungettext(singular, plural, num) % variables
 
 
 def lazy_gettext(string, /, **variables):
@@ -106,7 +106,7 @@ def babel_state():
     return getattr(ctx.g, "_flask_babel", None) if ctx is not None else None
 
 
-def _request_translations():
+def request_translations():
     """Return Flask-Babel's catalogue of the current locale, kept on its request state while the locale stays."""
     state = babel_state()
     locale = getattr(state, "babel_locale", None)
@@ -117,11 +117,6 @@ def _request_translations():
     if kept is None or kept[0] is not locale:
         kept = state.tickets_translations = (locale, get_translations())
     return kept[1]
-
-
-def request_translations():
-    """Return the catalogue of the language the request is answered in (Flask-Babel's, looked up once per locale)."""
-    return _request_translations()
 
 
 def _install_jinja(app):
@@ -206,7 +201,13 @@ def is_timezone(name):
 
 def language_choices():
     """Return ``[(code, name in that language)]`` for the offered languages: "Deutsch", "Español"."""
-    return [(code, Locale.parse(code).get_display_name(code).capitalize()) for code in supported_languages()]
+    return list(_language_names(supported_languages()))
+
+
+@lru_cache(maxsize=8)
+def _language_names(codes):
+    # The footer's switch is on every page; Locale.parse and the display name depend only on the codes.
+    return tuple((code, Locale.parse(code).get_display_name(code).capitalize()) for code in codes)
 
 
 @lru_cache(maxsize=1)
