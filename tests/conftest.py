@@ -14,16 +14,34 @@ from xobito_tickets.models import Role
 from xobito_tickets.search.schema import include_object
 from xobito_tickets.team.services import create_department, create_user
 from xobito_tickets.tenancy.workspaces import create_tenant
+from xobito_tickets.tickets.access import _ticket_by_number, _visibility_of
+from xobito_tickets.workspace.queue import _COUNTS_STATEMENTS
 
 from .factories import Factory
 from .pgdatabases import PostgresDatabases, is_postgres
 
 PASSWORD = "correct horse battery"
 
+#: mutmut (docs/mutation-testing.md) runs the tests with MUTANT_UNDER_TEST set.
+MUTATION_RUN = "MUTANT_UNDER_TEST" in os.environ
+
 #: Settings every test app gets: a low work factor for the fixture people's passwords
 #: (hashing and checking stay real; only the cost changes). The login suite has its own
 #: test with the default (scrypt) hash.
 TEST_SETTINGS = {"TICKETS_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1"}
+
+
+@pytest.fixture(autouse=MUTATION_RUN)
+def _access_statements_built_per_test():
+    """Under mutmut only: build the access rules' statements anew in each test.
+
+    They are cached per process (``lru_cache``), so while mutmut records which test calls
+    which function, only the first tests to build a statement would be recorded as calling
+    ``_visibility``, and its mutants would run against those few (docs/mutation-testing.md).
+    """
+    _visibility_of.cache_clear()
+    _ticket_by_number.cache_clear()
+    _COUNTS_STATEMENTS.clear()  # the queue's tab counts statement, per person
 
 
 def _database_url(tmp_path):
