@@ -10,6 +10,7 @@ from alembic.migration import MigrationContext
 
 from xobito_tickets import create_app
 from xobito_tickets.db import metadata, session
+from xobito_tickets.mail.recipients import _admins_and_members
 from xobito_tickets.models import Role
 from xobito_tickets.search.schema import include_object
 from xobito_tickets.team.services import create_department, create_user
@@ -33,15 +34,17 @@ TEST_SETTINGS = {"TICKETS_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1"}
 
 @pytest.fixture(autouse=MUTATION_RUN)
 def _access_statements_built_per_test():
-    """Under mutmut only: build the access rules' statements anew in each test.
+    """Under mutmut only: build the cached statements anew in each test.
 
-    They are cached per process (``lru_cache``), so while mutmut records which test calls
-    which function, only the first tests to build a statement would be recorded as calling
-    ``_visibility``, and its mutants would run against those few (docs/mutation-testing.md).
+    The access rules', the tab counts' and the new-ticket recipients' statements are built
+    once per process, so while mutmut records which test calls which function, only the
+    first tests to build one would be recorded as calling its builder, and its mutants would
+    run against those few (docs/mutation-testing.md).
     """
     _visibility_of.cache_clear()
     _ticket_by_number.cache_clear()
     _COUNTS_STATEMENTS.clear()  # the queue's tab counts statement, per person
+    _admins_and_members.cache_clear()  # who hears about a new ticket
 
 
 def _database_url(tmp_path):

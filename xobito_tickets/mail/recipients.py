@@ -15,6 +15,7 @@ active people only: a reply to a ticket whose assignee was deactivated goes to t
 department, not into a void.
 """
 
+import functools
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -121,7 +122,10 @@ def _admins_and_members_statement():
     )
 
 
-_ADMINS_AND_MEMBERS = _admins_and_members_statement()
+@functools.cache
+def _admins_and_members():
+    # Built on first use, once per process (kept, the statement keeps its SQL cache key).
+    return _admins_and_members_statement()
 
 
 def admins_and_members(department_id, tenant_id):
@@ -129,7 +133,8 @@ def admins_and_members(department_id, tenant_id):
 
     One query for what :func:`tenant_admins` and :func:`members_of` return together.
     """
-    return session.scalars(_ADMINS_AND_MEMBERS, {"department_id": department_id, "tenant_id": tenant_id}).all()
+    params = {"department_id": department_id, "tenant_id": tenant_id}
+    return session.scalars(_admins_and_members(), params).all()
 
 
 def for_ticket_created(ticket, actor):
