@@ -314,6 +314,57 @@ def test_sync_users_puts_staff_in_the_directory_before_they_log_in(make_host):
     assert [(r["external_id"], r["role"]) for r in host.people()] == [(str(sam), "customer"), (str(mo), "admin")]
 
 
+def test_sync_that_demotes_an_assignee_unassigns_their_tickets_as_the_team_page_does(make_host):
+    """The host's directory and the team page change roles through one service: a demoted
+    assignee's tickets go back to their department, with the queue counts and a history line,
+    although nobody in the helpdesk acted."""
+    from xobito_tickets.db import session
+    from xobito_tickets.models import OutboxEmail, Ticket, TicketEvent
+    from xobito_tickets.team.services import create_department, create_user
+    from xobito_tickets.tenancy.resolve import load_active_tenant
+    from xobito_tickets.tickets.services import assign_ticket, open_ticket
+
+    from ..prod.conftest import queue_counts_drift
+
+    tickets = Tickets()
+
+    @tickets.staff_loader
+    def staff():
+        from examples.host_app.models import User, db
+
+        return db.session.scalars(sa.select(User).where(User.role.in_(["support", "manager"]))).all()
+
+    host = make_host({"TICKETS_TENANCY": "single", "TICKETS_TENANT": "support"}, tickets=tickets)
+    sam = host.add_user("sam@host.test", "Sam", role="support")
+    host.add_user("mo@host.test", "Mo", role="manager")
+    assert host.app.test_cli_runner().invoke(args=["tickets", "sync-users"]).exit_code == 0
+    with host.app.test_request_context():
+        tenant = load_active_tenant("support")
+        person = {p.email: p for p in session.scalars(sa.select(Person).where(Person.tenant_id == tenant.id))}
+        desk = create_department(
+            tenant, "Desk", "Everything", members=[person["sam@host.test"], person["mo@host.test"]]
+        )
+        carla = create_user(tenant, "carla@host.test", "Carla", password="x" * 12)
+        ticket = open_ticket(tenant, carla, desk, "Printer", "Jammed.")
+        assign_ticket(ticket, person["mo@host.test"], desk, person["sam@host.test"])
+        number, queued = ticket.number, session.scalar(sa.select(sa.func.count()).select_from(OutboxEmail))
+
+    host.update_user(sam, role="member")
+    result = host.app.test_cli_runner().invoke(args=["tickets", "sync-users"])
+    assert "1 staff and admins synced, 1 no longer staff." in result.output, result.output
+
+    with host.app.app_context():
+        ticket = session.scalar(sa.select(Ticket).where(Ticket.number == number))
+        assert ticket.assignee_id is None
+        events = session.scalars(sa.select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)).all()
+        assert [(e.kind, e.old_value, e.new_value, e.actor_id) for e in events][-1] == ("assigned", "Sam", None, None)
+        mails = session.scalars(sa.select(OutboxEmail).order_by(OutboxEmail.id).offset(queued)).all()
+        # As on the team page, an unassignment is announced to nobody: the ticket is back in
+        # its department's queue, where it shows as unassigned.
+        assert mails == []
+    assert queue_counts_drift(host.app) == {}
+
+
 def test_sync_users_without_staff_loader_names_the_hook(single_host):
     result = single_host.app.test_cli_runner().invoke(args=["tickets", "sync-users"])
     assert result.exit_code == 1

@@ -225,6 +225,10 @@ def test_nobody_hears_about_their_own_action(desk):
     # Closing it himself: Sam is its customer and Support's only member, so nobody is told.
     desk.close(SAM, number=2)
     assert desk.deliver() == []
+    # Moving a ticket, unassigned, into one's own department tells its other members, not the
+    # mover: Bea is Billing's only member, so nobody.
+    desk.assign(BEA, "billing", None, number=2)
+    assert desk.deliver() == []
 
 
 def test_inactive_users_get_nothing(desk):
