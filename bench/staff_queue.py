@@ -235,7 +235,7 @@ def main():
 
 def print_plans(app, cases):
     """Print the query plans of the queue's list (first and deep page) and count statements."""
-    from xobito_tickets.tickets.access import visible_tickets_clause, visible_tickets_parts
+    from xobito_tickets.tickets.access import visible_tickets_clause
     from xobito_tickets.tickets.listing import decode_cursor
 
     with app.app_context():
@@ -256,11 +256,6 @@ def print_plans(app, cases):
                     stmt = stmt.where(sa.tuple_(*columns) < sa.tuple_(*decode_cursor(after, filters.sort)))
                 stmt = stmt.order_by(*[c.desc() for c in columns]).limit(26)
                 print(f"\n[{who.role}] list, {label}:\n{explain(stmt)}")
-            for label, filters in [("no filter", TicketFilters()), ("search 'refund'", TicketFilters(q="refund"))]:
-                for part in visible_tickets_parts(who):
-                    columns = [sa.func.count().filter(Ticket.status == s) for s in ("open", "answered", "closed")]
-                    stmt = sa.select(*columns).where(part, *filters.conditions(who))
-                    print(f"\n[{who.role}] status counts, {label} (one visibility part):\n{explain(stmt)}")
 
 
 if __name__ == "__main__":

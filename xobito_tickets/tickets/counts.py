@@ -117,11 +117,3 @@ def rebuild(tenant_id=None):
     """Recount the counts of one tenant (or all) from the tickets; the caller commits."""
     for statement in rebuild_statements(tenant_id):
         session.execute(statement)
-
-
-def count_by_status(conditions):
-    """Return ``{status: n}`` summed over the counts rows matching ``conditions``."""
-    rows = session.execute(
-        sa.select(QueueCount.status, sa.func.sum(QueueCount.n)).where(*conditions).group_by(QueueCount.status)
-    )
-    return {status: int(total or 0) for status, total in rows}

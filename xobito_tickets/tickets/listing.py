@@ -21,7 +21,6 @@ from ..i18n.setup import lazy_gettext as _l
 from ..models import (
     MAX_TICKET_NUMBER,
     Priority,
-    QueueCount,
     Ticket,
     TicketStatus,
     User,
@@ -31,8 +30,6 @@ from ..models import (
 from ..search import Scope, filter_groups, match_clause, number_clause, search, snippets_from, with_texts
 from ..search import parse as parse_search
 from ..web.forms import parse_row_id
-from .access import visible_counts_clause, visible_tickets_parts
-from .counts import count_by_status
 
 #: sort key -> the columns it orders by, all descending; ``id`` always breaks ties.
 #: A due time later than any real one: tickets with nothing due sort after every due ticket.
@@ -216,40 +213,6 @@ def decode_cursor(cursor, sort):
         if isinstance(value, datetime) != isinstance(column.type, UTCDateTime):
             return None
     return values
-
-
-def status_counts(user, filters, page=None):
-    """Return ``{status: count}`` of the tickets ``user`` sees that match every filter but the status.
-
-    These are the numbers on the queue's status tabs: the same visibility and the same
-    other filters as the list, so a tab never promises tickets the list will not show.
-    Without a search they are summed from the counts the services keep
-    (:mod:`.counts`), a few hundred rows whatever the size of the queue; a search
-    with words counts its matches in the index, up to TICKETS_SEARCH_LIMIT (the
-    ``page`` of that search already holds them).
-    """
-    if page is not None and page.search is not None:
-        return page.search.status_counts
-    others = dataclasses.replace(filters, statuses=[])
-    counts = {status.value: 0 for status in TicketStatus}
-    if not others.q:
-        kept = count_by_status([visible_counts_clause(user), *others.conditions(user, table=QueueCount)])
-        return {status: kept.get(status, 0) for status in counts}
-    return _count_tickets(visible_tickets_parts(user), others, user, counts)
-
-
-def _count_tickets(visibility_parts, others, user, counts):
-    """Count tickets per status part by part of the visibility (:func:`access.visible_tickets_parts`).
-
-    Each part is counted with one index scan, three counts per pass, no GROUP BY
-    (which would steer the database to the status index and a lookup per ticket).
-    """
-    columns = [sa.func.count().filter(Ticket.status == status) for status in counts]
-    for part in visibility_parts:
-        row = session.execute(sa.select(*columns).where(part, *others.conditions(user))).one()
-        for status, count in zip(counts, row, strict=True):
-            counts[status] += count or 0
-    return counts
 
 
 class Person:
