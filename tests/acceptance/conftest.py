@@ -23,17 +23,17 @@ def app_config(app_config):
     return app_config
 
 
-def emails(app, after=0):
+def emails(flask_app, after=0):
     """Return the outbox rows with id > ``after`` rendered as the worker would send them, oldest first.
 
     Each is ``(row id, recipient, message)`` with ``message`` a Flask-Mail message: ``.subject``,
     ``.body`` (text), ``.html``, ``.reply_to``.
     """
-    with app.test_request_context():
+    with flask_app.test_request_context():
         rows = session.scalars(sa.select(OutboxEmail).where(OutboxEmail.id > after).order_by(OutboxEmail.id)).all()
         return [(row.id, row.recipient_email, build_message(Job.from_row(row))) for row in rows]
 
 
-def last_email_id(app):
-    with app.app_context():
+def last_email_id(flask_app):
+    with flask_app.app_context():
         return session.scalar(sa.select(sa.func.coalesce(sa.func.max(OutboxEmail.id), 0)))
