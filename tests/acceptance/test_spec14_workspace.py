@@ -198,7 +198,7 @@ def text_of_fragment(fragment):
     return html.unescape(fragment)
 
 
-def test_an_unknown_canned_variable_is_refused_when_saved(app, client):
+def test_an_unknown_canned_variable_is_refused_when_saved(app, client, world):
     login(client, ADA)
     before = snapshot(app)
     for body in ("Hi {{ customer.email }}", "{{ config }}", "{% for x in y %}{% endfor %}", "{{ ticket.__class__ }}"):

@@ -66,7 +66,7 @@ def inbound_outcomes(app):
         return [(r.outcome, r.reason) for r in session.scalars(sa.select(InboundMessage).order_by(InboundMessage.id))]
 
 
-def test_the_inbound_token_command_prints_the_same_token_until_rotated(app, client, runner):
+def test_the_inbound_token_command_prints_the_same_token_until_rotated(app, client, runner, world):
     first = runner.invoke(args=["tickets", "inbound", "token", "--tenant", "acme"])
     again = runner.invoke(args=["tickets", "inbound", "token", "--tenant", "acme"])
     rotated = runner.invoke(args=["tickets", "inbound", "token", "--tenant", "acme", "--rotate"])
@@ -96,7 +96,7 @@ def test_the_inbound_token_command_prints_the_same_token_until_rotated(app, clie
     )
 
 
-def test_the_http_door_answers_413_past_the_limit(app, client, door):
+def test_the_http_door_answers_413_past_the_limit(app, client, world, door):
     app.config["TICKETS_INBOUND_MAX_BYTES"] = 10_000
     response = client.post(
         "/_tickets/inbound/acme",

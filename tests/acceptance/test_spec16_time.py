@@ -88,7 +88,7 @@ def test_reports_for_admins_and_staff_with_a_csv_per_section(app, client, desk):
         assert f"/acme/admin/reports/{name}.csv" in html, name
 
 
-def test_settings_pages_are_for_admins_and_auto_close_is_off_by_default(app, client):
+def test_settings_pages_are_for_admins_and_auto_close_is_off_by_default(app, client, world):
     login(client, "sam@acme.test")
     for url in ("/acme/admin/settings/sla", "/acme/admin/settings/auto-close"):
         assert client.get(url).status_code == 404
@@ -100,6 +100,6 @@ def test_settings_pages_are_for_admins_and_auto_close_is_off_by_default(app, cli
     assert not re.search(r'name="enabled"[^>]*checked|checked[^>]*name="enabled"', page)
 
 
-def test_worker_once_runs_every_job_and_exits(app, runner):
+def test_worker_once_runs_every_job_and_exits(app, runner, world):
     result = runner.invoke(args=["tickets", "worker", "--once"])
     assert result.exit_code == 0, result.output

@@ -5,7 +5,7 @@ import re
 from .conftest import emails, last_email_id, login, text_of
 
 
-def test_admins_invite_by_email_and_never_choose_a_password(app, client):
+def test_admins_invite_by_email_and_never_choose_a_password(app, client, world):
     login(client, "ada@acme.test")
     form = client.get("/acme/admin/team/create").get_data(as_text=True)
     assert 'type="password"' not in form
@@ -28,7 +28,7 @@ def test_admins_invite_by_email_and_never_choose_a_password(app, client):
     assert again.post("/acme/login", data={"email": "nina@acme.test", "password": "nina's password"}).status_code == 302
 
 
-def test_the_profile_page_has_every_part(app, client):
+def test_the_profile_page_has_every_part(app, client, world):
     login(client, "sam@acme.test")
     html = client.get("/acme/profile").get_data(as_text=True)
     for field in ('name="name"', 'name="timezone"', 'name="language"', 'name="notifications"', 'name="new_password"'):
@@ -36,7 +36,7 @@ def test_the_profile_page_has_every_part(app, client):
     assert "/acme/profile/tokens" in html
 
 
-def test_pages_follow_the_browser_then_the_persons_language(app, client):
+def test_pages_follow_the_browser_then_the_persons_language(app, client, world):
     german = {"Accept-Language": "de-DE,de;q=0.9"}
     login_page = text_of(client.get("/acme/login", headers=german))
     assert "Passwort" in login_page
