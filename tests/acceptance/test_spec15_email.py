@@ -246,3 +246,49 @@ def test_the_inbound_log_is_for_admins(app, client, world, door):
     login(client, "ada@acme.test")
     page = client.get("/acme/admin/inbound")
     assert page.status_code == 200 and "stranger@nowhere.example" in page.get_data(as_text=True)
+
+
+def test_every_notification_email_carries_a_reply_to_of_its_recipient(app, client, world, make):
+    mark = last_email_id(app)
+    ticket = make.ticket(subject="New one")
+    login(client, CARLA)
+    client.post(f"/acme/tickets/{ticket.number}/reply", data={"body": "Customer adds info."})
+    client.post(f"/acme/tickets/{ticket.number}/cc", data={"email": "pal@example.com"})
+    login(client, "ada@acme.test")
+    client.post(f"/acme/admin/tickets/{ticket.number}/note", data={"body": "@Sam Support have a look"})
+    client.post(
+        f"/acme/admin/tickets/{ticket.number}/assign",
+        data={"department": str(world.support_id), "assignee": str(world.staff_id)},
+    )
+    client.post(f"/acme/admin/tickets/{ticket.number}/reply", data={"body": "Admin answers."})
+    client.post(f"/acme/admin/tickets/{ticket.number}/close")
+    client.post(f"/acme/admin/tickets/{ticket.number}/reopen")
+    sent = emails(app, mark)
+    recipients = {to for _id, to, _m in sent}
+    assert {CARLA, "pal@example.com", "sam@acme.test", "ada@acme.test"} <= recipients
+    token_of = {}
+    for _id, to, message in sent:
+        match = re.fullmatch(r"acme\+t\.([A-Za-z0-9_-]+)@" + re.escape(INBOUND_DOMAIN), message.reply_to or "")
+        assert match, (to, message.subject, message.reply_to)
+        assert message.subject.startswith(f"[{ticket.number}]")
+        token_of.setdefault(to, set()).add(match.group(1))
+    # One token per recipient, and no two recipients share one.
+    tokens = [next(iter(t)) for t in token_of.values()]
+    assert len(tokens) == len(set(tokens))
+
+
+@pytest.mark.parametrize("header", ["To", "Cc", "Delivered_To", "X_Original_To"])
+def test_a_reply_token_is_read_from_every_recipient_header(app, world, desk, door, header):
+    mark = last_email_id(app)
+    make_reply_as_staff(app, desk.open_number, world.staff_id)
+    reply_to = [m for _i, to, m in emails(app, mark) if to == CARLA][-1].reply_to
+    headers = {"to": "someone@else.example", header: reply_to} if header != "To" else {"to": reply_to.upper()}
+    answer = door(eml(CARLA, subject="Re: something", body=f"Answer through {header}.", **headers))
+    assert answer["outcome"] == "reply" and answer["ticket"] == desk.open_number
+
+
+def test_a_staff_members_email_is_a_staff_reply(app, world, desk, door):
+    answer = door(eml("Sam Support <Sam@Acme.Test>", subject=f"Re: [{desk.open_number}] x", body="Staff by email."))
+    assert answer["outcome"] == "reply"
+    assert replies_of(app, desk.open_number)[-1] == ("sam@acme.test", "reply", "Staff by email.")
+    assert ticket_row(app, desk.open_number).status == "answered"
