@@ -292,3 +292,12 @@ def test_a_staff_members_email_is_a_staff_reply(app, world, desk, door):
     assert answer["outcome"] == "reply"
     assert replies_of(app, desk.open_number)[-1] == ("sam@acme.test", "reply", "Staff by email.")
     assert ticket_row(app, desk.open_number).status == "answered"
+
+
+def test_a_reply_too_short_to_post_is_quarantined_and_says_why(app, client, world, desk, door):
+    answer = door(eml(CARLA, subject=f"Re: [{desk.open_number}]", body="Ok"))
+    assert answer == {"outcome": "quarantined", "reason": "the text is shorter than 5 characters", "ticket": None}
+    answer = door(eml(CARLA, subject=f"Re: [{desk.open_number}]", body=""))
+    assert answer["outcome"] == "quarantined" and answer["reason"] == "the message has no text"
+    login(client, "ada@acme.test")
+    assert "the text is shorter than 5 characters" in client.get("/acme/admin/inbound").get_data(as_text=True)
