@@ -208,12 +208,14 @@ def test_auto_submitted_no_is_a_person(app, world, door):
     assert door(eml(CARLA, Auto_Submitted="no"))["outcome"] == "new_ticket"
 
 
-def test_the_same_message_id_is_handled_once(app, world, door):
+def test_the_same_message_id_is_handled_once_per_sender_and_tenant(app, world, door):
     raw = eml(CARLA, message_id="<same@client.example>")
-    door(raw)
-    door(raw)
+    assert door(raw)["outcome"] == "new_ticket"
+    assert door(raw)["outcome"] != "new_ticket"
+    # Another sender with the same Message-ID is another message.
+    assert door(eml("oscar@acme.test", message_id="<same@client.example>"))["outcome"] == "new_ticket"
     with app.app_context():
-        assert session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 1
+        assert session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 2
 
 
 def test_signatures_and_outlook_blocks_are_cut(app, world, desk, door):
