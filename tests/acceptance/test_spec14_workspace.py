@@ -71,7 +71,7 @@ def test_a_mention_emails_the_staff_member_who_may_see_the_ticket(app, client, d
     assert CARLA not in sent
 
 
-def test_the_staff_customer_cannot_post_a_note(app, client, desk):
+def test_a_customer_cannot_post_a_note(app, client, desk):
     login(client, CARLA)
     before = snapshot(app)
     assert _note(client, desk.open_number).status_code == 404
@@ -330,3 +330,17 @@ def test_on_behalf_of_a_new_customer(app, client, world):
         requester = session.get(User, row.requester_id)
         assert requester.email == "newbie@example.com" and str(requester.role).lower().endswith("customer")
     assert [to for _id, to, _m in emails(app, mark)].count("newbie@example.com") == 1
+
+
+def test_a_personal_canned_reply_is_its_owners_only_even_by_url(app, client, desk):
+    login(client, "ada@acme.test")
+    page = client.get(f"/acme/admin/tickets/{desk.open_number}?canned={desk.personal_canned_id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "— Ada Admin" not in html[html.index("<textarea") : html.index("</textarea>")]
+    assert "Sam&#39;s sign-off" not in html and "Sam's sign-off" not in html
+    assert client.get(f"/acme/admin/canned-replies/{desk.personal_canned_id}/edit").status_code == 404
+    login(client, "sam@acme.test")
+    page = client.get(f"/acme/admin/tickets/{desk.open_number}?canned={desk.personal_canned_id}")
+    html = page.get_data(as_text=True)
+    assert "— Sam Support" in html[html.index("<textarea") : html.index("</textarea>")]
