@@ -70,7 +70,7 @@ def test_due_delivery_is_sent_signed_and_marked_delivered(app, world, receiver):
     assert request.signature_ok is True
     assert request.body.decode() == delivery.body
     assert request.headers["X-Xobito-Event"] == "ticket.created"
-    assert request.headers["X-Xobito-Delivery"] == delivery.uid
+    assert request.headers["X-Xobito-Delivery"] == delivery.event_id == request.json()["id"]
     assert delivery.status == "delivered" and delivery.response_code == 200 and delivery.attempts == 1
     assert delivery.delivered_at is not None and delivery.last_error is None
     # Nothing left: a second pass sends nothing.
@@ -147,7 +147,7 @@ def test_redeliver_sends_the_same_event_as_a_new_delivery(app, world, receiver):
     run(app)
     first, second = receiver.received
     assert first.body == second.body and first.json()["id"] == second.json()["id"]
-    assert first.headers["X-Xobito-Delivery"] != second.headers["X-Xobito-Delivery"]
+    assert first.headers["X-Xobito-Delivery"] == second.headers["X-Xobito-Delivery"] == first.json()["id"]
     assert second.signature_ok is True
     assert get(app, WebhookDelivery, copy_id).status == "delivered"
 

@@ -9,11 +9,16 @@ from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
 
 class InputError(Exception):
-    """Fields refused: ``errors`` is ``{"field": ["message", …]}`` (answered 422)."""
+    """Fields refused: ``errors`` is ``{"field": ["message", …]}`` (answered 422).
 
-    def __init__(self, errors):
+    ``valid`` holds what the body's other fields loaded as, when the body was an object
+    whose types were checked (see :func:`validate_body`); else None.
+    """
+
+    def __init__(self, errors, valid=None):
         super().__init__(errors)
         self.errors = errors
+        self.valid = valid
 
 
 def is_multipart():
@@ -52,7 +57,8 @@ def read_body(schema, partial=False):
     try:
         return schema.load(raw, partial=partial)
     except ValidationError as exc:
-        raise InputError(_flatten(exc.messages)) from None
+        valid = exc.valid_data if isinstance(exc.valid_data, dict) else {}
+        raise InputError(_flatten(exc.messages), valid=valid) from None
 
 
 def _flatten(messages):
@@ -79,6 +85,27 @@ def form_data(values):
     if is_multipart():
         return CombinedMultiDict([data, request.files])
     return data
+
+
+def validate_body(schema, form_class, prepare=None):
+    """Read the body with ``schema``, then apply the web form's rules; return the form.
+
+    Every refused field is answered at once, as the form's page shows every error: a type
+    refused by ``schema`` does not hide the form's messages about the other fields.
+    """
+    try:
+        values = read_body(schema)
+    except InputError as exc:
+        if exc.valid is None:
+            raise
+        errors = dict(exc.errors)
+        try:
+            validate_form(form_class, exc.valid, prepare)
+        except InputError as refused:
+            for name, messages in refused.errors.items():
+                errors.setdefault(name, messages)
+        raise InputError(errors) from None
+    return validate_form(form_class, values, prepare)
 
 
 def validate_form(form_class, values, prepare=None):

@@ -240,7 +240,13 @@ def build_spec(server_url, title="Xobito Tickets API"):
                 "security": [],
                 "parameters": [
                     {"name": "X-Xobito-Event", "in": "header", "required": True, "schema": {"type": "string"}},
-                    {"name": "X-Xobito-Delivery", "in": "header", "required": True, "schema": {"type": "string"}},
+                    {
+                        "name": "X-Xobito-Delivery",
+                        "in": "header",
+                        "required": True,
+                        "schema": {"type": "string"},
+                        "description": "The body's `id` (a redelivery sends the same).",
+                    },
                     {
                         "name": "X-Xobito-Signature",
                         "in": "header",

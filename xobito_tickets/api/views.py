@@ -43,7 +43,7 @@ from ..workspace.queue import TABS, QueueFilters
 from ..workspace.services import add_note, save_properties
 from . import docs, present, schemas
 from .idempotency import idempotent
-from .inputs import InputError, read_body, validate_form
+from .inputs import InputError, read_body, validate_body, validate_form
 from .spec import TicketListQuerySchema, documented, spec_json
 from .tokens import RateCounter, find_token
 
@@ -329,13 +329,12 @@ def ticket_create():
     user = _user()
     if user.is_staff:
         raise ApiError(403, "Tickets are opened by customers; staff act on existing tickets.")
-    values = read_body(schemas.TicketCreateSchema())
     departments = {d.id: d for d in active_departments(current_tenant.id)}
 
     def offer_departments(form):
         form.department.choices = [SelectChoice(d.id, d.name) for d in departments.values()]
 
-    form = validate_form(TicketCreateForm, values, offer_departments)
+    form = validate_body(schemas.TicketCreateSchema(), TicketCreateForm, offer_departments)
     try:
         ticket = open_ticket(
             current_tenant,

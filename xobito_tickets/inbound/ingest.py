@@ -258,7 +258,7 @@ def _files(parsed):
 
 
 def _text_and_files(parsed, limit, minimum):
-    """Return (body text within ``limit``, files) or raise ValueError when there is no text at all."""
+    """Return (body text within ``limit``, files) or raise ValueError when there is no text, or too little."""
     files, notes = _files(parsed)
     text = parsed.reply_text.strip()
     if len(text) < minimum:
@@ -272,8 +272,10 @@ def _text_and_files(parsed, limit, minimum):
         files.append(UploadedFile("message.txt", "text/plain; charset=utf-8", io.BytesIO(whole), len(whole)))
         text = text[: max(room, 0)].rstrip()
     body = "\n\n".join(part for part in (text, note_text) if part)
-    if len(body) < minimum:
+    if not body:
         raise ValueError("the message has no text")
+    if len(body) < minimum:
+        raise ValueError(f"the text is shorter than {minimum} characters")
     return body[:limit], files
 
 

@@ -64,9 +64,10 @@ class WebhookDelivery(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets_tenants.id"))
     endpoint_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets_webhook_endpoints.id", ondelete="CASCADE"))
-    #: ``X-Xobito-Delivery``: this delivery (a redelivery gets a new one).
+    #: This delivery, in the log (a redelivery gets a new one).
     uid: Mapped[str] = mapped_column(sa.String(36), unique=True)
-    #: The payload's ``id``: the event (the same in a redelivery, so receivers can drop repeats).
+    #: The payload's ``id`` and ``X-Xobito-Delivery``: the event (the same in a redelivery, so receivers
+    #: can drop repeats).
     event_id: Mapped[str] = mapped_column(sa.String(36))
     event: Mapped[str] = mapped_column(sa.String(40))
     ticket_number: Mapped[int | None] = mapped_column()

@@ -76,7 +76,8 @@ def headers_for(delivery, secret, timestamp=None):
     """Return the headers of one attempt at ``delivery``, signed now (or at ``timestamp``)."""
     return {
         "X-Xobito-Event": delivery.event,
-        "X-Xobito-Delivery": delivery.uid,
+        # SPEC §18: the payload's ``id`` (the event; a redelivery repeats it, so receivers drop repeats).
+        "X-Xobito-Delivery": delivery.event_id,
         "X-Xobito-Signature": signature_header(secret, delivery.body.encode(), timestamp),
     }
 
