@@ -7,6 +7,9 @@ escapes one by one, so no markup from the ticket can reach the page.
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
+
+from markupsafe import Markup, escape
 
 _SPACES = re.compile(r"\s+")
 #: How much of a long thread is searched for the first match.
@@ -21,6 +24,13 @@ class Snippet:
 
     segments: tuple
     note: bool = False
+
+    @property
+    def html(self):
+        """The segments as markup: each escaped, the matched ones in ``<mark>`` (what the template shows)."""
+        return Markup(
+            "".join(f"<mark>{escape(text)}</mark>" if hit else str(escape(text)) for text, hit in self.segments)
+        )
 
 
 def fold(text):
@@ -45,6 +55,7 @@ class _FoldTable(dict):
 _FOLD_TABLE = _FoldTable()
 
 
+@lru_cache(maxsize=64)
 def _pattern(query):
     """Return a regex over folded text that finds the query's words (prefixes and whole words), or None."""
     prefixes, exact = set(), set()
@@ -61,7 +72,10 @@ def _pattern(query):
 
 
 def _fold_same_length(text):
-    return text if text.isascii() and text.islower() else text.translate(_FOLD_TABLE)
+    if text.isascii():
+        # What the table does to ASCII: lower case, one character for one.
+        return text.lower()
+    return text.translate(_FOLD_TABLE)
 
 
 def _segments(text, folded, start, end, pattern):
