@@ -13,6 +13,7 @@ import bisect
 import math
 from collections import Counter
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
@@ -240,7 +241,7 @@ def search(
     rows = _newest(query, scope, conditions, groups, _WINDOW_COLUMNS, limit + 1, newest, words=words)
     capped = len(rows) > limit
     del rows[limit:]
-    tally = Counter(status for _, status in rows)
+    tally = Counter(map(itemgetter(1), rows))
     status_counts = StatusCounts(
         {status: CappedCount(n, capped) for status, n in tally.items()}, CappedCount(len(rows), capped)
     )

@@ -71,6 +71,12 @@ def _pattern(query):
     return re.compile(r"(?<![^\W_])(?:" + "|".join(parts) + ")") if parts else None
 
 
+@lru_cache(maxsize=64)
+def _words(query):
+    """Return the folded words of ``query``'s pattern: a text holding none of them cannot match it."""
+    return tuple({fold(token) for term in query.positive for token in term.tokens})
+
+
 def _fold_same_length(text):
     if text.isascii():
         # What the table does to ASCII: lower case, one character for one.
@@ -113,10 +119,13 @@ def make_snippet(query, public_text, staff_text=None):
     pattern = _pattern(query)
     if pattern is None:
         return None
+    words = _words(query)
     body = public_text.split("\n", 1)[1] if "\n" in public_text else ""
     for text, note in ((body, False), (staff_text or "", True)):
         text = text[:SCAN_CHARS]
         folded = _fold_same_length(text)
+        if not any(word in folded for word in words):
+            continue
         match = pattern.search(folded)
         if match is None:
             continue
