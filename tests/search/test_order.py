@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from markupsafe import escape
 
 from xobito_tickets.db import session
-from xobito_tickets.models import User
+from xobito_tickets.models import Ticket, User
 from xobito_tickets.search import results
 from xobito_tickets.search.filters import visibility_tokens
 from xobito_tickets.search.query import parse
@@ -134,3 +134,16 @@ def test_a_snippet_is_escaped_text_with_the_words_marked():
     assert make_snippet(parse("cafe"), "head\nno such word here", "nor here") is None
     assert make_snippet(parse('"jam"'), "head\npaper jams", None) is None  # a whole word, not a prefix
     assert make_snippet(parse("jam"), "head\npaper jams", None).segments == (("paper ", False), ("jams", True))
+
+
+def test_a_search_sees_the_changes_of_its_session_not_yet_flushed(app, world, desk):
+    """The windows and rows run on the session's connection: the session is flushed first, as by its execute."""
+    desk.ticket("quoll", "Quoll", "A quoll.")
+    with app.test_request_context():
+        admin = session.get(User, world.admin_id)
+        ticket = session.scalar(sa.select(Ticket).where(Ticket.number == desk.numbers["quoll"]))
+        scope = results.Scope.of(admin, visible_tickets_clause(admin))
+        ticket.status = "pending"  # not flushed
+        page = results.search(parse("quoll"), scope, (), ["pending"])
+        assert page.ids == [ticket.id] and dict(page.status_counts) == {"pending": 1}
+        session.rollback()

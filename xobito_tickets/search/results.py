@@ -168,15 +168,10 @@ def _window(query, scope, conditions, columns, limit, groups=(), before=None, wo
         # probe of each match costs (2 ms for a rare word at 1,000,000 tickets, against
         # 0.1): the visibility is then checked in the probe index alone.
         groups = tuple(group for group in groups if group != scope.tokens)
-    fts = sa.table(FTS_TABLE, sa.column("rowid"))
-    # The index drives the join, newest match first ("+rowid": the tickets never drive
-    # it), and each match is checked in the probe index, a few bytes per ticket, rather
-    # than in its whole row (``INDEXED BY`` on the tickets table, so the filters and the
-    # visibility apply as they are, without being copied onto an alias on each search).
-    probe_join = _ProbeJoin(fts, Ticket.__table__, Ticket.id == sa.literal_column(f"+{FTS_TABLE}.rowid"))
+    fts = _FTS
     return (
         sa.select(*columns)
-        .select_from(probe_join)
+        .select_from(_PROBE_JOIN)
         .where(
             _fts_match(query, scope, groups),
             Ticket.tenant_id == scope.tenant_id,
@@ -208,6 +203,17 @@ class _ProbeJoin(Join):
     """The index joined to the tickets, read through the probe index (SQLite: ``INDEXED BY …``)."""
 
     inherit_cache = True
+
+
+#: The FTS5 table (its rowid is the ticket's id), and its column of the whole row (MATCH, bm25).
+_FTS = sa.table(FTS_TABLE, sa.column("rowid"))
+_FTS_ROW = sa.literal_column(FTS_TABLE)
+#: The index drives the join, newest match first ("+rowid": the tickets never drive it), and
+#: each match is checked in the probe index, a few bytes per ticket, rather than in its whole
+#: row (``INDEXED BY`` on the tickets table, so the filters and the visibility apply as they
+#: are, without being copied onto an alias on each search). Built once: statements are immutable.
+_PROBE_JOIN = _ProbeJoin(_FTS, Ticket.__table__, Ticket.id == sa.literal_column(f"+{FTS_TABLE}.rowid"))
+_BM25 = sa.func.bm25(_FTS_ROW, *BM25_WEIGHTS)
 
 
 @compiles(_ProbeJoin)
@@ -388,9 +394,20 @@ def _newest(query, scope, conditions, groups, columns, limit, top=None, before=N
     return _rows(_window(query, scope, conditions, columns, limit, groups, before, words))
 
 
+def _connection():
+    """Return the session's connection, after the flush ``session.execute`` would make first (autoflush).
+
+    A statement of plain columns run on the connection skips the ORM's handling of its
+    result, which costs more than the statement for a thousand rows.
+    """
+    if session.autoflush:
+        session.flush()
+    return session.connection()
+
+
 def _rows(statement):
     """Return the rows of ``statement`` as plain tuples, read from the driver's cursor (no row objects)."""
-    result = session.connection().execute(statement)
+    result = _connection().execute(statement)
     try:
         return result.cursor.fetchall()
     finally:
@@ -418,9 +435,9 @@ def _ranks(query, scope, ids):
         # ("+rowid IN": checked on each match of the range, not a lookup of each id).
         # The words alone: bm25 reads the size of each phrase's whole doclist once (its
         # IDF), which the filter tokens' (a department's, a status's) would make large.
-        fts = sa.table(FTS_TABLE, sa.column("rowid"))
+        fts = _FTS
         newest = max(ids)
-        stmt = sa.select(fts.c.rowid, sa.func.bm25(sa.literal_column(FTS_TABLE), *BM25_WEIGHTS)).where(
+        stmt = sa.select(fts.c.rowid, _BM25).where(
             _fts_match(query, scope),
             fts.c.rowid.between(max(min(ids), newest - RANK_SPAN), newest),
             sa.literal_column(f"+{FTS_TABLE}.rowid").in_(ids),
@@ -453,7 +470,7 @@ def _fts_match(query, scope, groups=()):
     tokens = fts5_filter(groups)
     if tokens is not None:
         expression = f"({expression}) AND {tokens}"
-    return sa.literal_column(FTS_TABLE).op("MATCH")(sa.bindparam("search_query", expression))
+    return _FTS_ROW.op("MATCH")(sa.bindparam("search_query", expression))
 
 
 def _page(query, scope, keys, total, status_counts, cursor, before, per_page, texts=True):
@@ -545,8 +562,7 @@ def match_clause(query, scope):
                 documents.c.tenant_id == scope.tenant_id, vector.op("@@")(_tsquery(query, scope))
             )
         )
-    fts = sa.table(FTS_TABLE, sa.column("rowid"))
-    return Ticket.id.in_(sa.select(fts.c.rowid).where(_fts_match(query, scope)))
+    return Ticket.id.in_(sa.select(_FTS.c.rowid).where(_fts_match(query, scope)))
 
 
 def number_clause(query):
