@@ -9,8 +9,11 @@ limit instead of counting every match (Zendesk's search also stops at 1,000 resu
 
 import base64
 import binascii
+import bisect
 import math
+from collections import Counter
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
@@ -76,13 +79,13 @@ class Scope:
         """Return the scope of ``user``'s search, given their visibility (``access.visible_tickets_clause``)."""
         # The tenant by id: in a streamed export the person's row may be detached from the session.
         tenant = session.get(Tenant, user.tenant_id)
-        return cls(
-            user.tenant_id,
-            visibility,
-            bool(user.is_staff),
-            search_configuration(tenant),
-            visibility_tokens(user, session),
-        )
+        if user.is_staff and not user.is_admin and session.get_bind().dialect.name != "postgresql":
+            # SQLite checks a staff member's visibility in the probe index, never with the
+            # departments' tokens (see _window): their statement is not needed.
+            tokens = ()
+        else:
+            tokens = visibility_tokens(user, session)
+        return cls(user.tenant_id, visibility, bool(user.is_staff), search_configuration(tenant), tokens)
 
 
 class CappedCount(int):
@@ -127,6 +130,10 @@ class SearchPage:
     total: CappedCount = CappedCount(0)
 
 
+#: The columns of a search's first window: the tickets' ids and statuses (the tabs' counts).
+_WINDOW_COLUMNS = (Ticket.id, Ticket.status)
+
+
 def _window(query, scope, conditions, columns, limit, groups=(), before=None, words=None):
     """Return the statement of the newest ``limit`` matches in ``scope`` passing ``conditions``, as ``columns``.
 
@@ -161,15 +168,10 @@ def _window(query, scope, conditions, columns, limit, groups=(), before=None, wo
         # probe of each match costs (2 ms for a rare word at 1,000,000 tickets, against
         # 0.1): the visibility is then checked in the probe index alone.
         groups = tuple(group for group in groups if group != scope.tokens)
-    fts = sa.table(FTS_TABLE, sa.column("rowid"))
-    # The index drives the join, newest match first ("+rowid": the tickets never drive
-    # it), and each match is checked in the probe index, a few bytes per ticket, rather
-    # than in its whole row (``INDEXED BY`` on the tickets table, so the filters and the
-    # visibility apply as they are, without being copied onto an alias on each search).
-    probe_join = _ProbeJoin(fts, Ticket.__table__, Ticket.id == sa.literal_column(f"+{FTS_TABLE}.rowid"))
+    fts = _FTS
     return (
         sa.select(*columns)
-        .select_from(probe_join)
+        .select_from(_PROBE_JOIN)
         .where(
             _fts_match(query, scope, groups),
             Ticket.tenant_id == scope.tenant_id,
@@ -203,6 +205,17 @@ class _ProbeJoin(Join):
     inherit_cache = True
 
 
+#: The FTS5 table (its rowid is the ticket's id), and its column of the whole row (MATCH, bm25).
+_FTS = sa.table(FTS_TABLE, sa.column("rowid"))
+_FTS_ROW = sa.literal_column(FTS_TABLE)
+#: The index drives the join, newest match first ("+rowid": the tickets never drive it), and
+#: each match is checked in the probe index, a few bytes per ticket, rather than in its whole
+#: row (``INDEXED BY`` on the tickets table, so the filters and the visibility apply as they
+#: are, without being copied onto an alias on each search). Built once: statements are immutable.
+_PROBE_JOIN = _ProbeJoin(_FTS, Ticket.__table__, Ticket.id == sa.literal_column(f"+{FTS_TABLE}.rowid"))
+_BM25 = sa.func.bm25(_FTS_ROW, *BM25_WEIGHTS)
+
+
 @compiles(_ProbeJoin)
 def _render_probe_join(join, compiler, from_linter=None, **kw):
     sql = compiler.visit_join(join, from_linter=from_linter, **kw)
@@ -231,12 +244,10 @@ def search(
         empty = StatusCounts({}, CappedCount(0))
         return _page(query, scope, [], CappedCount(0), empty, cursor, before, per_page, texts)
     newest, words = prepared.newest, prepared.words
-    rows = _newest(query, scope, conditions, groups, [Ticket.id, Ticket.status], limit + 1, newest, words=words)
+    rows = _newest(query, scope, conditions, groups, _WINDOW_COLUMNS, limit + 1, newest, words=words)
     capped = len(rows) > limit
-    rows = rows[:limit]
-    tally = {}
-    for row in rows:
-        tally[row[1]] = tally.get(row[1], 0) + 1
+    del rows[limit:]
+    tally = Counter(map(itemgetter(1), rows))
     status_counts = StatusCounts(
         {status: CappedCount(n, capped) for status, n in tally.items()}, CappedCount(len(rows), capped)
     )
@@ -244,10 +255,10 @@ def search(
         ids = [row[0] for row in rows]
     elif not capped:
         # Every match was read: the chosen statuses are among them.
-        ids = [row[0] for row in rows if row[1] in statuses]
+        ids = [ticket_id for ticket_id, status in rows if status in statuses]
     else:
         # Those of the chosen statuses among the matches read, then the older ones.
-        ids = [row[0] for row in rows if row[1] in statuses]
+        ids = [ticket_id for ticket_id, status in rows if status in statuses]
         oldest = rows[-1][0]
         # The chosen statuses' share of the matches read: how densely the older ones lie.
         density = len(ids) / max(rows[0][0] - oldest + 1, 1)
@@ -265,12 +276,14 @@ def search(
         )
         ids += [row[0] for row in older]
         capped = len(ids) > limit
-        ids = ids[:limit]
+        del ids[limit:]
     ranks = _ranks(query, scope, ids[:RANKED])
-    # The newest RANKED matches by relevance; older ones after them, newest first.
-    candidates = [(ranks.get(ticket_id, UNRANKED), ticket_id) for ticket_id in ids]
+    # The newest RANKED matches by relevance; older ones after them, newest first: the
+    # keys (rank, -id) sort best first (bm25 is negative, ts_rank is negated), then newest.
+    keys = [(ranks.get(ticket_id, UNRANKED), -ticket_id) for ticket_id in ids]
+    keys.sort()
     total = CappedCount(len(ids), capped)
-    return _page(query, scope, candidates, total, status_counts, cursor, before, per_page, texts)
+    return _page(query, scope, keys, total, status_counts, cursor, before, per_page, texts)
 
 
 @dataclass(frozen=True)
@@ -364,7 +377,7 @@ def _newest(query, scope, conditions, groups, columns, limit, top=None, before=N
     at once instead of three times.
     """
     if top is None:
-        return session.execute(_window(query, scope, conditions, columns, limit, groups, before, words)).all()
+        return _rows(_window(query, scope, conditions, columns, limit, groups, before, words))
     last = top // ID_RANGE
     span = ID_RANGE_SPANS[0] if density is None else _span_for(limit, density)
     for _ in range(2):
@@ -372,13 +385,33 @@ def _newest(query, scope, conditions, groups, columns, limit, top=None, before=N
             break
         ranges = id_range_tokens(last - span + 1, last)
         window = _window(query, scope, conditions, columns, limit, (*groups, ranges), before, words)
-        rows = session.execute(window).all()
+        rows = _rows(window)
         if len(rows) >= limit:
             return rows
         if not rows:
             break
         span = max(span + 1, _span_for(limit, len(rows) / (span * ID_RANGE)))
-    return session.execute(_window(query, scope, conditions, columns, limit, groups, before, words)).all()
+    return _rows(_window(query, scope, conditions, columns, limit, groups, before, words))
+
+
+def _connection():
+    """Return the session's connection, after the flush ``session.execute`` would make first (autoflush).
+
+    A statement of plain columns run on the connection skips the ORM's handling of its
+    result, which costs more than the statement for a thousand rows.
+    """
+    if session.autoflush:
+        session.flush()
+    return session.connection()
+
+
+def _rows(statement):
+    """Return the rows of ``statement`` as plain tuples, read from the driver's cursor (no row objects)."""
+    result = _connection().execute(statement)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
 
 
 def _span_for(limit, density):
@@ -398,16 +431,18 @@ def _ranks(query, scope, ids):
         rank = -sa.func.ts_rank(sa.literal_column(TS_RANK_WEIGHTS), vector, _tsquery(query, scope))
         stmt = sa.select(documents.c.ticket_id, rank).where(documents.c.ticket_id.in_(ids))
     else:
-        # FTS5 reads a rowid range natively; the few invisible matches in it are ignored.
+        # FTS5 reads a rowid range natively; bm25 is computed for the wanted ids in it only
+        # ("+rowid IN": checked on each match of the range, not a lookup of each id).
         # The words alone: bm25 reads the size of each phrase's whole doclist once (its
         # IDF), which the filter tokens' (a department's, a status's) would make large.
-        fts = sa.table(FTS_TABLE, sa.column("rowid"))
+        fts = _FTS
         newest = max(ids)
-        stmt = sa.select(fts.c.rowid, sa.func.bm25(sa.literal_column(FTS_TABLE), *BM25_WEIGHTS)).where(
-            _fts_match(query, scope), fts.c.rowid.between(max(min(ids), newest - RANK_SPAN), newest)
+        stmt = sa.select(fts.c.rowid, _BM25).where(
+            _fts_match(query, scope),
+            fts.c.rowid.between(max(min(ids), newest - RANK_SPAN), newest),
+            sa.literal_column(f"+{FTS_TABLE}.rowid").in_(ids),
         )
-    wanted = set(ids)
-    return {ticket_id: rank for ticket_id, rank in session.execute(stmt) if ticket_id in wanted}
+    return dict(_rows(stmt))
 
 
 def _tsquery(query, scope):
@@ -435,36 +470,33 @@ def _fts_match(query, scope, groups=()):
     tokens = fts5_filter(groups)
     if tokens is not None:
         expression = f"({expression}) AND {tokens}"
-    return sa.literal_column(FTS_TABLE).op("MATCH")(sa.bindparam("search_query", expression))
+    return _FTS_ROW.op("MATCH")(sa.bindparam("search_query", expression))
 
 
-def _page(query, scope, candidates, total, status_counts, cursor, before, per_page, texts=True):
-    """Cut one page of ``candidates`` ((rank, id) pairs) by keyset and make its snippets."""
-    # Best first: lowest rank (bm25 is negative, ts_rank is negated), then newest.
-    candidates.sort(key=lambda pair: (pair[0], -pair[1]))
+def _page(query, scope, keys, total, status_counts, cursor, before, per_page, texts=True):
+    """Cut one page of ``keys`` (``(rank, -id)`` pairs, sorted: best first) by keyset and make its snippets."""
     position = decode_cursor(before) if before else None
     going_back = position is not None
     if going_back:
-        key = (position[0], -position[1])
-        earlier = [pair for pair in candidates if (pair[0], -pair[1]) < key]
-        rows = earlier[-(per_page + 1) :]
+        # The page ending just before the cursor's result.
+        end = bisect.bisect_left(keys, (position[0], -position[1]))
+        rows = keys[max(end - (per_page + 1), 0) : end]
         more = len(rows) > per_page
         rows = rows[-per_page:] if more else rows
         is_first = not more
-        next_cursor = encode_cursor(*rows[-1]) if rows else None
-        prev_cursor = encode_cursor(*rows[0]) if rows and more else None
+        next_cursor = _cursor_of(rows[-1]) if rows else None
+        prev_cursor = _cursor_of(rows[0]) if rows and more else None
     else:
         position = decode_cursor(cursor) if cursor else None
-        if position is not None:
-            key = (position[0], -position[1])
-            candidates = [pair for pair in candidates if (pair[0], -pair[1]) > key]
-        rows = candidates[: per_page + 1]
+        # The page starting just after the cursor's result.
+        start = bisect.bisect_right(keys, (position[0], -position[1])) if position is not None else 0
+        rows = keys[start : start + per_page + 1]
         more = len(rows) > per_page
         rows = rows[:per_page]
         is_first = position is None
-        next_cursor = encode_cursor(*rows[-1]) if rows and more else None
-        prev_cursor = encode_cursor(*rows[0]) if rows and not is_first else None
-    ids = [pair[1] for pair in rows]
+        next_cursor = _cursor_of(rows[-1]) if rows and more else None
+        prev_cursor = _cursor_of(rows[0]) if rows and not is_first else None
+    ids = [-key[1] for key in rows]
     return SearchPage(
         ids=ids,
         snippets=snippets_of(query, ids, staff=scope.staff) if texts else {},
@@ -474,6 +506,11 @@ def _page(query, scope, candidates, total, status_counts, cursor, before, per_pa
         status_counts=status_counts,
         total=total,
     )
+
+
+def _cursor_of(key):
+    """Return the cursor of the result whose sort key is ``key`` (``(rank, -id)``)."""
+    return encode_cursor(key[0], -key[1])
 
 
 def snippets_of(query, ticket_ids, staff):
@@ -525,8 +562,7 @@ def match_clause(query, scope):
                 documents.c.tenant_id == scope.tenant_id, vector.op("@@")(_tsquery(query, scope))
             )
         )
-    fts = sa.table(FTS_TABLE, sa.column("rowid"))
-    return Ticket.id.in_(sa.select(fts.c.rowid).where(_fts_match(query, scope)))
+    return Ticket.id.in_(sa.select(_FTS.c.rowid).where(_fts_match(query, scope)))
 
 
 def number_clause(query):

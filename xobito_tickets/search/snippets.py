@@ -7,6 +7,9 @@ escapes one by one, so no markup from the ticket can reach the page.
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
+
+from markupsafe import Markup, escape
 
 _SPACES = re.compile(r"\s+")
 #: How much of a long thread is searched for the first match.
@@ -21,6 +24,13 @@ class Snippet:
 
     segments: tuple
     note: bool = False
+
+    @property
+    def html(self):
+        """The segments as markup: each escaped, the matched ones in ``<mark>`` (what the template shows)."""
+        return Markup(
+            "".join(f"<mark>{escape(text)}</mark>" if hit else str(escape(text)) for text, hit in self.segments)
+        )
 
 
 def fold(text):
@@ -45,6 +55,7 @@ class _FoldTable(dict):
 _FOLD_TABLE = _FoldTable()
 
 
+@lru_cache(maxsize=64)
 def _pattern(query):
     """Return a regex over folded text that finds the query's words (prefixes and whole words), or None."""
     prefixes, exact = set(), set()
@@ -60,8 +71,17 @@ def _pattern(query):
     return re.compile(r"(?<![^\W_])(?:" + "|".join(parts) + ")") if parts else None
 
 
+@lru_cache(maxsize=64)
+def _words(query):
+    """Return the folded words of ``query``'s pattern: a text holding none of them cannot match it."""
+    return tuple({fold(token) for term in query.positive for token in term.tokens})
+
+
 def _fold_same_length(text):
-    return text if text.isascii() and text.islower() else text.translate(_FOLD_TABLE)
+    if text.isascii():
+        # What the table does to ASCII: lower case, one character for one.
+        return text.lower()
+    return text.translate(_FOLD_TABLE)
 
 
 def _segments(text, folded, start, end, pattern):
@@ -99,10 +119,13 @@ def make_snippet(query, public_text, staff_text=None):
     pattern = _pattern(query)
     if pattern is None:
         return None
+    words = _words(query)
     body = public_text.split("\n", 1)[1] if "\n" in public_text else ""
     for text, note in ((body, False), (staff_text or "", True)):
         text = text[:SCAN_CHARS]
         folded = _fold_same_length(text)
+        if not any(word in folded for word in words):
+            continue
         match = pattern.search(folded)
         if match is None:
             continue

@@ -361,7 +361,11 @@ def _ranked_page(visibility, filters, cursor, before, per_page, user, with_peopl
         # The rows and their snippets' texts in one statement.
         statement = with_texts(_row_statement(with_people), scope.staff).where(Ticket.id.in_(found.ids))
         texts = []
-        for row in session.execute(statement):
+        # Core rows (the columns' types still apply): no ORM result processing for plain
+        # columns. The connection does not flush the session as ``session.execute`` would.
+        if session.autoflush:
+            session.flush()
+        for row in session.connection().execute(statement):
             rows[row[0]] = TicketRow(row, with_people)
             texts.append((row[0], row[-2], row[-1]))
         found.snippets = snippets_from(filters.search_query, texts, scope.staff)
