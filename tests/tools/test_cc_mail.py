@@ -3,8 +3,8 @@
 import pytest
 
 from xobito_tickets.db import session
-from xobito_tickets.models import User
-from xobito_tickets.team.services import update_person
+from xobito_tickets.models import Tenant, User
+from xobito_tickets.team.services import create_user, update_person
 
 from ..mail.conftest import deliver, emails_to, extract_emails, sending_config
 from ..staff.conftest import login
@@ -60,6 +60,29 @@ def test_a_copied_address_that_became_the_customers_gets_one_email_per_reply(app
     assert response.status_code == 303
     deliver(app)
     assert len(emails_to(smtp_server, BOSS)) == 1
+
+
+def test_a_copy_is_in_the_language_of_the_copied_persons_own_account_in_this_workspace(
+    app, world, desk, smtp_server, copied
+):
+    def copy_subject(body):
+        assert copied.post(f"/acme/admin/tickets/{desk.open_number}/reply", data={"body": body}).status_code == 303
+        deliver(app)
+        return emails_to(smtp_server, BOSS)[-1].subject
+
+    # The address is a Spanish-speaking person's in another workspace: nothing of theirs is
+    # read here, the copy is in the requester's language (Carla's: English).
+    with app.test_request_context():
+        gina = create_user(session.get(Tenant, world.globex_id), "Boss@Example.com", "Boss at Globex", commit=False)
+        gina.language = "es"
+        session.commit()
+    assert copy_subject("First answer.").startswith(f"[{desk.open_number}] New reply")
+    # The same address becomes a German-speaking customer of this workspace: the copy is German.
+    with app.test_request_context():
+        boss = create_user(session.get(Tenant, world.acme_id), "BOSS@example.com", "Boss", commit=False)
+        boss.language = "de"
+        session.commit()
+    assert copy_subject("Second answer.").startswith(f"[{desk.open_number}] Neue Antwort")
 
 
 def test_a_cc_hears_of_a_close_and_reopen_by_staff(app, world, desk, smtp_server, copied):
