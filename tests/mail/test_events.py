@@ -245,6 +245,14 @@ def test_inactive_users_get_nothing(desk):
     assert desk.deliver() == []
 
 
+def test_an_inactive_admin_listed_first_does_not_hide_the_department(desk):
+    # The new-ticket notice goes to the admins, then the department's members: an inactive
+    # admin is left out, and the members are still told.
+    desk.deactivate(ADA)
+    desk.open()
+    assert recipients(desk.deliver()) == sorted([SAM, CARLA])
+
+
 def test_a_deactivated_assignee_falls_back_to_the_department(desk):
     desk.open(department="billing")
     desk.deliver()
