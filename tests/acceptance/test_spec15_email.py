@@ -1,8 +1,6 @@
 """SPEC §15, two-way email, through its doors: the HTTP door, ``receive-mail`` and the CLI token."""
 
 import re
-from email.message import EmailMessage
-from email.utils import formataddr
 
 import pytest
 import sqlalchemy as sa
@@ -13,22 +11,15 @@ from xobito_tickets.models import OutboxEmail, Reply, Tenant, Ticket, User
 from xobito_tickets.team.services import create_department
 from xobito_tickets.tickets.services import post_reply
 
+from ..inbound.test_ingest import eml as plain_email
 from .conftest import INBOUND_DOMAIN, emails, last_email_id, login, ticket_row
 
 CARLA = "carla@acme.test"
-_counter = iter(range(1, 10**9))
 
 
-def eml(sender, to=f"acme@{INBOUND_DOMAIN}", subject="Printer broken", body="The printer is offline.", **headers):
-    message = EmailMessage()
-    message["From"] = sender if "<" in sender else formataddr(("", sender))
-    message["To"] = to
-    message["Subject"] = subject
-    message["Message-ID"] = headers.pop("message_id", f"<acc{next(_counter)}@client.example>")
-    for name, value in headers.items():
-        message[name.replace("_", "-")] = value
-    message.set_content(body)
-    return message.as_bytes()
+def eml(sender, to=f"acme@{INBOUND_DOMAIN}", **fields):
+    """Return the bytes of a plain-text email to ``to`` (the inbound suite's builder)."""
+    return plain_email(sender, to=to, **fields)
 
 
 @pytest.fixture
