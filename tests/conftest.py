@@ -33,7 +33,7 @@ TEST_SETTINGS = {"TICKETS_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1"}
 
 
 @pytest.fixture(autouse=MUTATION_RUN)
-def _access_statements_built_per_test():
+def _cached_statements_built_per_test():
     """Under mutmut only: build the cached statements anew in each test.
 
     The access rules', the tab counts' and the new-ticket recipients' statements are built
