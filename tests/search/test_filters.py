@@ -234,3 +234,36 @@ def test_the_ranges_read_follow_the_matches_found_with_the_same_answer(app, worl
         assert found == all_found, case
         assert (int(page.total), page.total.capped) == (int(all_page.total), all_page.total.capped)
         assert dict(page.status_counts) == dict(all_page.status_counts)
+
+
+def test_a_status_in_a_department_is_one_token_that_follows_each_change(app, world, desk):
+    """Past the capped count, "Closed in Billing" reads the index's list of that pair (``=xclosed<billing>``)."""
+    billing, support = world.billing_id, world.support_id
+    ids = [desk.ticket(str(n), "Osprey", f"Osprey {n}.", department="billing") for n in range(6)]
+    for ticket_id in (ids[0], ids[1]):
+        act(app, world, ticket_id, close_ticket)
+    assert f"=xclosed{billing}" in stored_tokens(app, ids[0]).split()
+    assert f"=xopen{billing}" in stored_tokens(app, ids[2]).split()
+    # limit 2: the two newest matches are counted, the closed ones are older: the token finds them.
+    found, page = find(app, world, "osprey", statuses=["closed"], department=billing, limit=2)
+    assert sorted(found) == sorted([ids[0], ids[1]]) and page.status_counts.total.capped
+
+    # Moved to Support: no longer "Closed in Billing", now "Closed in Support".
+    act(app, world, ids[0], lambda ticket, person: assign_ticket(ticket, person, session.get(Department, support), None))
+    assert stored_tokens(app, ids[0]) == built_tokens(app, ids[0])
+    assert find(app, world, "osprey", statuses=["closed"], department=billing, limit=2)[0] == [ids[1]]
+    assert find(app, world, "osprey", statuses=["closed"], department=support, limit=2)[0] == [ids[0]]
+    # Reopened: "Closed in Billing" loses it (read through the token: the count is capped).
+    act(app, world, ids[1], reopen_ticket)
+    assert f"=xopen{billing}" in stored_tokens(app, ids[1]).split()
+    found, page = find(app, world, "osprey", statuses=["closed"], department=billing, limit=2)
+    assert found == [] and page.status_counts.total.capped
+
+
+def test_a_status_group_and_a_department_group_become_one_group_of_pairs():
+    groups = (("=sopen", "=sanswered"), ("=d3",), ("=p2",))
+    assert filters.combined_groups(groups) == (("=p2",), ("=xopen3", "=xanswered3"))
+    # Not when there is no department, or the pairs would be too many for one OR.
+    assert filters.combined_groups(groups[:1]) == groups[:1]
+    many = (tuple(f"=s{s}" for s in ("open", "answered", "closed")), tuple(f"=d{d}" for d in range(1, 4)))
+    assert filters.combined_groups(many) == many

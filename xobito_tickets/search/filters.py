@@ -1,7 +1,8 @@
 """The filter tokens of a search document: what the queue filters on, written where the index can intersect it.
 
-A document's ``filter_text`` is a line of tokens such as ``=t1 =sopen =d3 =a0 =r42 =p2 =b24``
-(tenant, status, department, assignee or 0, requester, priority, id range). A search adds
+A document's ``filter_text`` is a line of tokens such as ``=t1 =sopen =d3 =a0 =r42 =p2 =b24 =xopen3``
+(tenant, status, department, assignee or 0, requester, priority, id range, and status and
+department together: a department's Open tickets are one list, a tenth of a department's). A search adds
 the tokens of the person's visibility and of the chosen filters to its words, so the index
 answers "invoice, Open, in department 3, that I may see" in one probe instead of reading
 every match of "invoice" and checking the rest row by row.
@@ -30,8 +31,38 @@ def document_tokens(ticket_id, tenant_id, status, department_id, assignee_id, re
             f"=r{int(requester_id or 0)}",
             f"=p{int(priority)}",
             f"=b{int(ticket_id) // ID_RANGE}",
+            status_department_token(status, department_id),
         )
     )
+
+
+def status_department_token(status, department_id):
+    """Return the token of a status in a department (``=xopen3``; statuses end in a letter, never a digit)."""
+    return f"=x{status}{int(department_id or 0)}"
+
+
+#: At most this many status × department tokens stand for a status group and a department group.
+COMBINED_MAX = 8
+
+
+def combined_groups(groups):
+    """Return ``groups`` with a status group and a department group as one group of their tokens together.
+
+    "Open and in department 3" is then one list of the index (``=xopen3``), not the
+    intersection of two long ones (at 1,000,000 tickets: 11,000 entries against 56,000
+    and 200,000). Unchanged when there is not exactly one of each, or they stand for more
+    than COMBINED_MAX tokens.
+    """
+    statuses = [group for group in groups if group and all(token.startswith("=s") for token in group)]
+    departments = [group for group in groups if group and all(token.startswith("=d") for token in group)]
+    if len(statuses) != 1 or len(departments) != 1 or len(statuses[0]) * len(departments[0]) > COMBINED_MAX:
+        return groups
+    combined = tuple(
+        status_department_token(status[2:], int(department[2:]))
+        for status in statuses[0]
+        for department in departments[0]
+    )
+    return (*(group for group in groups if group not in (statuses[0], departments[0])), combined)
 
 
 def ticket_tokens(ticket):

@@ -18,11 +18,13 @@ from ..models import Reply, Tenant, Ticket, User, format_ticket_number
 from .filters import document_tokens, ticket_tokens
 from .models import SearchDocument
 from .query import tokens_of
+from .terms import add_terms, document_terms, forget, text_terms
 from .schema import (
     FTS_TABLE,
     LANGUAGES,
     LEXEME_KEPT,
     LEXEME_TABLE,
+    TERM_TABLE,
     VECTOR_COLUMN,
     VECTOR_INDEX,
     create_index_structures,
@@ -205,6 +207,11 @@ def write_documents(documents, configurations=None, db=session, lexemes=True):
         db.execute(_PG_UPSERT if lexemes else _PG_UPSERT_ONLY, rows)
     else:
         db.execute(_SQLITE_UPSERT, documents)
+        # The vocabulary's new terms, in the same transaction (see .terms).
+        terms = set()
+        for document in documents:
+            terms |= document_terms(document)
+        add_terms(session() if db is session else db, terms)
 
 
 def index_tickets(ticket_ids):
@@ -261,6 +268,8 @@ def append_message(ticket, body, kind="reply"):
         updated = session.execute(sa.text(statement), params).scalar()
     else:
         updated = session.execute(sa.text(statement.format(", ".join(assignments))), params).rowcount
+        if updated:
+            add_terms(session(), text_terms(body))
     if updated == 0:
         index_tickets([ticket.id])
 
@@ -348,6 +357,9 @@ def reindex(tenant_id=None, log=None):
         session.execute(sa.text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('delete-all')"))
         session.execute(sa.delete(SearchDocument))
         create_index_structures(session.connection())
+        # The vocabulary is made again from the documents written below.
+        session.execute(sa.text(f"DELETE FROM {TERM_TABLE}"))
+        forget(session.get_bind())
     elif tenant_id is None and dialect == "postgresql":
         # One GIN build at the end is many times faster than a million index insertions;
         # the vocabulary too is made once, from the new vectors.

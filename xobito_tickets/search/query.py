@@ -105,13 +105,17 @@ def parse(text):
     return SearchQuery(terms=tuple(terms[:MAX_TERMS]), numbers=tuple(numbers[:1]), impossible=impossible, text=text)
 
 
-def fts5_expression(query, staff=True):
+def fts5_expression(query, staff=True, words=None):
     """Return the FTS5 MATCH expression of ``query`` (customers' searches read no notes).
 
+    ``words``: ``{term: the index's terms it stands for}`` of the prefixes searched as
+    those terms (``"invoice" OR "invoices"`` instead of ``"invoic"*``).
     Every token is quoted, so no user text is read as FTS5 syntax.
     """
-    positive = [_fts5_term(term) for term in query.terms if not term.negated]
-    negative = [_fts5_term(term) for term in query.terms if term.negated]
+    words = words or {}
+    positive = [_fts5_term(term, words.get(term)) for term in query.terms if not term.negated]
+    # An exclusion standing for no term of the index excludes nothing.
+    negative = [_fts5_term(term, words.get(term)) for term in query.terms if term.negated and words.get(term) != ()]
     if not positive:
         raise ValueError("a search needs at least one word to match")
     expression = "(" + " AND ".join(positive) + ")"
@@ -122,7 +126,9 @@ def fts5_expression(query, staff=True):
     return columns + " : (" + expression + ")"
 
 
-def _fts5_term(term):
+def _fts5_term(term, words=None):
+    if words:
+        return "(" + " OR ".join('"' + word.replace('"', '""') + '"' for word in words) + ")"
     quoted = '"' + " ".join(term.tokens).replace('"', '""') + '"'
     return quoted + ("*" if term.prefix else "")
 

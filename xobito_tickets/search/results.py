@@ -10,6 +10,7 @@ limit instead of counting every match (Zendesk's search also stops at 1,000 resu
 import base64
 import binascii
 import bisect
+import functools
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from ..i18n.dates import number
 from ..models import MAX_ROW_ID, Tenant, Ticket
 from .filters import (
     ID_RANGE,
+    combined_groups,
     filter_groups,
     fts5_filter,
     id_range_tokens,
@@ -35,8 +37,9 @@ from .filters import (
 from .index import search_configuration
 from .models import SEARCH_PROBE_INDEX, SearchDocument
 from .query import fts5_expression, lexemes_tsquery_text, tsquery_terms_text, tsquery_text
-from .schema import FTS_TABLE, LEXEME_TABLE, VECTOR_COLUMN
+from .schema import FTS_TABLE, LEXEME_TABLE, TERM_TABLE, VECTOR_COLUMN
 from .snippets import make_snippet
+from .terms import MIN_TERM, fts5_terms
 
 #: Column weights of bm25 (subject, customer-facing text, notes, filter tokens) and of ts_rank (D, C, B, A).
 #: The tokens weigh nothing: the rank is that of the words alone.
@@ -55,8 +58,9 @@ UNRANKED = float("inf")
 #: matches found say (at most the last), then all. GIN answers in no order, so a common
 #: word would otherwise cost a heap read per match.
 ID_RANGE_SPANS = (16, 128)
-#: PostgreSQL: a prefix standing for at most this many lexemes of the vocabulary is searched
-#: as those lexemes (exact GIN entries, which skip); a wider prefix as a prefix.
+#: A prefix standing for at most this many words of the vocabulary is searched as those
+#: words (PostgreSQL: exact GIN entries, which skip; SQLite: exact FTS5 terms, see
+#: :mod:`.terms`); a wider prefix as a prefix.
 PREFIX_LEXEMES = 64
 
 
@@ -139,10 +143,10 @@ def _window(query, scope, conditions, columns, limit, groups=(), before=None, wo
 
     ``groups``: the filter tokens the index intersects with the words (each an OR of
     tokens); the visibility's tokens are added here. ``conditions`` are still checked.
-    ``before``: only the tickets older than this id. ``words``: PostgreSQL's ``tsquery``
-    of the words (:attr:`_Prepared.words`; by default the query's own, prefixes as prefixes).
+    ``before``: only the tickets older than this id. ``words``: :attr:`_Prepared.words`
+    (by default the query's own, prefixes as prefixes).
     """
-    groups = _narrowest(((scope.tokens,) if scope.tokens else ()) + tuple(groups))
+    groups = combined_groups(_narrowest(((scope.tokens,) if scope.tokens else ()) + tuple(groups)))
     if session.get_bind().dialect.name == "postgresql":
         documents = SearchDocument.__table__
         vector = sa.literal_column(f"{documents.name}.{VECTOR_COLUMN}")
@@ -173,7 +177,7 @@ def _window(query, scope, conditions, columns, limit, groups=(), before=None, wo
         sa.select(*columns)
         .select_from(_PROBE_JOIN)
         .where(
-            _fts_match(query, scope, groups),
+            _fts_match(query, scope, groups, words),
             Ticket.tenant_id == scope.tenant_id,
             scope.visibility,
             *conditions,
@@ -277,7 +281,7 @@ def search(
         ids += [row[0] for row in older]
         capped = len(ids) > limit
         del ids[limit:]
-    ranks = _ranks(query, scope, ids[:RANKED])
+    ranks = _ranks(query, scope, ids[:RANKED], prepared.rank_words)
     # The newest RANKED matches by relevance; older ones after them, newest first: the
     # keys (rank, -id) sort best first (bm25 is negative, ts_rank is negated), then newest.
     keys = [(ranks.get(ticket_id, UNRANKED), -ticket_id) for ticket_id in ids]
@@ -288,14 +292,18 @@ def search(
 
 @dataclass(frozen=True)
 class _Prepared:
-    """What a search reads before its windows (PostgreSQL): the newest id, the words as GIN entries."""
+    """What a search reads before its windows: the words a prefix stands for, the newest id (PostgreSQL)."""
 
     #: The newest ticket id in the tenant's index (None on SQLite, or when it is empty).
     newest: int | None = None
-    #: The ``tsquery`` of the words for the windows (None: the query's own).
+    #: The words for the windows (None: the query's own): PostgreSQL's ``tsquery``; on
+    #: SQLite ``{term: the index's terms it stands for}`` (:func:`.query.fts5_expression`).
     words: object = None
     #: A word stands for no lexeme of the vocabulary: nothing can match.
     nothing: bool = False
+    #: SQLite: the words bm25 ranks by (None: the query's own): a whole word typed is ranked
+    #: as that word alone (see :func:`_ranks`).
+    rank_words: object = None
 
 
 #: The newest id of the tenant's index, and the lexemes of each prefix (one row per prefix;
@@ -329,7 +337,7 @@ def _prepare(query, scope):
     prefix of more than PREFIX_LEXEMES lexemes, a phrase and a whole word keep the parser.
     """
     if session.get_bind().dialect.name != "postgresql":
-        return _Prepared()
+        return _prepare_sqlite(query)
     expandable = [term for term in query.terms if term.prefix and len(term.tokens) == 1]
     rows = session.execute(
         _PREPARE_PG,
@@ -363,6 +371,50 @@ def _prepare(query, scope):
         )
         words = parsed.op("&&")(words)
     return _Prepared(newest, words)
+
+
+@functools.cache
+def _terms_statement(count):
+    """Return the statement reading the vocabulary's terms of ``count`` prefixes: ``(prefix's index, term)`` rows."""
+    parts = [
+        f"SELECT {i}, term FROM (SELECT term FROM {TERM_TABLE} WHERE term >= :p{i} AND term < :e{i} "
+        f"ORDER BY term LIMIT :most)"
+        for i in range(count)
+    ]
+    return sa.text(" UNION ALL ".join(parts))
+
+
+def _prepare_sqlite(query):
+    """Return the :class:`_Prepared` of a search on SQLite: its prefixes as the vocabulary's terms (one statement).
+
+    A prefix as FTS5 folds it, of at least MIN_TERM characters (a shorter one has FTS5's
+    prefix index), one word. A positive prefix that starts no term matches nothing.
+    """
+    expandable = {}
+    for term in query.terms:
+        if term.prefix and len(term.tokens) == 1:
+            folded = fts5_terms(term.tokens[0])
+            if len(folded) == 1 and len(folded[0]) >= MIN_TERM:
+                expandable[term] = folded[0]
+    if not expandable:
+        return _Prepared()
+    params = {"most": PREFIX_LEXEMES + 1}
+    for i, prefix in enumerate(expandable.values()):
+        # U+10FFFF: the last character; every term starting with the prefix sorts below this.
+        params[f"p{i}"], params[f"e{i}"] = prefix, prefix + "\U0010ffff"
+    found = [[] for _ in expandable]
+    for i, term in _rows(_terms_statement(len(expandable)), params):
+        found[i].append(term)
+    words, rank_words = {}, {}
+    for (term, prefix), terms in zip(expandable.items(), found, strict=True):
+        if len(terms) > PREFIX_LEXEMES:
+            continue  # searched as a prefix
+        if not terms and not term.negated:
+            return _Prepared(nothing=True)
+        words[term] = tuple(terms)  # (none: an exclusion that excludes nothing)
+        if prefix in terms and not term.negated:
+            rank_words[term] = (prefix,)
+    return _Prepared(words=words or None, rank_words=rank_words or None)
 
 
 def _newest(query, scope, conditions, groups, columns, limit, top=None, before=None, words=None, density=None):
@@ -405,9 +457,9 @@ def _connection():
     return session.connection()
 
 
-def _rows(statement):
+def _rows(statement, params=None):
     """Return the rows of ``statement`` as plain tuples, read from the driver's cursor (no row objects)."""
-    result = _connection().execute(statement)
+    result = _connection().execute(statement, params)
     try:
         return result.cursor.fetchall()
     finally:
@@ -421,8 +473,19 @@ def _span_for(limit, density):
     return math.ceil(limit * 1.25 / (density * ID_RANGE))
 
 
-def _ranks(query, scope, ids):
-    """Return ``{ticket id: rank}`` of ``ids`` (lower is better): bm25 on SQLite, negated ts_rank on PostgreSQL."""
+def _ranks(query, scope, ids, words=None):
+    """Return ``{ticket id: rank}`` of ``ids`` (lower is better): bm25 on SQLite, negated ts_rank on PostgreSQL.
+
+    ``words``: :attr:`_Prepared.rank_words`. PostgreSQL ranks the query as typed. SQLite
+    ranks a whole word typed (``invoice``, a word of the vocabulary) as that word alone:
+    bm25 counts the matches of each of its phrases in the whole index (its IDF), which
+    for the prefix ``invoice*`` means merging every list the prefix covers (6.8 ms at
+    1,000,000 tickets against 2.4 ms for the word). The matches with the word itself come
+    first by relevance, those with only a longer word (``invoices``) after them, newest
+    first. The words a prefix stands for are not ranked as an OR of them: bm25 would put
+    the rarest form first (``invoiceable`` before three times ``invoice``). A partial word
+    (``invoi``) is ranked as the prefix.
+    """
     if not ids:
         return {}
     if session.get_bind().dialect.name == "postgresql":
@@ -438,7 +501,7 @@ def _ranks(query, scope, ids):
         fts = _FTS
         newest = max(ids)
         stmt = sa.select(fts.c.rowid, _BM25).where(
-            _fts_match(query, scope),
+            _fts_match(query, scope, words=words),
             fts.c.rowid.between(max(min(ids), newest - RANK_SPAN), newest),
             sa.literal_column(f"+{FTS_TABLE}.rowid").in_(ids),
         )
@@ -465,8 +528,8 @@ def _tokens_match(vector, groups):
     return [vector.op("@@")(sa.cast(sa.bindparam("search_filters", tokens), TSQUERY))]
 
 
-def _fts_match(query, scope, groups=()):
-    expression = fts5_expression(query, staff=scope.staff)
+def _fts_match(query, scope, groups=(), words=None):
+    expression = fts5_expression(query, staff=scope.staff, words=words)
     tokens = fts5_filter(groups)
     if tokens is not None:
         expression = f"({expression}) AND {tokens}"

@@ -26,6 +26,8 @@ VECTOR_INDEX = "ix_tickets_search_documents_vector"
 #: matches. A search reads the lexemes of the prefix here first and asks the GIN for them
 #: exactly, which it intersects with the other words and filters, skipping.
 LEXEME_TABLE = "tickets_search_lexemes"
+#: SQLite: every term of the documents' text that a prefix search may stand for (see :mod:`.terms`).
+TERM_TABLE = "tickets_search_terms"
 #: A lexeme the vocabulary keeps: not a filter token (``=sopen``), not a number (digits
 #: are searched whole, never as a prefix).
 LEXEME_KEPT = "{} !~ '^(=|[0-9]+$)'"
@@ -52,6 +54,9 @@ _FTS_COLUMNS = "subject, public_text, staff_text, filter_text"
 _NEW = "new.subject, new.public_text, new.staff_text, new.filter_text"
 _OLD = "old.subject, old.public_text, old.staff_text, old.filter_text"
 
+#: Byte order (BINARY): the terms of a prefix are one range of the primary key.
+SQLITE_TERM_DDL = f"CREATE TABLE IF NOT EXISTS {TERM_TABLE} (term TEXT NOT NULL PRIMARY KEY) WITHOUT ROWID"
+
 SQLITE_DDL = [
     f"""CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(
         {_FTS_COLUMNS},
@@ -67,8 +72,10 @@ SQLITE_DDL = [
         INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {_FTS_COLUMNS}) VALUES ('delete', old.ticket_id, {_OLD});
         INSERT INTO {FTS_TABLE}(rowid, {_FTS_COLUMNS}) VALUES (new.ticket_id, {_NEW});
     END""",
+    SQLITE_TERM_DDL,
 ]
 SQLITE_DROP = [
+    f"DROP TABLE IF EXISTS {TERM_TABLE}",
     "DROP TRIGGER IF EXISTS tickets_search_documents_ai",
     "DROP TRIGGER IF EXISTS tickets_search_documents_ad",
     "DROP TRIGGER IF EXISTS tickets_search_documents_au",
@@ -109,6 +116,24 @@ def fill_lexemes(connection):
         f"FROM tickets_search_documents, unnest(tsvector_to_array({VECTOR_COLUMN})) AS lexeme "
         f"WHERE {LEXEME_KEPT.format('lexeme')} ON CONFLICT DO NOTHING"
     )
+
+
+def fill_terms(connection):
+    """Add every term FTS5 indexed in the text columns to SQLite's vocabulary (a migration; see :mod:`.terms`).
+
+    Read from FTS5's own vocabulary, so the table holds exactly its terms.
+    """
+    from .terms import MIN_TERM
+
+    vocabulary = f"temp.{FTS_TABLE}_vocabulary"
+    connection.exec_driver_sql(f"CREATE VIRTUAL TABLE IF NOT EXISTS {vocabulary} USING fts5vocab(main, {FTS_TABLE}, col)")
+    try:
+        connection.exec_driver_sql(
+            f"INSERT OR IGNORE INTO {TERM_TABLE} (term) SELECT DISTINCT term FROM {vocabulary} "
+            f"WHERE col <> 'filter_text' AND length(term) >= {MIN_TERM} AND term GLOB '*[^0-9]*' ORDER BY term"
+        )
+    finally:
+        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {vocabulary}")
 
 
 def has_filter_column(connection):
@@ -154,10 +179,10 @@ def include_object(obj, name, type_, reflected, compare_to):
     PostgreSQL vector column and GIN index are made by this module's DDL, not by models.
     """
     if type_ == "table":
-        return not (name or "").startswith(FTS_TABLE) and name != LEXEME_TABLE
+        return not (name or "").startswith(FTS_TABLE) and name not in (LEXEME_TABLE, TERM_TABLE)
     table = getattr(obj, "table", None)
     table_name = getattr(table, "name", None)
-    if table_name is not None and (table_name.startswith(FTS_TABLE) or table_name == LEXEME_TABLE):
+    if table_name is not None and (table_name.startswith(FTS_TABLE) or table_name in (LEXEME_TABLE, TERM_TABLE)):
         return False
     if type_ == "column" and table_name == SearchDocument.__tablename__ and name == VECTOR_COLUMN:
         return False
@@ -168,7 +193,7 @@ def include_object(obj, name, type_, reflected, compare_to):
 
 def is_searchable_object(name):
     """Return True if the table ``name`` belongs to the dialect half of the search index."""
-    return bool(name) and (name.startswith(FTS_TABLE) or name == LEXEME_TABLE)
+    return bool(name) and (name.startswith(FTS_TABLE) or name in (LEXEME_TABLE, TERM_TABLE))
 
 
 def remove_index_structures(connection):
