@@ -249,7 +249,9 @@ def test_a_status_in_a_department_is_one_token_that_follows_each_change(app, wor
     assert sorted(found) == sorted([ids[0], ids[1]]) and page.status_counts.total.capped
 
     # Moved to Support: no longer "Closed in Billing", now "Closed in Support".
-    act(app, world, ids[0], lambda ticket, person: assign_ticket(ticket, person, session.get(Department, support), None))
+    act(
+        app, world, ids[0], lambda ticket, person: assign_ticket(ticket, person, session.get(Department, support), None)
+    )
     assert stored_tokens(app, ids[0]) == built_tokens(app, ids[0])
     assert find(app, world, "osprey", statuses=["closed"], department=billing, limit=2)[0] == [ids[1]]
     assert find(app, world, "osprey", statuses=["closed"], department=support, limit=2)[0] == [ids[0]]

@@ -18,7 +18,6 @@ from ..models import Reply, Tenant, Ticket, User, format_ticket_number
 from .filters import document_tokens, ticket_tokens
 from .models import SearchDocument
 from .query import tokens_of
-from .terms import add_terms, document_terms, forget, text_terms
 from .schema import (
     FTS_TABLE,
     LANGUAGES,
@@ -31,6 +30,7 @@ from .schema import (
     fill_lexemes,
     has_filter_column,
 )
+from .terms import add_terms, document_terms, forget, text_terms
 
 #: Tickets per batch when the index is rebuilt.
 CHUNK = 2000

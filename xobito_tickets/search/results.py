@@ -37,9 +37,9 @@ from .filters import (
 from .index import search_configuration
 from .models import SEARCH_PROBE_INDEX, SearchDocument
 from .query import fts5_expression, lexemes_tsquery_text, tsquery_terms_text, tsquery_text
-from .schema import FTS_TABLE, LEXEME_TABLE, TERM_TABLE, VECTOR_COLUMN
+from .schema import FTS_TABLE, LEXEME_TABLE, MIN_TERM, TERM_TABLE, VECTOR_COLUMN
 from .snippets import make_snippet
-from .terms import MIN_TERM, fts5_terms
+from .terms import fts5_terms
 
 #: Column weights of bm25 (subject, customer-facing text, notes, filter tokens) and of ts_rank (D, C, B, A).
 #: The tokens weigh nothing: the rank is that of the words alone.

@@ -28,6 +28,9 @@ VECTOR_INDEX = "ix_tickets_search_documents_vector"
 LEXEME_TABLE = "tickets_search_lexemes"
 #: SQLite: every term of the documents' text that a prefix search may stand for (see :mod:`.terms`).
 TERM_TABLE = "tickets_search_terms"
+#: The shortest term the vocabulary keeps: a prefix of 2 or 3 characters has FTS5's own
+#: prefix index (as fast as an exact term), and a term shorter than the prefix cannot start with it.
+MIN_TERM = 4
 #: A lexeme the vocabulary keeps: not a filter token (``=sopen``), not a number (digits
 #: are searched whole, never as a prefix).
 LEXEME_KEPT = "{} !~ '^(=|[0-9]+$)'"
@@ -123,10 +126,10 @@ def fill_terms(connection):
 
     Read from FTS5's own vocabulary, so the table holds exactly its terms.
     """
-    from .terms import MIN_TERM
-
     vocabulary = f"temp.{FTS_TABLE}_vocabulary"
-    connection.exec_driver_sql(f"CREATE VIRTUAL TABLE IF NOT EXISTS {vocabulary} USING fts5vocab(main, {FTS_TABLE}, col)")
+    connection.exec_driver_sql(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {vocabulary} USING fts5vocab(main, {FTS_TABLE}, col)"
+    )
     try:
         connection.exec_driver_sql(
             f"INSERT OR IGNORE INTO {TERM_TABLE} (term) SELECT DISTINCT term FROM {vocabulary} "

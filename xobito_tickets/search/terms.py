@@ -25,11 +25,8 @@ import weakref
 
 import sqlalchemy as sa
 
-from .schema import TERM_TABLE
+from .schema import MIN_TERM, TERM_TABLE
 
-#: Terms shorter than this are never read: a prefix of 2 or 3 characters has FTS5's own
-#: prefix index (as fast as an exact term), and a term shorter than the prefix cannot start with it.
-MIN_TERM = 4
 #: The process forgets what it has seen past this many terms (it writes them again, ignored).
 KNOWN_MAX = 200_000
 
@@ -63,9 +60,7 @@ def _probe(characters, connect):
         connection = _probe_connection
         # "q<c>q" is one term "q…q" when c is part of a word (folded, or dropped: "qq"),
         # and twice the term "q" when c separates words.
-        connection.executemany(
-            "INSERT INTO probe (rowid, text) VALUES (?, ?)", [(ord(c), f"q{c}q") for c in missing]
-        )
+        connection.executemany("INSERT INTO probe (rowid, text) VALUES (?, ?)", [(ord(c), f"q{c}q") for c in missing])
         found = {}
         for term, row in connection.execute("SELECT term, doc FROM probe_terms"):
             found.setdefault(row, []).append(term)
