@@ -23,13 +23,13 @@ def upgrade():
         bind.exec_driver_sql(
             f"UPDATE tickets_search_documents AS d SET filter_text = d.filter_text || ' ' || {_TOKEN}, "
             f"search_vector = d.search_vector || array_to_tsvector(ARRAY[{_TOKEN}]) "
-            "FROM tickets_tickets AS t WHERE t.id = d.ticket_id AND d.filter_text NOT LIKE '%=x%'"
+            "FROM tickets_tickets AS t WHERE t.id = d.ticket_id AND position('=x' in d.filter_text) = 0"
         )
     elif bind.dialect.name == "sqlite":
         bind.exec_driver_sql(
             f"UPDATE tickets_search_documents SET filter_text = filter_text || ' ' || (SELECT {_TOKEN} "
             "FROM tickets_tickets AS t WHERE t.id = tickets_search_documents.ticket_id) "
-            "WHERE filter_text NOT LIKE '%=x%'"
+            "WHERE instr(filter_text, '=x') = 0"
         )
 
 
