@@ -269,3 +269,18 @@ def test_a_status_group_and_a_department_group_become_one_group_of_pairs():
     assert filters.combined_groups(groups[:1]) == groups[:1]
     many = (tuple(f"=s{s}" for s in ("open", "answered", "closed")), tuple(f"=d{d}" for d in range(1, 4)))
     assert filters.combined_groups(many) == many
+
+
+def test_a_condition_without_a_token_is_checked_on_every_match_and_the_count_stays_exact(app, world, desk):
+    """The index's newest matches that fail a condition it has no token for are replaced by older ones."""
+    ids = [
+        desk.ticket(str(n), "Plover", f"Plover {n}.", department="billing" if n % 2 else "support") for n in range(6)
+    ]
+    with app.test_request_context():
+        user = session.get(User, world.admin_id)
+        scope = results.Scope.of(user, visible_tickets_clause(user))
+        in_billing = [Ticket.department_id == world.billing_id]
+        page = results.search(parse("plover"), scope, in_billing, limit=2)
+        assert sorted(page.ids) == sorted([ids[5], ids[3]]) and page.total.capped
+        page = results.search(parse("plover"), scope, in_billing, limit=3)
+        assert sorted(page.ids) == sorted([ids[5], ids[3], ids[1]]) and not page.total.capped
