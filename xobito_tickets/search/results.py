@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
+from sqlalchemy.dialects.postgresql import ARRAY, REGCONFIG, TSQUERY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.selectable import Join
 
@@ -534,7 +534,10 @@ def _ranks(query, scope, ids, words=None):
         documents = SearchDocument.__table__
         vector = sa.literal_column(f"{documents.name}.{VECTOR_COLUMN}")
         rank = -sa.func.ts_rank(sa.literal_column(TS_RANK_WEIGHTS), vector, _tsquery(query, scope))
-        stmt = sa.select(documents.c.ticket_id, rank).where(documents.c.ticket_id.in_(ids))
+        # One array parameter, not an IN list of 250: the statement's text is the same on
+        # every search (no expansion to render, no new text for the driver to parse).
+        ranked = sa.bindparam("ranked_ids", list(ids), type_=ARRAY(sa.Integer))
+        stmt = sa.select(documents.c.ticket_id, rank).where(documents.c.ticket_id == sa.any_(ranked))
     else:
         # FTS5 reads a rowid range natively; bm25 is computed for the wanted ids in it only
         # ("+rowid IN": checked on each match of the range, not a lookup of each id).
