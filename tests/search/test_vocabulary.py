@@ -101,6 +101,10 @@ def test_sqlite_ranks_a_whole_word_first_then_the_longer_words_newest_first(app,
     assert found == [n["overdue"], n["reply"], n["items"], n["march"]]
     # A partial word is ranked as the prefix: every form counts.
     assert search(app, world, "invoi")[0][0] == n["overdue"]
+    # The ranks' statement excludes what the window excluded, as the words it stands for.
+    ranked = {term.tokens[0]: words for term, words in prepared(app, world, "invoice -invoicin").rank_words.items()}
+    assert ranked == {"invoice": ("invoice",), "invoicin": ("invoicing",)}
+    assert search(app, world, "invoice -invoicin")[0] == [n["overdue"], n["reply"], n["items"], n["march"]]
 
 
 def test_order_and_counts_are_those_of_the_prefix_across_pages(app, world, desk, monkeypatch):

@@ -437,7 +437,9 @@ def _prepare_sqlite(query):
         if not terms and not term.negated:
             return _Prepared(nothing=True)
         words[term] = tuple(terms)  # (none: an exclusion that excludes nothing)
-        if prefix in terms and not term.negated:
+        if term.negated:
+            rank_words[term] = words[term]  # the ranks' statement excludes the same, as cheaply
+        elif prefix in terms:
             rank_words[term] = (prefix,)
     return _Prepared(words=words or None, rank_words=rank_words or None)
 
