@@ -30,7 +30,7 @@ from .schema import (
     fill_lexemes,
     has_filter_column,
 )
-from .terms import add_terms, document_terms, forget, text_terms
+from .terms import add_terms, document_terms, driver_connect, forget, text_terms
 
 #: Tickets per batch when the index is rebuilt.
 CHUNK = 2000
@@ -208,9 +208,9 @@ def write_documents(documents, configurations=None, db=session, lexemes=True):
     else:
         db.execute(_SQLITE_UPSERT, documents)
         # The vocabulary's new terms, in the same transaction (see .terms).
-        terms = set()
+        terms, connect = set(), driver_connect(db)
         for document in documents:
-            terms |= document_terms(document)
+            terms |= document_terms(document, connect)
         add_terms(session() if db is session else db, terms)
 
 
@@ -269,7 +269,7 @@ def append_message(ticket, body, kind="reply"):
     else:
         updated = session.execute(sa.text(statement.format(", ".join(assignments))), params).rowcount
         if updated:
-            add_terms(session(), text_terms(body))
+            add_terms(session(), text_terms(body, connect=driver_connect(session)))
     if updated == 0:
         index_tickets([ticket.id])
 

@@ -39,7 +39,7 @@ from .models import SEARCH_PROBE_INDEX, SearchDocument
 from .query import fts5_expression, lexemes_tsquery_text, tsquery_terms_text, tsquery_text
 from .schema import FTS_TABLE, LEXEME_TABLE, MIN_TERM, TERM_TABLE, VECTOR_COLUMN
 from .snippets import make_snippet
-from .terms import fts5_terms
+from .terms import driver_connect, fts5_terms
 
 #: Column weights of bm25 (subject, customer-facing text, notes, filter tokens) and of ts_rank (D, C, B, A).
 #: The tokens weigh nothing: the rank is that of the words alone.
@@ -415,10 +415,10 @@ def _prepare_sqlite(query):
     A prefix as FTS5 folds it, of at least MIN_TERM characters (a shorter one has FTS5's
     prefix index), one word. A positive prefix that starts no term matches nothing.
     """
-    expandable = {}
+    expandable, connect = {}, driver_connect(session)
     for term in query.terms:
         if term.prefix and len(term.tokens) == 1:
-            folded = fts5_terms(term.tokens[0])
+            folded = fts5_terms(term.tokens[0], connect)
             if len(folded) == 1 and len(folded[0]) >= MIN_TERM:
                 expandable[term] = folded[0]
     if not expandable:

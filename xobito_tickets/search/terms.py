@@ -12,7 +12,8 @@ The vocabulary must hold every term FTS5 made, or a search would miss the docume
 the terms it lacks. So the terms are cut and folded exactly as FTS5's tokenizer does
 (``unicode61 remove_diacritics 2``): ASCII letters and digits in Python, and each other
 character as FTS5 itself treats it (a separator, dropped, or folded to a character), asked
-once per character and process from an in-memory FTS5 table of the same SQLite library.
+once per character and process from an in-memory FTS5 table opened with the app's own SQLite
+driver (the same library).
 
 Written in the transaction of each document write: a process remembers the terms it has
 seen committed and writes only new ones (none, usually: one statement more for a message
@@ -91,17 +92,23 @@ def fts5_terms(text, connect=None):
     return text.translate(_FOLD).split()
 
 
-def text_terms(*texts):
+def text_terms(*texts, connect=None):
     """Return the set of terms of ``texts`` the vocabulary keeps (no short terms, no numbers)."""
     terms = set()
     for text in texts:
-        terms.update(fts5_terms(text or ""))
+        terms.update(fts5_terms(text or "", connect))
     return {term for term in terms if len(term) >= MIN_TERM and not term.isdigit()}
 
 
-def document_terms(document):
+def document_terms(document, connect=None):
     """Return :func:`text_terms` of a document's text columns (a dict: subject, public and staff text)."""
-    return text_terms(document.get("subject"), document.get("public_text"), document.get("staff_text"))
+    return text_terms(document.get("subject"), document.get("public_text"), document.get("staff_text"), connect=connect)
+
+
+def driver_connect(db):
+    """Return the DB-API ``connect`` of the driver of ``db`` (a session or a connection): its SQLite library."""
+    engine = db.get_bind() if hasattr(db, "get_bind") else db.engine
+    return engine.dialect.dbapi.connect
 
 
 def add_terms(db, terms):
