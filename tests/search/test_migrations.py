@@ -9,7 +9,7 @@ from xobito_tickets.models import Ticket
 from xobito_tickets.search import schema
 from xobito_tickets.search.index import build_documents
 from xobito_tickets.search.models import SearchDocument
-from xobito_tickets.search.terms import forget, text_terms
+from xobito_tickets.search.terms import driver_connect, forget, text_terms
 
 BEFORE = "queue_department_status_activity"
 
@@ -78,5 +78,7 @@ def test_an_index_built_before_the_vocabulary_and_the_pair_tokens_gains_both(emp
             terms = set(session.scalars(sa.text(f"SELECT term FROM {schema.TERM_TABLE}")))
             expected = set()
             for row in built.values():
-                expected |= text_terms(row["subject"], row["public_text"], row["staff_text"])
+                expected |= text_terms(
+                    row["subject"], row["public_text"], row["staff_text"], connect=driver_connect(session)
+                )
             assert terms == expected and len(terms) > 50

@@ -74,25 +74,21 @@ def _probe(characters, connect):
                 _FOLD[ord(c)] = " "
 
 
-def fts5_terms(text, connect=None):
+def fts5_terms(text, connect):
     """Return the terms FTS5's tokenizer makes of ``text``, in order (repeats kept).
 
     ``connect``: the DB-API ``connect`` of the app's SQLite driver (the same library as
-    the index); by default the standard ``sqlite3``'s.
+    the index, :func:`driver_connect`).
     """
     if text.isascii():
         return _ASCII_WORD.findall(text.lower())
     unknown = {c for c in set(text) if ord(c) not in _FOLD}
     if unknown:
-        if connect is None:
-            import sqlite3
-
-            connect = sqlite3.connect
         _probe(unknown, connect)
     return text.translate(_FOLD).split()
 
 
-def text_terms(*texts, connect=None):
+def text_terms(*texts, connect):
     """Return the set of terms of ``texts`` the vocabulary keeps (no short terms, no numbers)."""
     terms = set()
     for text in texts:
@@ -100,7 +96,7 @@ def text_terms(*texts, connect=None):
     return {term for term in terms if len(term) >= MIN_TERM and not term.isdigit()}
 
 
-def document_terms(document, connect=None):
+def document_terms(document, connect):
     """Return :func:`text_terms` of a document's text columns (a dict: subject, public and staff text)."""
     return text_terms(document.get("subject"), document.get("public_text"), document.get("staff_text"), connect=connect)
 
