@@ -64,8 +64,13 @@ class SearchQuery:
 
 
 def tokens_of(text):
-    """Return the lower-case tokens (runs of letters and digits) of ``text``, as the index cuts them."""
-    return [token[:MAX_WORD_LENGTH] for token in _TOKEN.findall(text.casefold())]
+    """Return the lower-case tokens (runs of letters and digits) of ``text``, as the index cuts them.
+
+    Lower case, not case folding: both indexes lower the text's case ("Straße" stays
+    "straße" in FTS5; PostgreSQL's ``unaccent`` makes it "strasse" on both sides), and a
+    folded word ("strasse") would find no "straße" on SQLite.
+    """
+    return [token[:MAX_WORD_LENGTH] for token in _TOKEN.findall(text.lower())]
 
 
 def parse(text):

@@ -24,6 +24,7 @@ from sqlalchemy.sql.selectable import Join
 from ..db import session
 from ..i18n.dates import number
 from ..models import MAX_ROW_ID, Tenant, Ticket
+from . import bm25
 from .filters import (
     ID_RANGE,
     combined_groups,
@@ -52,6 +53,13 @@ RANKED = 250
 #: match of the words between the first and the last ranked one (FTS5 reads a rowid range,
 #: not a list), so a filtered search whose matches lie far apart would read all of them.
 RANK_SPAN = 8192
+#: On SQLite, a search of one term is ranked in Python (:mod:`.bm25`: the same order,
+#: without bm25's pass over the whole index) when the index holds more than this many
+#: documents (its newest id, an estimate) per document ranked. Python's counting costs about
+#: 5.6 µs more per ranked document than bm25's own, and bm25's pass about 3 µs per thousand
+#: documents of the index for a common word (``invoice`` on the benchmark's seeds: bm25 1.15
+#: ms for 250 documents at 100,000 tickets, 3.1-4.3 ms at 1,000,000; Python 2.2 ms at both).
+PYTHON_RANK_DOCUMENTS = 2_000
 #: The rank of the matches after the ranked ones.
 UNRANKED = float("inf")
 #: PostgreSQL reads the newest id ranges first: this many ranges, then as many as the
@@ -529,6 +537,10 @@ def _ranks(query, scope, ids, words=None):
     first. The words a prefix stands for are not ranked as an OR of them: bm25 would put
     the rarest form first (``invoiceable`` before three times ``invoice``). A partial word
     (``invoi``) is ranked as the prefix.
+
+    A query of one term on SQLite is ranked by bm25 without the IDF (:mod:`.bm25`): in
+    Python when the index is large for the documents ranked, else bm25's scores divided by
+    the IDF; the same ranks either way.
     """
     if not ids:
         return {}
@@ -541,17 +553,39 @@ def _ranks(query, scope, ids, words=None):
         ranked = sa.bindparam("ranked_ids", list(ids), type_=ARRAY(sa.Integer))
         stmt = sa.select(documents.c.ticket_id, rank).where(documents.c.ticket_id == sa.any_(ranked))
     else:
+        newest = max(ids)
+        oldest = max(min(ids), newest - RANK_SPAN)
+        connect = driver_connect(session)
+        term = bm25.one_term(query, words, connect)
+        ranked = [ticket_id for ticket_id in ids if ticket_id >= oldest]
+        if term is not None and len(ranked) * PYTHON_RANK_DOCUMENTS < newest:
+            # One term, and few documents to rank for the index's size: bm25's order
+            # without its pass over the whole index.
+            rows = _rows(bm25.statement(scope.staff), {"bm25_ids": ranked})
+            return bm25.ranks(rows, *term, BM25_WEIGHTS[:3], connect)
         # FTS5 reads a rowid range natively; bm25 is computed for the wanted ids in it only
         # ("+rowid IN": checked on each match of the range, not a lookup of each id).
         # The words alone: bm25 reads the size of each phrase's whole doclist once (its
         # IDF), which the filter tokens' (a department's, a status's) would make large.
         fts = _FTS
-        newest = max(ids)
         stmt = sa.select(fts.c.rowid, _BM25).where(
             _fts_match(query, scope, words=words),
-            fts.c.rowid.between(max(min(ids), newest - RANK_SPAN), newest),
+            fts.c.rowid.between(oldest, newest),
             sa.literal_column(f"+{FTS_TABLE}.rowid").in_(ids),
         )
+        found = dict(_rows(stmt))
+        if term is not None and found:
+            # One term: its IDF is one factor of every score. Divided by it (known from one
+            # document ranked in Python), the ranks are those of the other way, so a page's
+            # cursor holds whichever way ranks the next page (and whatever the writes in
+            # between did to the IDF).
+            sample = max(found)
+            rows = _rows(bm25.statement(scope.staff), {"bm25_ids": [sample]})
+            in_python = bm25.ranks(rows, *term, BM25_WEIGHTS[:3], connect, digits=None)
+            if in_python.get(sample):
+                idf = found[sample] / in_python[sample]
+                found = {ticket_id: round(rank / idf, bm25.DIGITS) for ticket_id, rank in found.items()}
+        return found
     return dict(_rows(stmt))
 
 

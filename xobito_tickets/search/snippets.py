@@ -35,7 +35,7 @@ class Snippet:
 
 def fold(text):
     """Return ``text`` in lower case without accents (``Müller`` -> ``muller``), as the index compares it."""
-    text = text.casefold()
+    text = text.lower()
     if text.isascii():
         return text
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))

@@ -82,10 +82,20 @@ def fts5_terms(text, connect):
     """
     if text.isascii():
         return _ASCII_WORD.findall(text.lower())
+    return fold(text, connect).split()
+
+
+def fold(text, connect):
+    """Return ``text`` folded as FTS5's tokenizer folds it, for text that is not all ASCII.
+
+    Each character becomes what FTS5 makes of it: a space for a separator, nothing for a
+    dropped one (a combining accent), its folding for a token's character. So the terms
+    are the runs of characters between spaces.
+    """
     unknown = {c for c in set(text) if ord(c) not in _FOLD}
     if unknown:
         _probe(unknown, connect)
-    return text.translate(_FOLD).split()
+    return text.translate(_FOLD)
 
 
 def text_terms(*texts, connect):
