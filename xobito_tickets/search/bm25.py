@@ -20,6 +20,8 @@ a prefix), next to each other for a phrase. The lengths (``docsize``) and the in
 averages are FTS5's own records, whose format the FTS5 documentation describes.
 """
 
+import json
+
 import sqlalchemy as sa
 
 from .schema import FTS_TABLE
@@ -76,13 +78,17 @@ def _total(blob):
     return total
 
 
+#: The ids, one JSON array parameter: no list of 250 parameters to render and bind on each search.
+_IDS = sa.func.json_each(sa.bindparam("bm25_ids")).table_valued("value")
+
+
 def _statement(staff):
     texts = [_DOCUMENTS.c.subject, _DOCUMENTS.c.public_text, _DOCUMENTS.c.staff_text if staff else sa.null()]
     averages = sa.select(_DATA.c.block).where(_DATA.c.id == _AVERAGES_ID).scalar_subquery()
     return (
         sa.select(_DOCUMENTS.c.ticket_id, *texts, _DOCSIZE.c.sz, averages)
         .select_from(_DOCUMENTS.join(_DOCSIZE, _DOCSIZE.c.id == _DOCUMENTS.c.ticket_id))
-        .where(_DOCUMENTS.c.ticket_id.in_(sa.bindparam("bm25_ids", expanding=True)))
+        .where(_DOCUMENTS.c.ticket_id.in_(sa.select(_IDS.c.value).select_from(_IDS)))
     )
 
 
@@ -91,12 +97,17 @@ _STATEMENTS = {True: _statement(True), False: _statement(False)}
 
 
 def statement(staff):
-    """Return the statement of the documents to rank (parameter ``bm25_ids``).
+    """Return the statement of the documents to rank (parameter ``bm25_ids``: :func:`ids_parameter`).
 
     Its rows: the ticket's id, the texts, FTS5's record of the document's size, and FTS5's
     averages record (the same on each row).
     """
     return _STATEMENTS[bool(staff)]
+
+
+def ids_parameter(ids):
+    """Return the ``bm25_ids`` parameter of :func:`statement` for ``ids``."""
+    return {"bm25_ids": json.dumps(list(ids))}
 
 
 def one_term(query, words, connect):

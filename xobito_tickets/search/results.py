@@ -561,7 +561,7 @@ def _ranks(query, scope, ids, words=None):
         if term is not None and len(ranked) * PYTHON_RANK_DOCUMENTS < newest:
             # One term, and few documents to rank for the index's size: bm25's order
             # without its pass over the whole index.
-            rows = _rows(bm25.statement(scope.staff), {"bm25_ids": ranked})
+            rows = _rows(bm25.statement(scope.staff), bm25.ids_parameter(ranked))
             return bm25.ranks(rows, *term, BM25_WEIGHTS[:3], connect)
         # FTS5 reads a rowid range natively; bm25 is computed for the wanted ids in it only
         # ("+rowid IN": checked on each match of the range, not a lookup of each id).
@@ -580,7 +580,7 @@ def _ranks(query, scope, ids, words=None):
             # cursor holds whichever way ranks the next page (and whatever the writes in
             # between did to the IDF).
             sample = max(found)
-            rows = _rows(bm25.statement(scope.staff), {"bm25_ids": [sample]})
+            rows = _rows(bm25.statement(scope.staff), bm25.ids_parameter([sample]))
             in_python = bm25.ranks(rows, *term, BM25_WEIGHTS[:3], connect, digits=None)
             if in_python.get(sample):
                 idf = found[sample] / in_python[sample]
