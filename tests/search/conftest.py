@@ -38,19 +38,25 @@ def desk(app, world):
     return Desk(app, world)
 
 
+def scope_of(world, who):
+    """Return the search :class:`~results.Scope` of ``who`` (in a request context), without the visibility's tokens."""
+    from xobito_tickets.tickets.access import visible_tickets_clause
+
+    user = session.get(User, getattr(world, who + "_id"))
+    return results.Scope(
+        tenant_id=user.tenant_id,
+        visibility=visible_tickets_clause(user),
+        staff=user.is_staff,
+        configuration=index.search_configuration(user.tenant),
+    )
+
+
 def search(app, world, text, who="admin", conditions=(), **options):
     """Return the ticket numbers that ``who`` finds with ``text``, best first (and the page)."""
     from xobito_tickets.models import Ticket
-    from xobito_tickets.tickets.access import visible_tickets_clause
 
     with app.test_request_context():
-        user = session.get(User, getattr(world, who + "_id"))
-        scope = results.Scope(
-            tenant_id=user.tenant_id,
-            visibility=visible_tickets_clause(user),
-            staff=user.is_staff,
-            configuration=index.search_configuration(user.tenant),
-        )
+        scope = scope_of(world, who)
         query = parse(text)
         if not query.has_words:
             return [], None

@@ -12,13 +12,12 @@ import sqlalchemy as sa
 
 from xobito_tickets.db import session
 from xobito_tickets.models import Ticket, User
-from xobito_tickets.search import bm25, index, results
+from xobito_tickets.search import bm25, results
 from xobito_tickets.search.query import parse
 from xobito_tickets.search.terms import driver_connect
-from xobito_tickets.tickets.access import visible_tickets_clause
 from xobito_tickets.workspace.services import add_note
 
-from .conftest import search
+from .conftest import scope_of, search
 
 #: Python for every one-term search (no index is smaller than no documents), or never.
 PYTHON, FTS5 = 0, 10**12
@@ -57,13 +56,7 @@ def texts(app, world, desk):
 def ranks(app, world, monkeypatch, text, who, way):
     """Return ``{ticket id: rank}`` of every match of ``text`` for ``who``, ranked ``way``."""
     with app.test_request_context():
-        user = session.get(User, getattr(world, who + "_id"))
-        scope = results.Scope(
-            tenant_id=user.tenant_id,
-            visibility=visible_tickets_clause(user),
-            staff=user.is_staff,
-            configuration=index.search_configuration(user.tenant),
-        )
+        scope = scope_of(world, who)
         query = parse(text)
         prepared = results._prepare(query, scope)
         ids = sorted(results.search(query, scope, per_page=100).ids, reverse=True)

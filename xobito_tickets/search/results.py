@@ -58,7 +58,7 @@ RANK_SPAN = 8192
 #: documents (its newest id, an estimate) per document ranked. Python's counting costs about
 #: 5.6 µs more per ranked document than bm25's own, and bm25's pass about 3 µs per thousand
 #: documents of the index for a common word (``invoice`` on the benchmark's seeds: bm25 1.15
-#: ms for 250 documents at 100,000 tickets, 3.1-4.3 ms at 1,000,000; Python 2.2 ms at both).
+#: ms for 250 documents at 100,000 tickets, 3.1-4.3 ms at 1,000,000; Python 1.9-2.2 ms at both).
 PYTHON_RANK_DOCUMENTS = 2_000
 #: The rank of the matches after the ranked ones.
 UNRANKED = float("inf")
