@@ -24,6 +24,7 @@ import json
 
 import sqlalchemy as sa
 
+from .models import SearchDocument
 from .schema import FTS_TABLE
 from .terms import fold, fts5_terms
 
@@ -38,13 +39,7 @@ DIGITS = 9
 #: number of tokens of each column in the whole index.
 _AVERAGES_ID = 1
 
-_DOCUMENTS = sa.table(
-    "tickets_search_documents",
-    sa.column("ticket_id"),
-    sa.column("subject"),
-    sa.column("public_text"),
-    sa.column("staff_text"),
-)
+_DOCUMENTS = SearchDocument.__table__
 _DOCSIZE = sa.table(f"{FTS_TABLE}_docsize", sa.column("id"), sa.column("sz"))
 _DATA = sa.table(f"{FTS_TABLE}_data", sa.column("id"), sa.column("block"))
 
@@ -142,7 +137,7 @@ def ranks(rows, sequence, prefix, weights, connect, digits=DIGITS):
     average_length = tokens_total / rows_total if rows_total and tokens_total else 1.0
     for ticket_id, subject, public_text, staff_text, sizes, _ in rows:
         frequency = 0.0
-        for text, weight in zip((subject, public_text, staff_text), weights, strict=False):
+        for text, weight in zip((subject, public_text, staff_text), weights, strict=True):
             if text and weight:
                 frequency += weight * occurrences(text, sequence, prefix, connect)
         if frequency:

@@ -573,8 +573,7 @@ def _ranks(query, scope, ids, words=None):
         if term is not None and len(ranked) * PYTHON_RANK_DOCUMENTS < newest:
             # One term, and few documents to rank for the index's size: bm25's order
             # without its pass over the whole index.
-            rows = _rows(bm25.statement(scope.staff), bm25.ids_parameter(ranked))
-            return bm25.ranks(rows, *term, BM25_WEIGHTS[:3], connect)
+            return _python_ranks(ranked, term, scope, connect)
         # FTS5 reads a rowid range natively; bm25 is computed for the wanted ids in it only
         # ("+rowid IN": checked on each match of the range, not a lookup of each id).
         # The words alone: bm25 reads the size of each phrase's whole doclist once (its
@@ -592,13 +591,18 @@ def _ranks(query, scope, ids, words=None):
             # cursor holds whichever way ranks the next page (and whatever the writes in
             # between did to the IDF).
             sample = max(found)
-            rows = _rows(bm25.statement(scope.staff), bm25.ids_parameter([sample]))
-            in_python = bm25.ranks(rows, *term, BM25_WEIGHTS[:3], connect, digits=None)
+            in_python = _python_ranks([sample], term, scope, connect, digits=None)
             if in_python.get(sample):
                 idf = found[sample] / in_python[sample]
                 found = {ticket_id: round(rank / idf, bm25.DIGITS) for ticket_id, rank in found.items()}
         return found
     return dict(_rows(stmt))
+
+
+def _python_ranks(ids, term, scope, connect, digits=bm25.DIGITS):
+    """Return :func:`.bm25.ranks` of the documents ``ids`` for ``term`` (:func:`.bm25.one_term`), in one statement."""
+    rows = _rows(bm25.statement(scope.staff), bm25.ids_parameter(ids))
+    return bm25.ranks(rows, *term, BM25_WEIGHTS[:3], connect, digits=digits)
 
 
 def _tsquery(query, scope):
