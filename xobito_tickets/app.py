@@ -91,7 +91,7 @@ def create_app(test_config=None):
     Tickets(app, db=db)
     with app.app_context():
         for engine in db.engines.values():
-            configure_sqlite_engine(engine)
+            configure_sqlite_engine(engine, app.config["TICKETS_SQLITE_CACHE_MB"])
 
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, render_error)

@@ -81,6 +81,9 @@ def persistent_from_row(model, names, values):
 #: How long an SQLite statement waits for another connection's write before it fails
 #: with "database is locked".
 _BUSY_TIMEOUT_MS = 15000
+#: SQLite's page cache per connection, in MiB (``TICKETS_SQLITE_CACHE_MB``): it grows only
+#: as pages are read. A search at a million tickets reads 30–100 MB of index pages.
+DEFAULT_CACHE_MB = 128
 
 
 def _begin_immediate(conn):
@@ -152,8 +155,8 @@ def check_foreign_keys(ctx, *args, **kwargs):
         raise RuntimeError(f"The migration left rows whose foreign keys refer to nothing: {broken[:5]}")
 
 
-def configure_sqlite_engine(engine):
-    """Give an SQLite engine WAL, a busy timeout and real ``BEGIN IMMEDIATE`` writes.
+def configure_sqlite_engine(engine, cache_mb=DEFAULT_CACHE_MB):
+    """Give an SQLite engine WAL, a busy timeout, a page cache of ``cache_mb`` and real ``BEGIN IMMEDIATE`` writes.
 
     pysqlite's own transaction handling starts transactions late and cannot take the
     write lock up front, so two processes that read a row and then update it can fail
@@ -173,6 +176,10 @@ def configure_sqlite_engine(engine):
         cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Negative: KiB. Each connection keeps the pages it read while the database is
+        # unchanged (WAL), so a busy page re-reads the index pages it needs from memory
+        # instead of asking the operating system for each (SQLite's default is 2 MB).
+        cursor.execute(f"PRAGMA cache_size=-{int(cache_mb) * 1024}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

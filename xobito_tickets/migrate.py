@@ -41,7 +41,7 @@ def script_directory():
 
 def _engine():
     engine = current_app.extensions["xobito_tickets"].db.engine
-    configure_sqlite_engine(engine)
+    configure_sqlite_engine(engine, current_app.config["TICKETS_SQLITE_CACHE_MB"])
     return engine
 
 

@@ -7,6 +7,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
+from xobito_tickets import create_app
 from xobito_tickets import db as db_module
 from xobito_tickets.db import begin_write, session
 from xobito_tickets.models import Tenant
@@ -44,6 +45,19 @@ def test_sqlite_uses_wal_a_busy_timeout_and_foreign_keys(sqlite_app):
         assert session.scalar(sa.text("PRAGMA journal_mode")) == "wal"
         assert session.scalar(sa.text("PRAGMA busy_timeout")) == 15000
         assert session.scalar(sa.text("PRAGMA foreign_keys")) == 1
+
+
+@pytest.mark.parametrize("setting, kib", [(None, 128 * 1024), (16, 16 * 1024)])
+def test_sqlite_connections_keep_the_configured_page_cache(app_config, postgres_databases, setting, kib):
+    if not app_config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite only")
+    if setting is not None:
+        app_config = {**app_config, "TICKETS_SQLITE_CACHE_MB": setting}
+    app = create_app(app_config)
+    with app.app_context():
+        # SQLite's own default is 2,000 KiB; a negative size is in KiB.
+        assert session.scalar(sa.text("PRAGMA cache_size")) == -kib
+        session.remove()
 
 
 def test_sqlite_write_transaction_holds_the_write_lock_and_readers_go_on(sqlite_app, world):
