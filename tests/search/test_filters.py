@@ -311,3 +311,78 @@ def test_a_condition_without_a_token_is_checked_on_every_match_and_the_count_sta
         assert sorted(page.ids) == sorted([ids[5], ids[3]]) and page.total.capped
         page = results.search(parse("plover"), scope, in_billing, limit=3)
         assert sorted(page.ids) == sorted([ids[5], ids[3], ids[1]]) and not page.total.capped
+
+
+def test_a_status_chosen_without_counts_reads_only_its_matches_with_the_same_answer(app, world, desk, monkeypatch):
+    """A list that shows no status counts reads the chosen status's matches alone: the same tickets and total."""
+    ids = [desk.ticket(str(n), "Lynx", f"Lynx {n}.") for n in range(7)]
+    for ticket_id in (ids[0], ids[1], ids[5]):
+        act(app, world, ticket_id, close_ticket)
+    windows = []
+    real_newest = results._newest
+    monkeypatch.setattr(results, "_newest", lambda *a, **k: windows.append(a[3]) or real_newest(*a, **k))
+    for statuses, limit in ((["closed"], 3), (["closed"], 2), (["open"], 3), (["open", "closed"], 10)):
+        found, page = find(app, world, "lynx", statuses=statuses, limit=limit)
+        windows.clear()
+        alone, alone_page = find(app, world, "lynx", statuses=statuses, limit=limit, counts=False)
+        assert alone == found and alone_page.status_counts is None
+        assert (int(alone_page.total), alone_page.total.capped) == (int(page.total), page.total.capped)
+        # One window, narrowed by the statuses' tokens.
+        assert windows == [filter_groups(statuses=statuses)] == [(tuple(f"=s{status}" for status in statuses),)]
+
+
+def test_the_estimate_of_a_window_multiplies_the_words_share_by_each_group_of_tokens(monkeypatch):
+    """PostgreSQL's first span comes from the statistics' shares; a token they do not keep leaves it unknown."""
+    shares = {"=d1": 0.2, "=d2": 0.1, "=a2": 0.05, "=xopen1": 0.02, "=sopen": 0.3}
+    monkeypatch.setattr(results, "_lexeme_frequencies", lambda: shares)
+    scope = results.Scope(1, sa.true(), True, tokens=("=d1", "=d2", "=a2"))
+    assert results._estimated_density(None, scope, ()) is None
+    margin = results.ESTIMATE_MARGIN
+    assert results._estimated_density(0.1, scope, ()) == pytest.approx(0.1 * 0.35 / margin)
+    # "Open in department 1": the pair's one token (the department implies the visibility).
+    groups = filter_groups(statuses=["open"], department_id=1)
+    assert results._estimated_density(0.1, scope, groups) == pytest.approx(0.1 * 0.02 / margin)
+    # An assignee too rare for the statistics: no estimate.
+    assert results._estimated_density(0.1, scope, filter_groups(assignee_id=7)) is None
+
+
+def test_the_words_share_is_estimated_for_words_and_prefixes_not_phrases(app, world, desk, monkeypatch):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("PostgreSQL's statistics")
+    desk.ticket("a", "Puffin colony", "The puffin colony grows.")
+    monkeypatch.setattr(results, "_lexeme_frequencies", lambda: {"puffin": 0.25, "coloni": 0.5})
+    with app.test_request_context():
+        scope = results.Scope.of(session.get(User, world.admin_id), sa.true())
+        assert results._prepare(parse("puffin"), scope).share == pytest.approx(0.25)
+        assert results._prepare(parse("puffin colony -grows"), scope).share == pytest.approx(0.125)
+        # A word the statistics do not keep, or a phrase: no estimate.
+        assert results._prepare(parse("puffin grows"), scope).share is None
+        assert results._prepare(parse('"puffin colony"'), scope).share is None
+
+
+def test_the_first_span_follows_the_planners_statistics_with_the_same_answer(app, world, desk, monkeypatch):
+    """PostgreSQL: ANALYZE's share of a common word sizes the first span; the answer is that of reading all."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("PostgreSQL's statistics")
+    monkeypatch.setattr(filters, "ID_RANGE", 2)
+    monkeypatch.setattr(results, "ID_RANGE", 2)
+    monkeypatch.setattr(results, "ID_RANGE_SPANS", (1, 64))
+    ids = [desk.ticket(str(n), "Heron", f"Heron {n}.") for n in range(40)]
+    with app.app_context():
+        reindex()
+        session.execute(sa.text("ANALYZE tickets_search_documents"))
+        session.commit()
+    monkeypatch.setattr(results, "_statistics", {})
+    spans = []
+    real_rows = results._window_rows
+    monkeypatch.setattr(
+        results,
+        "_window_rows",
+        lambda *a, **k: spans.append([g for g in a[5] if g and g[0].startswith("=b")]) or real_rows(*a, **k),
+    )
+    found, page = find(app, world, "heron", limit=8)
+    assert sorted(found) == sorted(ids)[-8:] and page.total.capped
+    # One window, of more ranges than the first span without statistics, and enough of them.
+    assert len(spans) == 1 and len(spans[0][0]) > results.ID_RANGE_SPANS[0]
+    monkeypatch.setattr(results, "ID_RANGE_SPANS", (10**6,))
+    assert find(app, world, "heron", limit=8)[0] == found

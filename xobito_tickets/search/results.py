@@ -12,6 +12,7 @@ import binascii
 import bisect
 import functools
 import math
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -66,6 +67,13 @@ UNRANKED = float("inf")
 #: matches found say (at most the last), then all. GIN answers in no order, so a common
 #: word would otherwise cost a heap read per match.
 ID_RANGE_SPANS = (16, 128)
+#: PostgreSQL: the first span of id ranges is chosen from the planner's statistics of the
+#: vectors (the share of documents holding each common lexeme and filter token, see
+#: :func:`_estimated_density`), taken as this many times too high: the words and the tokens
+#: are assumed independent and an OR's tokens disjoint, and a span too short reads again.
+ESTIMATE_MARGIN = 1.2
+#: The statistics are read again after this many seconds (per database, per process).
+STATISTICS_SECONDS = 600
 #: A prefix standing for at most this many words of the vocabulary is searched as those
 #: words (PostgreSQL: exact GIN entries, which skip; SQLite: exact FTS5 terms, see
 #: :mod:`.terms`); a wider prefix as a prefix.
@@ -136,8 +144,9 @@ class SearchPage:
     next_cursor: str | None
     prev_cursor: str | None
     is_first: bool
-    #: :class:`StatusCounts` of the matches with every filter but the status.
-    status_counts: dict = field(default_factory=dict)
+    #: :class:`StatusCounts` of the matches with every filter but the status (None: not
+    #: asked for, ``search(counts=False)`` with a status chosen).
+    status_counts: dict | None = field(default_factory=dict)
     #: Every match with every filter (the list's own total), a :class:`CappedCount`.
     total: CappedCount = CappedCount(0)
 
@@ -261,7 +270,17 @@ def _render_probe_join(join, compiler, from_linter=None, **kw):
 
 
 def search(
-    query, scope, conditions=(), statuses=(), cursor=None, before=None, per_page=25, limit=1000, groups=(), texts=True
+    query,
+    scope,
+    conditions=(),
+    statuses=(),
+    cursor=None,
+    before=None,
+    per_page=25,
+    limit=1000,
+    groups=(),
+    texts=True,
+    counts=True,
 ):
     """Return the :class:`SearchPage` of the tickets in ``scope`` matching ``query``, best first.
 
@@ -270,6 +289,8 @@ def search(
     ``groups``: the same filters as tokens (:func:`.filters.filter_groups`), for the index.
     The newest ``limit`` matches are ranked; counts stop at ``limit`` ("1,000+").
     One scan of the index serves the counts and the list when no status is chosen.
+    ``counts=False``: the caller shows no status counts (``status_counts`` is None), so a
+    search with a status chosen reads only the matches of that status.
     ``texts=False``: the snippets are left to the caller, who reads the page's rows anyway
     (:func:`with_texts`, then :func:`snippets_from`): one statement less.
     """
@@ -278,7 +299,25 @@ def search(
         empty = StatusCounts({}, CappedCount(0))
         return _page(query, scope, [], CappedCount(0), empty, cursor, before, per_page, texts)
     newest, words = prepared.newest, prepared.words
-    rows = _newest(query, scope, conditions, groups, _WINDOW_COLUMNS, limit + 1, newest, words=words)
+    if statuses and not counts:
+        # The chosen statuses' matches alone, from the newest (their tokens narrow the index).
+        chosen = (*groups, *filter_groups(statuses=statuses))
+        density = _estimated_density(prepared.share, scope, chosen)
+        found = _newest(
+            query,
+            scope,
+            [*conditions, Ticket.status.in_(statuses)],
+            chosen,
+            [Ticket.id],
+            limit + 1,
+            newest,
+            words=words,
+            density=density,
+        )
+        ids = [row[0] for row in found[:limit]]
+        return _ranked(query, scope, prepared, ids, len(found) > limit, None, cursor, before, per_page, texts)
+    density = _estimated_density(prepared.share, scope, groups)
+    rows = _newest(query, scope, conditions, groups, _WINDOW_COLUMNS, limit + 1, newest, words=words, density=density)
     capped = len(rows) > limit
     del rows[limit:]
     tally = Counter(map(itemgetter(1), rows))
@@ -311,6 +350,11 @@ def search(
         ids += [row[0] for row in older]
         capped = len(ids) > limit
         del ids[limit:]
+    return _ranked(query, scope, prepared, ids, capped, status_counts, cursor, before, per_page, texts)
+
+
+def _ranked(query, scope, prepared, ids, capped, status_counts, cursor, before, per_page, texts):
+    """Return the :class:`SearchPage` of the matches ``ids`` (newest first): the newest RANKED ranked, then paged."""
     ranks = _ranks(query, scope, ids[:RANKED], prepared.rank_words)
     # The newest RANKED matches by relevance; older ones after them, newest first: the
     # keys (rank, -id) sort best first (bm25 is negative, ts_rank is negated), then newest.
@@ -334,6 +378,9 @@ class _Prepared:
     #: SQLite: the words bm25 ranks by (None: the query's own): a whole word typed is ranked
     #: as that word alone (see :func:`_ranks`).
     rank_words: object = None
+    #: PostgreSQL: the share of the index's documents the words match, as the planner's
+    #: statistics estimate it (None: a word is too rare for them to say).
+    share: float | None = None
 
 
 #: The newest id of the tenant's index, and the lexemes of each prefix (one row per prefix;
@@ -374,30 +421,46 @@ def _prepare(query, scope):
     if session.get_bind().dialect.name != "postgresql":
         return _prepare_sqlite(query)
     expandable = [term for term in query.terms if term.prefix and len(term.tokens) == 1]
+    # The other words' lexemes too, for the estimate of their share (see _estimated_density).
+    others = [term for term in query.positive if term not in expandable]
     rows = session.execute(
         _PREPARE_PG,
         {
             "tenant_id": scope.tenant_id,
             "config": scope.configuration,
-            "words": [term.tokens[0] for term in expandable],
+            "words": [term.tokens[0] for term in expandable] + [" ".join(term.tokens) for term in others],
             "most": PREFIX_LEXEMES + 1,
         },
     ).all()
     newest = rows[0][0]
+    frequencies = _lexeme_frequencies()
+    share = 1.0 if frequencies else None
+    for term, (_, _, lexemes, _, _) in zip(others, rows[len(expandable) :], strict=False):
+        # A word: its lexemes (a stop word has none). A phrase is not estimated: its words
+        # next to each other are rarer than together, so its matches would be overestimated
+        # and the span too short (the first span's matches say how rare it is).
+        known = [frequencies.get(lexeme) for lexeme in lexemes or ()]
+        phrase = len(term.tokens) > 1
+        share = share * math.prod(known) if share is not None and not phrase and None not in known else None
     if not expandable:
-        return _Prepared(newest)
+        return _Prepared(newest, share=share)
     kept, exact = [term for term in query.terms if term not in expandable], []
-    for term, (_, _, lexemes, found, _) in zip(expandable, rows, strict=True):
+    for term, (_, _, lexemes, found, _) in zip(expandable, rows[: len(expandable)], strict=True):
         if not lexemes:
             continue  # a stop word: the parser drops it too
         if len(lexemes) > 1 or lexemes[0].isdigit() or len(found) > PREFIX_LEXEMES:
             kept.append(term)  # searched as a prefix (the vocabulary keeps no numbers)
+            share = None if not term.negated else share
         elif found:
             exact.append(lexemes_tsquery_text(found, term.negated, staff=scope.staff))
+            if not term.negated and share is not None:
+                # Any of the words the prefix stands for: the common ones' shares added.
+                known = sum(frequencies.get(lexeme, 0.0) for lexeme in found)
+                share = share * min(known, 1.0) if known else None
         elif not term.negated:
             return _Prepared(newest, nothing=True)
     if not exact:
-        return _Prepared(newest)
+        return _Prepared(newest, share=share)
     words = sa.cast(sa.bindparam("search_lexemes", " & ".join(exact)), TSQUERY)
     if kept:
         parsed = sa.func.to_tsquery(
@@ -405,7 +468,57 @@ def _prepare(query, scope):
             sa.bindparam("search_query_kept", tsquery_terms_text(kept, staff=scope.staff)),
         )
         words = parsed.op("&&")(words)
-    return _Prepared(newest, words)
+    return _Prepared(newest, words, share=share)
+
+
+#: The most common elements of the vectors and the share of documents holding each, as
+#: ANALYZE last counted them in a sample (PostgreSQL keeps up to ten times the column's
+#: statistics target: the common words and the filter tokens of the departments and statuses).
+_STATISTICS_PG = sa.text(
+    "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+    "WHERE schemaname = ANY(current_schemas(false)) AND tablename = :table AND attname = :column LIMIT 1"
+)
+#: {database URL: (monotonic time read, {element: share})}
+_statistics = {}
+
+
+def _lexeme_frequencies():
+    """Return ``{lexeme or filter token: share of documents}`` of the planner's statistics (empty: none yet).
+
+    Read once per STATISTICS_SECONDS per database and process: the statistics change only
+    when the table is analyzed.
+    """
+    key = session.get_bind().url.render_as_string(hide_password=True)
+    now = time.monotonic()
+    kept = _statistics.get(key)
+    if kept is not None and now - kept[0] < STATISTICS_SECONDS:
+        return kept[1]
+    row = session.execute(_STATISTICS_PG, {"table": SearchDocument.__tablename__, "column": VECTOR_COLUMN}).first()
+    frequencies = dict(zip(row[0], row[1], strict=False)) if row is not None and row[0] else {}
+    _statistics[key] = (now, frequencies)
+    return frequencies
+
+
+def _estimated_density(share, scope, groups):
+    """Return the estimated matches per ticket id of a window (PostgreSQL), or None if unknown.
+
+    ``share``: :attr:`_Prepared.share` of the words. Each group of filter tokens (the
+    visibility's and the filters', as :func:`_window` intersects them) multiplies it by the
+    share of documents holding any of its tokens. None when the words or a token are too rare
+    for the statistics to keep: the first span is then ID_RANGE_SPANS[0], and the matches it
+    finds say how many more to read. Ticket ids are numbered across the tenants, so the
+    share of all documents is the density per id.
+    """
+    if share is None:
+        return None
+    frequencies = _lexeme_frequencies()
+    tokens = (scope.tokens,) if scope.tokens else ()
+    for group in combined_groups(_narrowest(tokens + tuple(groups))):
+        known = [frequencies.get(token) for token in group]
+        if None in known:
+            return None
+        share *= min(sum(known), 1.0)
+    return share / ESTIMATE_MARGIN
 
 
 @functools.cache

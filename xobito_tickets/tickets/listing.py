@@ -355,6 +355,8 @@ def _ranked_page(visibility, filters, cursor, before, per_page, user, with_peopl
         limit=current_app.config["TICKETS_SEARCH_LIMIT"],
         groups=others.search_groups(user),
         texts=False,
+        # The lists show the total alone, not each status's count: a status chosen is read alone.
+        counts=False,
     )
     rows = {}
     if found.ids:
