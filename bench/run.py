@@ -135,7 +135,9 @@ class PostgresDatabase:
                 search_index.build(pgserver.with_database(admin, tmp), self.storage, self.stats_path, log)
             seed.count_reports(pgserver.with_database(admin, tmp), self.storage, log)
             pgserver.run_sql(admin, f'ALTER DATABASE "{tmp}" RENAME TO "{self.name}"')
-            for old in pgserver.databases_like(admin, f"seed_v%_{self.tickets}_%"):
+            # "_" is LIKE's one-character wildcard: escaped, or the 100,000 seed's pattern
+            # matches the 1,000,000 seed's name ("seed_v6_1000000_…") and drops it.
+            for old in pgserver.databases_like(admin, f"seed\\_v%\\_{self.tickets}\\_%"):
                 if not old.startswith(seed.seed_name(self.tickets).replace("-", "_")):
                     pgserver.run_sql(admin, f'DROP DATABASE IF EXISTS "{old}"')
         else:
