@@ -61,8 +61,8 @@ DEFAULTS = {
     #: see, and the tabs count up to it ("1,000+"), so a search costs the same at any size.
     "TICKETS_SEARCH_LIMIT": 1000,
     #: SQLite: the page cache of each database connection, in MiB (SQLite's default is 2).
-    #: It fills only as pages are read, and is kept while no other connection writes; the
-    #: search's index pages at a million tickets need about 100.
+    #: It fills only as pages are read, and is kept while no other connection writes; a
+    #: search at a million tickets reads between 64 and 128 MiB of index pages.
     "TICKETS_SQLITE_CACHE_MB": 128,
     #: Tickets read per query while the queue's CSV export streams (keyset batches).
     "TICKETS_EXPORT_BATCH": 1000,
