@@ -299,23 +299,14 @@ def search(
         empty = StatusCounts({}, CappedCount(0))
         return _page(query, scope, [], CappedCount(0), empty, cursor, before, per_page, texts)
     newest, words = prepared.newest, prepared.words
+    # The filters with the chosen statuses' tokens, for the windows of those statuses alone.
+    chosen = (*groups, *filter_groups(statuses=statuses))
     if statuses and not counts:
         # The chosen statuses' matches alone, from the newest (their tokens narrow the index).
-        chosen = (*groups, *filter_groups(statuses=statuses))
         density = _estimated_density(prepared.share, scope, chosen)
-        found = _newest(
-            query,
-            scope,
-            [*conditions, Ticket.status.in_(statuses)],
-            chosen,
-            [Ticket.id],
-            limit + 1,
-            newest,
-            words=words,
-            density=density,
-        )
-        ids = [row[0] for row in found[:limit]]
-        return _ranked(query, scope, prepared, ids, len(found) > limit, None, cursor, before, per_page, texts)
+        ids = _status_ids(query, scope, conditions, chosen, statuses, limit + 1, newest, words, density)
+        capped = len(ids) > limit
+        return _ranked(query, scope, prepared, ids[:limit], capped, None, cursor, before, per_page, texts)
     density = _estimated_density(prepared.share, scope, groups)
     rows = _newest(query, scope, conditions, groups, _WINDOW_COLUMNS, limit + 1, newest, words=words, density=density)
     capped = len(rows) > limit
@@ -335,22 +326,33 @@ def search(
         oldest = rows[-1][0]
         # The chosen statuses' share of the matches read: how densely the older ones lie.
         density = len(ids) / max(rows[0][0] - oldest + 1, 1)
-        older = _newest(
-            query,
-            scope,
-            [*conditions, Ticket.status.in_(statuses)],
-            (*groups, *filter_groups(statuses=statuses)),
-            [Ticket.id],
-            limit + 1 - len(ids),
-            oldest - 1 if newest is not None else None,
-            before=oldest,
-            words=words,
-            density=density,
+        top = oldest - 1 if newest is not None else None
+        ids += _status_ids(
+            query, scope, conditions, chosen, statuses, limit + 1 - len(ids), top, words, density, oldest
         )
-        ids += [row[0] for row in older]
         capped = len(ids) > limit
         del ids[limit:]
     return _ranked(query, scope, prepared, ids, capped, status_counts, cursor, before, per_page, texts)
+
+
+def _status_ids(query, scope, conditions, groups, statuses, limit, top, words, density, before=None):
+    """Return the ids of the newest ``limit`` matches of ``statuses`` older than ``before``.
+
+    ``groups``: the filters' tokens with the statuses' (see :func:`search`).
+    """
+    rows = _newest(
+        query,
+        scope,
+        [*conditions, Ticket.status.in_(statuses)],
+        groups,
+        [Ticket.id],
+        limit,
+        top,
+        before=before,
+        words=words,
+        density=density,
+    )
+    return [row[0] for row in rows]
 
 
 def _ranked(query, scope, prepared, ids, capped, status_counts, cursor, before, per_page, texts):
@@ -450,7 +452,8 @@ def _prepare(query, scope):
             continue  # a stop word: the parser drops it too
         if len(lexemes) > 1 or lexemes[0].isdigit() or len(found) > PREFIX_LEXEMES:
             kept.append(term)  # searched as a prefix (the vocabulary keeps no numbers)
-            share = None if not term.negated else share
+            if not term.negated:
+                share = None  # a prefix of too many words: no estimate
         elif found:
             exact.append(lexemes_tsquery_text(found, term.negated, staff=scope.staff))
             if not term.negated and share is not None:
