@@ -104,10 +104,9 @@ class PostgresDatabase:
         self.tickets = tickets
         self.reseed = reseed
         self.search = search
-        self.name = (seed.seed_name(tickets) + ("" if search else NO_SEARCH_SUFFIX)).replace("-", "_")
-        self.storage = os.path.join(
-            WORK_DIR, seed.seed_name(tickets) + ("" if search else NO_SEARCH_SUFFIX) + "-pg-storage"
-        )
+        name = seed.seed_name(tickets, self.backend) + ("" if search else NO_SEARCH_SUFFIX)
+        self.name = name.replace("-", "_")
+        self.storage = os.path.join(WORK_DIR, name + "-pg-storage")
         self.server = None
         self.given_url = url
         self.stats_path = os.path.join(WORK_DIR, self.name + ".search.json")
@@ -138,7 +137,7 @@ class PostgresDatabase:
             # "_" is LIKE's one-character wildcard: escaped, or the 100,000 seed's pattern
             # matches the 1,000,000 seed's name ("seed_v6_1000000_…") and drops it.
             for old in pgserver.databases_like(admin, f"seed\\_v%\\_{self.tickets}\\_%"):
-                if not old.startswith(seed.seed_name(self.tickets).replace("-", "_")):
+                if not old.startswith(seed.seed_name(self.tickets, self.backend).replace("-", "_")):
                     pgserver.run_sql(admin, f'DROP DATABASE IF EXISTS "{old}"')
         else:
             log(f"reusing PostgreSQL database {self.name}")

@@ -346,7 +346,7 @@ def test_the_estimate_of_a_window_multiplies_the_words_share_by_each_group_of_to
     assert results._estimated_density(0.1, scope, filter_groups(assignee_id=7)) is None
 
 
-def test_the_words_share_is_estimated_for_words_and_prefixes_not_phrases(app, world, desk, monkeypatch):
+def test_the_words_share_is_estimated_for_words_prefixes_and_two_word_phrases(app, world, desk, monkeypatch):
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         pytest.skip("PostgreSQL's statistics")
     desk.ticket("a", "Puffin colony", "The puffin colony grows.")
@@ -355,9 +355,17 @@ def test_the_words_share_is_estimated_for_words_and_prefixes_not_phrases(app, wo
         scope = results.Scope.of(session.get(User, world.admin_id), sa.true())
         assert results._prepare(parse("puffin"), scope).share == pytest.approx(0.25)
         assert results._prepare(parse("puffin colony -grows"), scope).share == pytest.approx(0.125)
-        # A word the statistics do not keep, or a phrase: no estimate.
+        # A word the statistics do not keep, or a phrase whose pair they do not keep: no estimate.
         assert results._prepare(parse("puffin grows"), scope).share is None
         assert results._prepare(parse('"puffin colony"'), scope).share is None
+    # A two-word phrase: its pair's share (in the notes too, for a staff member); a longer one: none.
+    frequencies = {"puffin": 0.25, "~puffin coloni": 0.125, "~~puffin coloni": 0.0625, "~coloni grow": 0.1}
+    monkeypatch.setattr(results, "_lexeme_frequencies", lambda: frequencies)
+    with app.test_request_context():
+        scope = results.Scope.of(session.get(User, world.admin_id), sa.true())
+        assert results._prepare(parse('"puffin colony"'), scope).share == pytest.approx(0.1875)
+        assert results._prepare(parse('puffin "puffin colony"'), scope).share == pytest.approx(0.25 * 0.1875)
+        assert results._prepare(parse('"puffin colony grows"'), scope).share is None
 
 
 def test_the_first_span_follows_the_planners_statistics_with_the_same_answer(app, world, desk, monkeypatch):
@@ -380,9 +388,17 @@ def test_the_first_span_follows_the_planners_statistics_with_the_same_answer(app
         "_window_rows",
         lambda *a, **k: spans.append([g for g in a[5] if g and g[0].startswith("=b")]) or real_rows(*a, **k),
     )
+    # The 40 matches are more than FEW times the 8 wanted: a span of ranges is read.
+    monkeypatch.setattr(results, "FEW", 2)
     found, page = find(app, world, "heron", limit=8)
     assert sorted(found) == sorted(ids)[-8:] and page.total.capped
     # One window, of more ranges than the first span without statistics, and enough of them.
     assert len(spans) == 1 and len(spans[0][0]) > results.ID_RANGE_SPANS[0]
     monkeypatch.setattr(results, "ID_RANGE_SPANS", (10**6,))
     assert find(app, world, "heron", limit=8)[0] == found
+    # At most FEW times the matches wanted in all the ids: all are read at once, no range.
+    monkeypatch.setattr(results, "ID_RANGE_SPANS", (1, 64))
+    monkeypatch.setattr(results, "FEW", 8)
+    spans.clear()
+    assert find(app, world, "heron", limit=8)[0] == found
+    assert spans == [[]]

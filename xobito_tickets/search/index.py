@@ -29,6 +29,7 @@ from .schema import (
     create_index_structures,
     fill_lexemes,
     has_filter_column,
+    with_pairs,
 )
 from .terms import add_terms, document_terms, driver_connect, forget, text_terms
 
@@ -48,7 +49,8 @@ _SQLITE_UPSERT = sa.text(
 
 #: The filter tokens as lexemes without positions (``=sopen`` …): no word becomes one.
 _PG_FILTERS = "array_to_tsvector(string_to_array({}, ' '))"
-_PG_VECTOR = (
+#: The words with their weights, their pairs (see ``schema.PAIR_MARK``) and the filter tokens.
+_PG_VECTOR = with_pairs(
     "setweight(to_tsvector(CAST(:config AS regconfig), :subject_words), 'A') || "
     "setweight(to_tsvector(CAST(:config AS regconfig), :public_words), 'B') || "
     "setweight(to_tsvector(CAST(:config AS regconfig), :staff_words), 'D') || " + _PG_FILTERS.format(":filter_text")
@@ -251,10 +253,10 @@ def append_message(ticket, body, kind="reply"):
     statement = "UPDATE tickets_search_documents SET {} WHERE ticket_id = :ticket_id"
     if session.get_bind().dialect.name == "postgresql":
         weight = "D" if _is_note(kind) else "B"
-        assignments.append(
-            f"{VECTOR_COLUMN} = {_PG_SWAP_FILTERS} || "
-            f"setweight(to_tsvector(CAST(:config AS regconfig), :words), '{weight}')"
-        )
+        # The pairs of words are made again over the whole vector: the message's own, and
+        # the one its first word makes with the last of the text before it.
+        message = f"setweight(to_tsvector(CAST(:config AS regconfig), :words), '{weight}')"
+        assignments.append(f"{VECTOR_COLUMN} = {with_pairs(f'{_PG_SWAP_FILTERS} || {message}')}")
         params.update(
             config=search_configuration(session.get(Tenant, ticket.tenant_id)), words=" ".join(tokens_of(body))
         )

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..models import MAX_TICKET_NUMBER
+from .schema import NOTE_PAIR_MARK, PAIR_MARK
 
 #: At most this many terms (words or phrases) of a search are used.
 MAX_TERMS = 8
@@ -159,8 +160,25 @@ def tsquery_terms_text(terms, staff=True):
 def lexemes_tsquery_text(lexemes, negated=False, staff=True):
     """Return the ``tsquery`` text (read as written, not parsed) of "any of ``lexemes``" (already normalized)."""
     label = "" if staff else ":AB"
-    quoted = " | ".join("'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'" + label for lexeme in lexemes)
+    quoted = " | ".join(_quoted(lexeme) + label for lexeme in lexemes)
     return ("!" if negated else "") + "(" + quoted + ")"
+
+
+def pairs_tsquery_text(pairs, negated=False, staff=True):
+    """Return the ``tsquery`` text (read as written) of "all of ``pairs``", the lexeme pairs of a phrase.
+
+    A pair is a lexeme of its own in the vectors (see ``schema.PAIR_MARK``): a customer's
+    is only the customer-facing pair; a staff member's either. Pairs have no positions, so
+    no weight is asked for: the mark says where the words are.
+    """
+    marks = (PAIR_MARK, NOTE_PAIR_MARK) if staff else (PAIR_MARK,)
+    each = ["(" + " | ".join(_quoted(mark + pair) for mark in marks) + ")" for pair in pairs]
+    return ("!" if negated else "") + "(" + " & ".join(each) + ")"
+
+
+def _quoted(lexeme):
+    """Return ``lexeme`` quoted for a ``tsquery`` read as written."""
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 def _tsquery_term(term, weights):
