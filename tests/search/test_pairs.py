@@ -138,7 +138,7 @@ def test_an_index_built_before_the_pairs_gains_them(empty_app):
                 "ARRAY(SELECT u.lexeme FROM unnest(search_vector) AS u WHERE u.lexeme LIKE '~%'))"
             )
         )
-        session.execute(sa.text(f"DROP FUNCTION {schema.PAIRS_FUNCTION}(tsvector)"))
+        session.execute(sa.text(f"DROP FUNCTION {schema.PAIRS_FUNCTION_SIGNATURE}"))
         session.commit()
         assert "~" not in "".join(text for _, text in session.execute(vector))
         session.remove()
@@ -147,3 +147,33 @@ def test_an_index_built_before_the_pairs_gains_them(empty_app):
 
         assert session.execute(vector).all() == built
         assert any("'~" in text for _, text in built)
+
+
+def test_messages_appended_make_the_pairs_of_the_whole_vector(app, world, desk):
+    if not is_postgresql(app):
+        pytest.skip("PostgreSQL's pairs of words")
+    ticket_id = desk.ticket("t", "Export timeout", "The nightly export", replies=[("staff", "Timeout again, sorry.")])
+    with app.test_request_context():
+        ticket, author = session.get(Ticket, ticket_id), session.get(User, world.staff_id)
+        add_note(ticket, author, "Customer angry about the export")
+        session.commit()
+    desk_reply = ("customer", "Timeout at noon too.")
+    with app.test_request_context():
+        from xobito_tickets.tickets.services import post_reply
+
+        post_reply(session.get(Ticket, ticket_id), session.get(User, world.customer_id), desk_reply[1])
+    vector = sa.text("SELECT search_vector::text FROM tickets_search_documents WHERE ticket_id = :t")
+    with app.app_context():
+        appended = session.scalar(vector, {"t": ticket_id})
+        # The pairs across each message's start: the note's first word after the reply's
+        # last, marked as the notes'; the customer's reply after the note, too.
+        assert "'~~sorri custom'" in appended and "'~~export timeout'" in appended
+        assert "'~export timeout'" in appended and "'~night export'" in appended
+        # Each message paired only its own words (and the one before it): the same pairs as
+        # all of the vector's positions make at once.
+        again = sa.text(
+            f"SELECT {schema.with_pairs('v')}::text FROM (SELECT ts_delete(search_vector, ARRAY("
+            "SELECT u.lexeme FROM unnest(search_vector) AS u WHERE u.lexeme LIKE '~%')) AS v "
+            "FROM tickets_search_documents WHERE ticket_id = :t) AS d"
+        )
+        assert session.scalar(again, {"t": ticket_id}) == appended

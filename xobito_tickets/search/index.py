@@ -253,10 +253,11 @@ def append_message(ticket, body, kind="reply"):
     statement = "UPDATE tickets_search_documents SET {} WHERE ticket_id = :ticket_id"
     if session.get_bind().dialect.name == "postgresql":
         weight = "D" if _is_note(kind) else "B"
-        # The pairs of words are made again over the whole vector: the message's own, and
-        # the one its first word makes with the last of the text before it.
+        # The message's pairs of words, and the one its first word makes with the last word
+        # before it (at the old vector's last position; the pairs before are kept).
         message = f"setweight(to_tsvector(CAST(:config AS regconfig), :words), '{weight}')"
-        assignments.append(f"{VECTOR_COLUMN} = {with_pairs(f'{_PG_SWAP_FILTERS} || {message}')}")
+        last = f"(SELECT coalesce(max(x.p), 0) FROM unnest({VECTOR_COLUMN}) AS u, unnest(u.positions) AS x(p))"
+        assignments.append(f"{VECTOR_COLUMN} = {with_pairs(f'{_PG_SWAP_FILTERS} || {message}', last)}")
         params.update(
             config=search_configuration(session.get(Tenant, ticket.tenant_id)), words=" ".join(tokens_of(body))
         )

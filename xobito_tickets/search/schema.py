@@ -48,11 +48,12 @@ NOTE_PAIR_MARK = "~~"
 #: the pairs cost about 0.1 ms for a document of a few messages.
 PAIRS_FUNCTION = "tickets_search_with_pairs"
 #: Each lexeme with the one at the position before it (one lexeme per position: the parser
-#: is given runs of letters and digits, each a word of one lexeme). Lexemes without
+#: is given runs of letters and digits, each a word of one lexeme), from position ``since``
+#: on (a message appended: the pairs before it are in the vector already). Lexemes without
 #: positions (filter tokens, pairs already made) make none; ``array_to_tsvector`` drops
 #: duplicates.
-PG_PAIRS_FUNCTION = f"""CREATE OR REPLACE FUNCTION {PAIRS_FUNCTION}(vector tsvector) RETURNS tsvector
-    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+PG_PAIRS_FUNCTION = f"""CREATE OR REPLACE FUNCTION {PAIRS_FUNCTION}(vector tsvector, since integer DEFAULT 0)
+    RETURNS tsvector LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
     BEGIN
         RETURN vector || array_to_tsvector(ARRAY(
             SELECT CASE WHEN s.w = 'D' OR s.pw = 'D' THEN '{NOTE_PAIR_MARK}' ELSE '{PAIR_MARK}' END
@@ -60,9 +61,12 @@ PG_PAIRS_FUNCTION = f"""CREATE OR REPLACE FUNCTION {PAIRS_FUNCTION}(vector tsvec
             FROM (SELECT u.lexeme AS l, x.p, x.w, lag(u.lexeme) OVER o AS pl, lag(x.p) OVER o AS pp,
                       lag(x.w) OVER o AS pw
                   FROM unnest(vector) AS u, unnest(u.positions, u.weights) AS x(p, w)
+                  WHERE x.p >= since
                   WINDOW o AS (ORDER BY x.p)) AS s
             WHERE s.pp = s.p - 1));
     END $$"""
+#: How the function is named to drop it.
+PAIRS_FUNCTION_SIGNATURE = f"{PAIRS_FUNCTION}(tsvector, integer)"
 
 
 #: ANALYZE keeps the share of documents of ten times this many of the vectors' most common
@@ -73,9 +77,12 @@ PG_PAIRS_FUNCTION = f"""CREATE OR REPLACE FUNCTION {PAIRS_FUNCTION}(vector tsvec
 PG_VECTOR_STATISTICS = f"ALTER TABLE tickets_search_documents ALTER COLUMN {VECTOR_COLUMN} SET STATISTICS 1000"
 
 
-def with_pairs(vector):
-    """Return the SQL of the vector ``vector`` (an SQL expression) with its pairs of words (see PAIR_MARK)."""
-    return f"{PAIRS_FUNCTION}({vector})"
+def with_pairs(vector, since=None):
+    """Return the SQL of the vector ``vector`` (an SQL expression) with its pairs of words (see PAIR_MARK).
+
+    ``since``: an SQL expression, the position the new pairs start from (None: all of them).
+    """
+    return f"{PAIRS_FUNCTION}({vector})" if since is None else f"{PAIRS_FUNCTION}({vector}, {since})"
 
 
 #: Languages with stemming on PostgreSQL: the name a tenant chooses -> PostgreSQL's dictionary.
@@ -250,6 +257,6 @@ def remove_index_structures(connection):
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(f"DROP INDEX IF EXISTS {VECTOR_INDEX}")
         connection.exec_driver_sql(f"ALTER TABLE tickets_search_documents DROP COLUMN IF EXISTS {VECTOR_COLUMN}")
-        connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {PAIRS_FUNCTION}(tsvector)")
+        connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {PAIRS_FUNCTION_SIGNATURE}")
         for language in LANGUAGES:
             connection.exec_driver_sql(f"DROP TEXT SEARCH CONFIGURATION IF EXISTS tickets_{language}")

@@ -39,4 +39,4 @@ def downgrade():
             f"SELECT u.lexeme FROM unnest({column}) AS u WHERE u.lexeme LIKE '{schema.PAIR_MARK}%')) "
             f"WHERE {column} IS NOT NULL"
         )
-        bind.exec_driver_sql(f"DROP FUNCTION IF EXISTS {schema.PAIRS_FUNCTION}(tsvector)")
+        bind.exec_driver_sql(f"DROP FUNCTION IF EXISTS {schema.PAIRS_FUNCTION_SIGNATURE}")
