@@ -36,7 +36,7 @@ def downgrade():
         column = schema.VECTOR_COLUMN
         bind.exec_driver_sql(
             f"UPDATE tickets_search_documents SET {column} = ts_delete({column}, ARRAY("
-            f"SELECT u.lexeme FROM unnest({column}) AS u WHERE u.lexeme LIKE '{schema.PAIR_MARK}%')) "
+            f"SELECT u.lexeme FROM unnest({column}) AS u WHERE left(u.lexeme, 1) = '{schema.PAIR_MARK}')) "
             f"WHERE {column} IS NOT NULL"
         )
         bind.exec_driver_sql(f"DROP FUNCTION IF EXISTS {schema.PAIRS_FUNCTION_SIGNATURE}")
